@@ -1,0 +1,34 @@
+/* config.h — sandboxd's settings, from the command line and environment. */
+#ifndef HB_CONFIG_H
+#define HB_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "sandboxd/env.h"
+#include "sandboxd/users.h"
+
+#define SANDBOXD_VERSION "0.1.0"
+
+struct sandboxd_config {
+	int port;
+	char host[64];
+	char workdir[PATH_MAX];     /* default cwd of commands */
+	char **api_keys;            /* NULL-terminated, owned */
+	struct sandbox_user user;   /* who commands run as */
+	int switch_user;            /* we are root and the user is not */
+	struct envv child_env;      /* base environment of every command */
+	const char *passwd_path;
+};
+
+/* Fills cfg from argv and envp. Returns 0, 1 when --help or --version was
+ * printed (exit 0), or HB_EINVAL with a message naming the bad input. */
+int config_load(struct sandboxd_config *cfg, int argc, char **argv,
+		char *const *envp, char *err, size_t errlen);
+void config_free(struct sandboxd_config *cfg);
+
+/* Parses SANDBOX_USER_ID-style values: a decimal uid 0…2^31-1. */
+int parse_uid(const char *name, const char *value, unsigned *uid, char *err,
+	      size_t errlen);
+
+#endif

@@ -1,0 +1,14 @@
+/* health.h — /alive, /health, /ready, /server_info and the service URLs. */
+#ifndef HB_HEALTH_H
+#define HB_HEALTH_H
+
+#include <jansson.h>
+
+struct http_conn;
+
+int health_alive(struct http_conn *c, json_t *body);
+int health_ready(struct http_conn *c, json_t *body);
+int health_server_info(struct http_conn *c, json_t *body);
+int health_null_url(struct http_conn *c, json_t *body);
+
+#endif

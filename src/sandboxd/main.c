@@ -1,0 +1,136 @@
+/* main.c — handbox-sandboxd: the server inside every sandbox (PID 1 there).
+ * Reads its settings, binds the port, then serves until SIGTERM, when it
+ * stops its commands (TERM, then KILL) and exits. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "common/ids.h"
+#include "sandboxd/bash.h"
+#include "sandboxd/fdwatch.h"
+#include "sandboxd/http.h"
+#include "sandboxd/reaper.h"
+#include "sandboxd/sandboxd.h"
+
+/* lws keeps a table of every possible descriptor; with the huge soft limits
+ * containers get (2^20), that table alone would cost megabytes. */
+#define FD_LIMIT 16384
+#define SHUTDOWN_GRACE_US (3 * 1000000LL)
+
+extern char **environ;
+
+struct sandboxd_config sandboxd_cfg;
+struct lws_context *sandboxd_lws;
+int64_t sandboxd_started_us;
+int64_t sandboxd_last_exec_us;
+
+static int stopping;
+
+static void on_terminate(int sig)
+{
+	stopping = sig;
+	lws_cancel_service(sandboxd_lws);
+}
+
+static void limit_descriptors(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FD_LIMIT) {
+		rl.rlim_cur = FD_LIMIT;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Commands get SIGTERM, then SIGKILL after a grace period. As PID 1 that
+ * means every process in the container; otherwise only our own children's
+ * process groups (never kill(-1) on a shared host). */
+static void stop_children(void)
+{
+	int64_t deadline = now_us() + SHUTDOWN_GRACE_US;
+
+	reaper_signal_all(SIGTERM);
+	while (reaper_watched_count() > 0 && now_us() < deadline) {
+		reaper_collect();
+		usleep(20000);
+	}
+	reaper_signal_all(SIGKILL);
+	reaper_collect();
+}
+
+int main(int argc, char **argv)
+{
+	struct lws_context_creation_info info;
+	const struct lws_protocols *protocols[3];
+	struct lws_vhost *vhost;
+	struct http_config hcfg;
+	char err[512];
+	int rc;
+
+	rc = config_load(&sandboxd_cfg, argc, argv, environ, err, sizeof(err));
+	if (rc == 1)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "handbox-sandboxd: %s\n", err);
+		return 2;
+	}
+	limit_descriptors();
+	sandboxd_started_us = sandboxd_last_exec_us = now_us();
+	hcfg.api_keys = sandboxd_cfg.api_keys;
+	http_server_init(&hcfg);
+
+	lws_set_log_level(LLL_ERR, NULL);
+	protocols[0] = &http_protocol;
+	protocols[1] = &fdwatch_protocol;
+	protocols[2] = NULL;
+	memset(&info, 0, sizeof(info));
+	info.port = sandboxd_cfg.port;
+	info.iface = strcmp(sandboxd_cfg.host, "0.0.0.0") ? sandboxd_cfg.host : NULL;
+	info.pprotocols = protocols;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
+		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.max_http_header_data = HTTP_HEADER_DATA_MAX;
+	info.max_http_header_pool = 64;
+	info.fd_limit_per_thread = FD_LIMIT;
+	info.pt_serv_buf_size = 64 * 1024;
+	info.keepalive_timeout = 60;
+	info.timeout_secs = 30;
+
+	sandboxd_lws = lws_create_context(&info);
+	if (!sandboxd_lws) {
+		fprintf(stderr, "handbox-sandboxd: cannot create the event loop\n");
+		return 1;
+	}
+	vhost = lws_create_vhost(sandboxd_lws, &info);
+	if (!vhost) {
+		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use?)\n",
+			sandboxd_cfg.host, sandboxd_cfg.port);
+		lws_context_destroy(sandboxd_lws);
+		return 1;
+	}
+	fdwatch_init(vhost);
+	bash_init();
+	if (reaper_init(on_terminate)) {
+		fprintf(stderr, "handbox-sandboxd: cannot set up signal handling\n");
+		return 1;
+	}
+	fprintf(stderr, "handbox-sandboxd %s listening on %s:%d (pid %d, commands as uid %u%s)\n",
+		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port, (int)getpid(),
+		(unsigned)sandboxd_cfg.user.uid,
+		sandboxd_cfg.api_keys[0] ? ", session key required" : ", no session key");
+
+	while (!stopping)
+		if (lws_service(sandboxd_lws, 0) < 0)
+			break;
+
+	fprintf(stderr, "handbox-sandboxd: signal %d, stopping commands\n", stopping);
+	stop_children();
+	lws_context_destroy(sandboxd_lws);
+	config_free(&sandboxd_cfg);
+	return 0;
+}

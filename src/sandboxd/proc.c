@@ -1,0 +1,194 @@
+/* proc.c — fork/exec of commands; see proc.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/hb_error.h"
+#include "sandboxd/proc.h"
+
+/* What a child reports back through its CLOEXEC status pipe. */
+struct child_failure {
+	int step; /* 1 chdir, 2 set user, 3 exec, 4 terminal */
+	int err;
+};
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* execve() with a PATH search in the child's environment, not ours. */
+static void exec_in_path(const char *file, char *const argv[], char *const envp[])
+{
+	const char *path, *p, *next;
+	char full[4096];
+	int saved = ENOENT;
+	size_t dlen;
+
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	path = env_get(envp, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path; p; p = next) {
+		next = strchr(p, ':');
+		dlen = next ? (size_t)(next - p) : strlen(p);
+		if (next)
+			next++;
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dlen,
+			     dlen ? p : ".", file) >= (int)sizeof(full))
+			continue;
+		execve(full, argv, envp);
+		if (errno != ENOENT && errno != ENOTDIR)
+			saved = errno;
+	}
+	errno = saved;
+}
+
+static void child_fail(int status_fd, int step)
+{
+	struct child_failure f = { step, errno };
+
+	if (write(status_fd, &f, sizeof(f)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
+		       int out_fd, int err_fd, int tty_fd)
+{
+	sigset_t all;
+
+	/* sandboxd blocks the signals it reads through signalfd; commands
+	 * must start with a clean mask and default dispositions */
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setsid();
+	if (tty_fd >= 0) {
+		if (ioctl(tty_fd, TIOCSCTTY, 0) < 0)
+			child_fail(status_fd, 4);
+		in_fd = out_fd = err_fd = tty_fd;
+	}
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		child_fail(status_fd, 4);
+	if (s->cwd && chdir(s->cwd) < 0)
+		child_fail(status_fd, 1);
+	if (s->switch_user) {
+		if (setgroups(1, &s->gid) < 0 || setgid(s->gid) < 0 ||
+		    setuid(s->uid) < 0)
+			child_fail(status_fd, 2);
+	}
+	exec_in_path(s->argv[0], (char *const *)s->argv, s->envp);
+	child_fail(status_fd, 3);
+}
+
+static void close_all(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
+	       char *err, size_t errlen)
+{
+	static const char *steps[] = { "", "change to directory", "switch to user",
+				       "run", "set up the terminal" };
+	/* status, stdin, stdout, stderr pipes and the pty pair */
+	int st[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 },
+	    er[2] = { -1, -1 }, master = -1, slave = -1;
+	struct child_failure f;
+	struct winsize ws;
+	ssize_t n;
+	pid_t child;
+	int status;
+
+	if (pipe2(st, O_CLOEXEC) < 0)
+		return hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
+	if (spec->pty) {
+		memset(&ws, 0, sizeof(ws));
+		ws.ws_row = spec->rows ? spec->rows : 24;
+		ws.ws_col = spec->cols ? spec->cols : 80;
+		if (openpty(&master, &slave, NULL, NULL, &ws) < 0)
+			goto fail_errno;
+		fcntl(master, F_SETFD, FD_CLOEXEC);
+		fcntl(slave, F_SETFD, FD_CLOEXEC);
+	} else {
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)
+			goto fail_errno;
+		if (spec->want_stdin) {
+			if (pipe2(in, O_CLOEXEC) < 0)
+				goto fail_errno;
+		} else {
+			in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (in[0] < 0)
+				goto fail_errno;
+		}
+	}
+	child = fork();
+	if (child < 0)
+		goto fail_errno;
+	if (child == 0)
+		child_main(spec, st[1], in[0], out[1], er[1], slave);
+
+	close(st[1]);
+	st[1] = -1;
+	n = read(st[0], &f, sizeof(f));
+	close(st[0]);
+	if (n == (ssize_t)sizeof(f)) {
+		waitpid(child, &status, 0);
+		close_all((int[]){ in[0], in[1], out[0], out[1], er[0], er[1], master, slave }, 8);
+		errno = f.err;
+		return hb_fail(err, errlen, f.step == 1 ? HB_ENOENT : HB_EIO,
+			       "cannot %s %s: %s", steps[f.step],
+			       f.step == 1 ? spec->cwd : f.step == 3 ? spec->argv[0] : "",
+			       strerror(f.err));
+	}
+	*pid = child;
+	if (spec->pty) {
+		close(slave);
+		io->out = master;
+		io->in = dup(master);
+		fcntl(io->in, F_SETFD, FD_CLOEXEC);
+		io->err = -1;
+	} else {
+		close(in[0]);
+		close(out[1]);
+		close(er[1]);
+		io->in = in[1];
+		io->out = out[0];
+		io->err = er[0];
+	}
+	return 0;
+
+fail_errno:
+	n = errno;
+	close_all((int[]){ st[0], st[1], in[0], in[1], out[0], out[1], er[0], er[1], master, slave }, 10);
+	return hb_fail(err, errlen, HB_EIO, "cannot start a command: %s",
+		       strerror((int)n));
+}
+
+void proc_signal_group(pid_t pid, int sig)
+{
+	if (pid > 0)
+		kill(-pid, sig);
+}

@@ -1,0 +1,139 @@
+/* reaper.c — child reaping and signal handling; see reaper.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/hb_error.h"
+#include "sandboxd/fdwatch.h"
+#include "sandboxd/reaper.h"
+
+struct watched {
+	struct watched *next;
+	pid_t pid;
+	reaper_exit_fn fn;
+	void *arg;
+};
+
+static struct watched *watch_list;
+static struct fdwatch signal_watch;
+static void (*terminate_fn)(int);
+static unsigned long reaped;
+
+int reaper_watch(pid_t pid, reaper_exit_fn fn, void *arg)
+{
+	struct watched *w = malloc(sizeof(*w));
+
+	if (!w)
+		return HB_ENOMEM;
+	w->pid = pid;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = watch_list;
+	watch_list = w;
+	return 0;
+}
+
+static struct watched *take(pid_t pid)
+{
+	struct watched **pp, *w;
+
+	for (pp = &watch_list; (w = *pp); pp = &w->next) {
+		if (w->pid == pid) {
+			*pp = w->next;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+void reaper_unwatch(pid_t pid)
+{
+	free(take(pid));
+}
+
+unsigned long reaper_reaped_count(void)
+{
+	return reaped;
+}
+
+void reaper_collect(void)
+{
+	struct watched *w;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		reaped++;
+		w = take(pid);
+		if (w) {
+			w->fn(w->arg, pid, status);
+			free(w);
+		}
+	}
+}
+
+void reaper_signal_all(int sig)
+{
+	struct watched *w;
+
+	if (getpid() == 1) {
+		kill(-1, sig);
+		return;
+	}
+	for (w = watch_list; w; w = w->next)
+		kill(-w->pid, sig);
+}
+
+unsigned reaper_watched_count(void)
+{
+	struct watched *w;
+	unsigned n = 0;
+
+	for (w = watch_list; w; w = w->next)
+		n++;
+	return n;
+}
+
+static int on_signal(struct fdwatch *fw)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fw->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reaper_collect();
+		else if (terminate_fn)
+			terminate_fn((int)si.ssi_signo);
+	}
+	/* a SIGCHLD may have been merged with one already read */
+	reaper_collect();
+	return 0;
+}
+
+int reaper_init(void (*on_terminate)(int sig))
+{
+	sigset_t set;
+	int fd;
+
+	terminate_fn = on_terminate;
+	if (getpid() != 1)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return HB_EIO;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return HB_EIO;
+	memset(&signal_watch, 0, sizeof(signal_watch));
+	signal_watch.on_readable = on_signal;
+	return fdwatch_add(&signal_watch, fd);
+}
