@@ -1,0 +1,103 @@
+"""A real container whose PID 1 is our sandboxd, bind-mounted read-only the
+way the runtime does it, with port 8000 published on a dynamic loopback
+port. Used by the test_container_*.py files."""
+import json
+import os
+import secrets
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SANDBOXD = os.path.abspath(os.environ.get("SANDBOXD", os.path.join(ROOT, "build", "handbox-sandboxd")))
+
+IMAGES = {
+    "busybox": "handbox/busybox:latest",
+    "debian": "handbox/debian:bookworm",
+    "musl": "handbox/musl:latest",
+}
+
+
+def require_engine():
+    r = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, (
+        "no Docker engine answers (start dockerd; .ci/setup.sh does): " + r.stderr.strip())
+
+
+def require_image(image):
+    r = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
+    assert r.returncode == 0, "image %s is missing: build it with images/build-all.sh" % image
+
+
+class SandboxContainer:
+    def __init__(self, image, env=None, extra_args=()):
+        require_engine()
+        require_image(image)
+        self.image = image
+        self.key = secrets.token_hex(16)
+        self.name = "hb-test-" + secrets.token_hex(5)
+        args = ["docker", "run", "-d", "--name", self.name,
+                "--label", "handbox.test=1",
+                "-v", "%s:/.handbox/sandboxd:ro" % SANDBOXD,
+                "-p", "127.0.0.1::8000",
+                "-e", "OH_SESSION_API_KEYS_0=" + self.key]
+        for k, v in (env or {}).items():
+            args += ["-e", "%s=%s" % (k, v)]
+        args += list(extra_args)
+        args += ["--entrypoint", "/.handbox/sandboxd", image, "--host", "0.0.0.0"]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run(["docker", "port", self.name, "8000/tcp"], check=True,
+                             capture_output=True, text=True).stdout
+        self.port = int(out.split()[0].rsplit(":", 1)[1])
+        self.url = "http://127.0.0.1:%d" % self.port
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/health", timeout=2).read()
+                return
+            except OSError:
+                if time.time() > deadline:
+                    logs = subprocess.run(["docker", "logs", self.name],
+                                          capture_output=True, text=True)
+                    self.remove()
+                    raise AssertionError("sandboxd never answered in %s: %s%s"
+                                         % (image, logs.stdout, logs.stderr))
+                time.sleep(0.05)
+
+    def request(self, method, path, body=None, key=True, headers=None, timeout=60):
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if key:
+            req.add_header("X-Session-API-Key", self.key if key is True else key)
+        if body is not None and not isinstance(body, bytes):
+            req.add_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                raw, status, ctype = r.read(), r.status, r.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            raw, status, ctype = e.read(), e.code, e.headers.get("Content-Type", "")
+        if ctype.startswith("application/json"):
+            return status, json.loads(raw)
+        return status, raw
+
+    def run(self, command, timeout=60, cwd=None):
+        body = {"command": command, "timeout": timeout}
+        if cwd:
+            body["cwd"] = cwd
+        status, out = self.request("POST", "/api/bash/execute_bash_command", body,
+                                   timeout=timeout + 30)
+        assert status == 200, out
+        return out
+
+    def inspect(self):
+        out = subprocess.run(["docker", "inspect", self.name], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)[0]
+
+    def remove(self):
+        subprocess.run(["docker", "rm", "-f", self.name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
