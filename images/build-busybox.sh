@@ -9,7 +9,7 @@ Usage: images/build-busybox.sh [--force] [TAG]
 
 Build a scratch Docker image that holds only busybox (Debian's
 busybox-static, a static executable) and its applet symlinks (/bin/sh,
-/usr/bin/env, ...), plus /tmp (1777), /root, /workspace and an /etc/passwd
+/usr/bin/env, ...), plus /tmp (1777), /root, /workspace (owned by uid 1000) and an /etc/passwd
 that contains only root. No other Debian userland.
 
   TAG        image tag (default: handbox/busybox:latest)
@@ -50,20 +50,9 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/handbox-busybox.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# Pick the busybox binary: the installed busybox-static's, else its .deb.
-# Debian's plain "busybox" package also installs /bin/busybox, but linked
-# against glibc dynamically: it would not run in a scratch image.
-bb=
-if hbi_pkg_installed busybox-static && hbi_is_static /bin/busybox; then
-    bb=/bin/busybox
-    bbver=$(dpkg-query -W -f='${Version}' busybox-static)
-else
-    hbi_log "busybox-static is not installed: using its .deb from the archive"
-    hbi_deb_extract busybox-static "$work/deb"
-    bb=$work/deb/bin/busybox
-    bbver=$(dpkg-deb -f "$(ls -t "$HBI_CACHE"/debs/busybox-static_*.deb | head -n1)" Version)
-fi
-hbi_is_static "$bb" || hbi_die "$bb is not a static executable"
+hbi_busybox_static "$work"
+bb=$HBI_BB
+bbver=$HBI_BB_VERSION
 
 root=$work/rootfs
 mkdir -p "$root"/{bin,etc,root,tmp,workspace,proc,sys,dev}
@@ -74,15 +63,16 @@ chmod 0700 "$root/root"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 
-hbi_tar_rootfs "$root" "$work/rootfs.tar"
-docker import \
-    --change "ENV $HBI_PATH_ENV" \
-    --change 'WORKDIR /workspace' \
-    --change 'CMD ["/bin/sh"]' \
-    --change "LABEL org.handbox.recipe=$recipe" \
-    --change "LABEL org.handbox.image=busybox" \
-    --change "LABEL org.handbox.busybox=debian-busybox-static-$bbver" \
-    - "$TAG" <"$work/rootfs.tar" >/dev/null
+# /workspace belongs to uid 1000, the sandbox user commands run as by
+# default, as in the Debian image
+hbi_tar_rootfs "$root" "$work/rootfs.tar" 1000:1000:./workspace
+hbi_import "$work/rootfs.tar" "$TAG" \
+    "ENV $HBI_PATH_ENV" \
+    'WORKDIR /workspace' \
+    'CMD ["/bin/sh"]' \
+    "LABEL org.handbox.recipe=$recipe" \
+    'LABEL org.handbox.image=busybox' \
+    "LABEL org.handbox.busybox=debian-busybox-static-$bbver"
 
 out=$(docker run --rm "$TAG" /bin/sh -c 'echo ok') || true
 if [[ $out != ok ]]; then

@@ -105,14 +105,13 @@ else
     hbi_log "using cached rootfs $tarball"
 fi
 
-docker import \
-    --change "ENV $HBI_PATH_ENV" \
-    --change 'ENV LANG=C.UTF-8' \
-    --change 'WORKDIR /workspace' \
-    --change 'CMD ["/bin/bash"]' \
-    --change "LABEL org.handbox.recipe=$recipe" \
-    --change 'LABEL org.handbox.image=debian' \
-    "$tarball" "$TAG" >/dev/null
+hbi_import "$tarball" "$TAG" \
+    "ENV $HBI_PATH_ENV" \
+    'ENV LANG=C.UTF-8' \
+    'WORKDIR /workspace' \
+    'CMD ["/bin/bash"]' \
+    "LABEL org.handbox.recipe=$recipe" \
+    'LABEL org.handbox.image=debian'
 
 out=$(docker run --rm "$TAG" /bin/sh -c "python3 -c 'print(1)' && id -u user && stat -c %u /workspace" 2>&1) || true
 if [[ $out != $'1\n1000\n1000' ]]; then

@@ -1,8 +1,11 @@
+# shellcheck shell=bash
 # images/lib/common.sh — helpers shared by the images/build-*.sh scripts.
 #
 # Sourced, never run. Everything here is prefixed hbi_ (handbox images) so it
 # cannot collide with the tests' hb_ helpers. Functions report errors on
 # stderr and return non-zero; only hbi_die exits.
+# Variables set here are for the scripts that source this file:
+# shellcheck disable=SC2034
 
 HBI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HBI_CACHE=${HANDBOX_CACHE:-${HOME:-/root}/.cache/handbox}
@@ -96,12 +99,26 @@ hbi_deb_extract() {
 hbi_is_static() {
     local f=$1
     [[ -f $f ]] || return 1
-    # An ELF file whose program headers name no interpreter is static. ldd
-    # would execute it; reading the headers is safer and needs only od.
+    # Reading the program headers is safer than ldd, which may run the file.
     if command -v readelf >/dev/null 2>&1; then
+        readelf -hW "$f" >/dev/null 2>&1 || return 1
         ! readelf -lW "$f" 2>/dev/null | grep -q 'Requesting program interpreter'
     else
-        ! grep -q 'ld-linux\|ld-musl' "$f"
+        python3 - "$f" <<'PY'
+import struct, sys
+with open(sys.argv[1], "rb") as f:
+    h = f.read(64)
+    if h[:4] != b"\x7fELF" or h[4] != 2:   # 64-bit ELF only
+        sys.exit(1)
+    end = "<" if h[5] == 1 else ">"
+    phoff, = struct.unpack(end + "Q", h[32:40])
+    phentsize, phnum = struct.unpack(end + "HH", h[54:58])
+    for i in range(phnum):
+        f.seek(phoff + i * phentsize)
+        if struct.unpack(end + "I", f.read(4))[0] == 3:   # PT_INTERP
+            sys.exit(1)
+sys.exit(0)
+PY
     fi
 }
 
@@ -110,24 +127,27 @@ hbi_is_static() {
 # all pointing at /bin/busybox. RUNNER runs the binary on the host when it
 # needs a loader (a musl busybox on a host without musl installed).
 hbi_busybox_links() {
-    local bb=$1 root=$2 path n=0
+    local bb=$1 root=$2 path paths=() dirs=()
     shift 2
     while read -r path; do
         [[ $path == */* && $path != bin/busybox ]] || continue
-        mkdir -p "$root/$(dirname "$path")"
-        ln -sfn /bin/busybox "$root/$path"
-        n=$((n + 1))
+        paths+=("$path")
+        dirs+=("$root/${path%/*}")
     done < <("$@" "$bb" --list-full)
-    ((n > 0)) || hbi_die "$bb --list-full listed no applets"
+    ((${#paths[@]} > 0)) || hbi_die "$bb --list-full listed no applets"
+    mkdir -p "${dirs[@]}"
+    for path in "${paths[@]}"; do
+        ln -sfn /bin/busybox "$root/$path"
+    done
     [[ -L $root/bin/sh ]] || hbi_die "$bb has no sh applet"
-    hbi_log "linked $n busybox applets"
+    hbi_log "linked ${#paths[@]} busybox applets"
 }
 
 # hbi_tar_rootfs DIR OUT [UID:GID:PATH...] — archive DIR owned by root, except
 # each PATH (relative to DIR, e.g. ./workspace), which is archived with the
 # given owner. Does not need root: ownership is set by tar, not by chown.
 hbi_tar_rootfs() {
-    local dir=$1 out=$2 spec ex=() owned=()
+    local dir=$1 out=$2 spec uid gid path ex=()
     shift 2
     for spec in "$@"; do
         ex+=("--exclude=${spec#*:*:}")
@@ -189,4 +209,41 @@ hbi_debian_sources() {
         }
         END { flush() }
     ' "${files[@]}" | awk '$3 ~ /^bookworm(-updates|-security|\/updates)?$/' | sort -u
+}
+
+# hbi_busybox_static WORKDIR — set HBI_BB to a static busybox executable and
+# HBI_BB_VERSION to its Debian version: the installed busybox-static's
+# /bin/busybox, else the one in busybox-static's .deb (unpacked in WORKDIR).
+# Debian's plain "busybox" package also installs /bin/busybox, but linked
+# against glibc dynamically: it would not run in a scratch image.
+hbi_busybox_static() {
+    local work=$1 deb
+    if hbi_pkg_installed busybox-static && hbi_is_static /bin/busybox; then
+        HBI_BB=/bin/busybox
+        HBI_BB_VERSION=$(dpkg-query -W -f='${Version}' busybox-static)
+    else
+        hbi_log "busybox-static is not installed: using its .deb from the archive"
+        hbi_deb_extract busybox-static "$work/busybox-static-deb"
+        HBI_BB=$work/busybox-static-deb/bin/busybox
+        deb=$(ls -t "$HBI_CACHE"/debs/busybox-static_*.deb | head -n1)
+        HBI_BB_VERSION=$(dpkg-deb -f "$deb" Version)
+    fi
+    hbi_is_static "$HBI_BB" || hbi_die "$HBI_BB is not a static executable"
+}
+
+# hbi_import TAR TAG CHANGE... — docker import TAR as TAG with the given
+# --change instructions, then drop the image TAG named before, if nothing
+# else uses it, so rebuilds leave no dangling images behind.
+hbi_import() {
+    local tar=$1 tag=$2 old new c args=()
+    shift 2
+    for c in "$@"; do
+        args+=(--change "$c")
+    done
+    old=$(docker image inspect -f '{{ .Id }}' "$tag" 2>/dev/null || true)
+    new=$(docker import "${args[@]}" "$tar" "$tag") ||
+        hbi_die "docker import of $tar as $tag failed"
+    if [[ -n $old && $old != "$new" ]]; then
+        docker rmi "$old" >/dev/null 2>&1 || true
+    fi
 }

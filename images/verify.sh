@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# images/verify.sh — check that the handbox test images do what
+# images/README.md says, printing every command and its output.
+set -euo pipefail
+
+BUSYBOX_IMAGE=${HANDBOX_BUSYBOX_IMAGE:-handbox/busybox:latest}
+DEBIAN_IMAGE=${HANDBOX_DEBIAN_IMAGE:-handbox/debian:bookworm}
+MUSL_IMAGE=${HANDBOX_MUSL_IMAGE:-handbox/musl:latest}
+
+usage() {
+    cat <<EOF
+Usage: images/verify.sh [busybox] [debian] [musl]
+
+Run the checks of the handbox test images (all three when none is named),
+printing each command and its output, and exit non-zero if one fails:
+  busybox  $BUSYBOX_IMAGE: /bin/sh works, busybox is the only executable
+  debian   $DEBIAN_IMAGE: python3, git, curl, user 1000, /workspace owner
+  musl     $MUSL_IMAGE: the musl test program, ldd, no glibc file
+  all      a static executable bind-mounted read-only into the image runs
+           (as sandboxd will): the host's static busybox
+Tags can be changed with HANDBOX_BUSYBOX_IMAGE, HANDBOX_DEBIAN_IMAGE and
+HANDBOX_MUSL_IMAGE.
+EOF
+}
+
+which=()
+for a in "$@"; do
+    case $a in
+    -h | --help) usage; exit 0 ;;
+    busybox | debian | musl) which+=("$a") ;;
+    *) echo "verify.sh: unknown argument: $a (see --help)" >&2; exit 2 ;;
+    esac
+done
+((${#which[@]})) || which=(busybox debian musl)
+
+HBI_PROG=verify.sh
+# shellcheck source=images/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+hbi_require_docker
+
+ok=0
+bad=0
+# check NAME EXPECT-REGEX ARGS... : docker run --rm ARGS, show the command
+# and its output, and pass when it exits 0 and a line of its output matches
+# EXPECT-REGEX (extended regex).
+check() {
+    local name=$1 want=$2 out rc=0
+    shift 2
+    printf '\n== %s\n$ docker run --rm' "$name"
+    local a q="'"
+    for a in "$@"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+            printf ' %s' "$a"
+        else
+            printf " '%s'" "${a//$q/$q\\$q$q}"
+        fi
+    done
+    printf '\n'
+    out=$(docker run --rm "$@" 2>&1) || rc=$?
+    printf '%s\n' "$out"
+    if ((rc == 0)) && grep -Eq -- "$want" <<<"$out"; then
+        echo "-> ok"
+        ok=$((ok + 1))
+    else
+        echo "-> FAILED (exit $rc, wanted a line matching /$want/)"
+        bad=$((bad + 1))
+    fi
+}
+
+# A static executable from the host, bind-mounted read-only the way the
+# runtime injects sandboxd.
+static_bin=
+if hbi_is_static /bin/busybox; then
+    static_bin=/bin/busybox
+fi
+
+for w in "${which[@]}"; do
+    case $w in
+    busybox)
+        check "busybox: /bin/sh runs" '^ok$' \
+            "$BUSYBOX_IMAGE" /bin/sh -c 'echo ok'
+        check "busybox: only busybox, passwd and group are files" \
+            '^/bin/busybox /etc/group /etc/passwd $' \
+            "$BUSYBOX_IMAGE" /bin/sh -c \
+            'find / -xdev -type f ! -path "/etc/hosts" ! -path "/etc/hostname" ! -path "/etc/resolv.conf" ! -path /.dockerenv | sort | tr "\n" " "'
+        check "busybox: /tmp is 1777, /workspace exists, passwd has only root" \
+            '^drwxrwxrwt /workspace root:x:0:0:root:/root:/bin/sh$' \
+            "$BUSYBOX_IMAGE" /bin/sh -c \
+            'echo $(stat -c %A /tmp) $(cd /workspace && pwd) $(cat /etc/passwd)'
+        ;;
+    debian)
+        check "debian: python3" '^1$' "$DEBIAN_IMAGE" python3 -c 'print(1)'
+        check "debian: user" '^uid=1000\(user\) gid=1000\(user\)' "$DEBIAN_IMAGE" id user
+        check "debian: tools, home, /workspace owner" \
+            '^git version .*curl [0-9].*/home/user 1000:1000$' \
+            "$DEBIAN_IMAGE" bash -c \
+            'echo $(git --version) $(curl --version | head -n1 | cut -d" " -f1,2) $(getent passwd user | cut -d: -f6) $(stat -c %u:%g /workspace)'
+        check "debian: PATH" '^/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$' \
+            "$DEBIAN_IMAGE" printenv PATH
+        ;;
+    musl)
+        check "musl: test program (musl-gcc, dynamic)" '^hb-musl-probe: ok$' \
+            "$MUSL_IMAGE" hb-musl-probe
+        check "musl: ldd of the test program and of busybox" 'libc.so => /lib/ld-musl-' \
+            "$MUSL_IMAGE" /bin/sh -c 'ldd /usr/local/bin/hb-musl-probe && ldd /bin/busybox'
+        check "musl: no glibc file anywhere" '^no glibc$' \
+            "$MUSL_IMAGE" /bin/sh -c \
+            'test ! -e /lib/x86_64-linux-gnu/libc.so.6 && test -z "$(find / -xdev \( -name "libc.so.6" -o -name "ld-linux*" \))" && echo no glibc'
+        check "musl: /workspace and /home/user owned by user" '^user user$' \
+            "$MUSL_IMAGE" /bin/sh -c 'stat -c %U /workspace /home/user | tr "\n" " " | sed "s/ $//"'
+        ;;
+    esac
+    if [[ -n $static_bin ]]; then
+        tag_var=$(tr '[:lower:]' '[:upper:]' <<<"$w")_IMAGE
+        check "$w: a bind-mounted static executable runs" '^static ok$' \
+            -v "$static_bin:/.handbox/busybox:ro" "${!tag_var}" /.handbox/busybox echo static ok
+    fi
+done
+
+printf '\nimage checks: %d ok, %d failing\n' "$ok" "$bad"
+((bad == 0))
