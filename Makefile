@@ -42,10 +42,10 @@ include tests/unit/unit.mk
 include fuzz/fuzz.mk
 
 test: all unit
-	tests/integration/run
+	SANDBOXD=$(SANDBOXD) tests/integration/run
 
 integration: all
-	tests/integration/run
+	SANDBOXD=$(SANDBOXD) tests/integration/run
 
 bench: all
 	bench/run

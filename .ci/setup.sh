@@ -10,7 +10,7 @@ PACKAGES=(
     libsqlite3-dev libcmocka-dev
     # the static sandboxd link (-lssl -lcrypto -lz -lcap) and pytest for the
     # integration tests: pulled in or preinstalled today, named to be sure
-    libssl-dev zlib1g-dev libcap-dev python3-pytest
+    libssl-dev zlib1g-dev libcap-dev python3-pytest python3-websocket
     docker.io mmdebstrap busybox-static musl musl-tools
     python3 git curl procps iproute2 nginx openssl
 )

@@ -55,12 +55,18 @@ int64_t now_us(void)
 void isotime_format(int64_t us, char out[ISOTIME_STR_LEN])
 {
 	time_t secs = (time_t)(us / 1000000);
+	int64_t frac = us % 1000000;
 	struct tm tm;
 
+	/* floor, not C's truncation: before 1970 the fraction stays positive */
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
 	gmtime_r(&secs, &tm);
 	snprintf(out, ISOTIME_STR_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+		 tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 static int digits(const char **p, int n, int *val)
@@ -121,7 +127,7 @@ int isotime_parse(const char *s, int64_t *us)
 			return HB_EINVAL;
 		if (*s == ':')
 			s++;
-		if (digits(&s, 2, &zm))
+		if (digits(&s, 2, &zm) || zh > 23 || zm > 59)
 			return HB_EINVAL;
 		t -= sign * ((int64_t)zh * 3600 + zm * 60) * 1000000;
 	}

@@ -1,32 +1,57 @@
-/* utf8.c — UTF-8 validation and repair; see utf8.h. */
+/* utf8.c — UTF-8 validation and repair; see utf8.h.
+ *
+ * One rule serves all three functions: how many bytes at s form the start
+ * of a well-formed sequence (Unicode's "maximal subpart"). A complete one is
+ * a character; an incomplete one at the end of the data may still be
+ * completed by the next read; anywhere else it is replaced by a single
+ * U+FFFD, as Python's errors="replace" does. */
 #include "common/buf.h"
 #include "common/utf8.h"
 
-size_t utf8_seq_len(const unsigned char *s, size_t n)
+/* Bytes of s[0..n) that begin a well-formed sequence (0 when s[0] cannot
+ * begin one); *need is the length of the whole sequence. */
+static size_t valid_prefix(const unsigned char *s, size_t n, size_t *need)
 {
-	size_t len, i;
-	unsigned c = s[0];
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t i;
 
+	*need = 1;
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
+		*need = 2;
 	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
+		*need = 3;
 	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
+		*need = 4;
 	else
 		return 0;
-	if (n < len)
+	/* overlongs, surrogates and code points past U+10FFFF are ruled out
+	 * by the range of the second byte */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < *need && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
+size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t need;
+
+	if (!n)
 		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlongs, surrogates and code points past U+10FFFF */
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
+	return valid_prefix(s, n, &need) == need ? need : 0;
 }
 
 size_t utf8_cut_point(const char *s, size_t n)
@@ -37,17 +62,10 @@ size_t utf8_cut_point(const char *s, size_t n)
 	/* look at most 3 bytes back for the lead byte of a sequence */
 	for (back = 1; back <= 3 && back <= n; back++) {
 		start = n - back;
-		if ((u[start] & 0xc0) == 0x80)
+		if (u[start] >= 0x80 && u[start] <= 0xbf)
 			continue;
-		if (u[start] >= 0xc2 && u[start] <= 0xdf)
-			need = 2;
-		else if (u[start] >= 0xe0 && u[start] <= 0xef)
-			need = 3;
-		else if (u[start] >= 0xf0 && u[start] <= 0xf4)
-			need = 4;
-		else
-			return n;
-		return back < need ? start : n;
+		return valid_prefix(u + start, back, &need) == back && back < need ?
+			start : n;
 	}
 	return n;
 }
@@ -56,12 +74,12 @@ int utf8_append_sanitized(struct buf *out, const char *s, size_t n)
 {
 	static const char replacement[] = "\xef\xbf\xbd";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run = 0, len;
+	size_t i = 0, run = 0, len, need;
 	int rc;
 
 	while (i < n) {
-		len = utf8_seq_len(u + i, n - i);
-		if (len) {
+		len = valid_prefix(u + i, n - i, &need);
+		if (len == need) {
 			i += len;
 			continue;
 		}
@@ -70,7 +88,7 @@ int utf8_append_sanitized(struct buf *out, const char *s, size_t n)
 			rc = buf_append(out, replacement, 3);
 		if (rc)
 			return rc;
-		i++;
+		i += len ? len : 1;
 		run = i;
 	}
 	return buf_append(out, s + run, n - run);

@@ -1,11 +1,11 @@
 /* bash.c — the OpenHands bash routes and their command runs; see bash.h. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/hb_error.h"
 #include "common/utf8.h"
 #include "sandboxd/bash.h"
+#include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
 #include "sandboxd/child.h"
 #include "sandboxd/http.h"
@@ -16,7 +16,6 @@
 #define STORE_MAX_BYTES (256u << 20)
 #define MAX_RUNNING 1024
 #define MAX_SUBSCRIBERS 64
-#define MAX_TIMEOUT_S (7 * 24 * 3600.0)
 #define TERM_GRACE_MS 1000
 
 struct waiter {
@@ -83,8 +82,7 @@ static void emit(struct bash_run *r, struct buf *from, int final, int exit_code)
 		buf_consume(from, cut);
 	}
 	e = bash_store_add_output(&store, r->id, r->order++,
-				  clean_out.data ? clean_out.data : (final ? NULL : NULL),
-				  clean_out.len,
+				  clean_out.data, clean_out.len,
 				  clean_err.data, clean_err.len, final, exit_code);
 	buf_free(&clean_out);
 	buf_free(&clean_err);
@@ -158,48 +156,6 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
 
 /* ------------------------------------------------------------ requests */
 
-struct bash_request {
-	const char *command;
-	const char *cwd;
-	double timeout;
-};
-
-static int parse_request(json_t *body, struct bash_request *req, char *err,
-			 size_t errlen)
-{
-	json_t *v;
-
-	memset(req, 0, sizeof(*req));
-	req->timeout = 300;
-	if (!json_is_object(body))
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "body: expected a JSON object with a \"command\" string");
-	v = json_object_get(body, "command");
-	if (!json_is_string(v))
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "command: expected a string, got %s", v ? "another type" : "nothing");
-	req->command = json_string_value(v);
-	v = json_object_get(body, "cwd");
-	if (v && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return hb_fail(err, errlen, HB_EINVAL, "cwd: expected a string or null");
-		req->cwd = json_string_value(v);
-		if (req->cwd[0] != '/')
-			return hb_fail(err, errlen, HB_EINVAL,
-				       "cwd: \"%s\": Path must be absolute", req->cwd);
-	}
-	v = json_object_get(body, "timeout");
-	if (v && !json_is_null(v)) {
-		if (!json_is_number(v) || !(json_number_value(v) > 0) ||
-		    json_number_value(v) > MAX_TIMEOUT_S || !isfinite(json_number_value(v)))
-			return hb_fail(err, errlen, HB_EINVAL,
-				       "timeout: expected a number of seconds above 0 and at most %.0f",
-				       MAX_TIMEOUT_S);
-		req->timeout = json_number_value(v);
-	}
-	return 0;
-}
-
 /* Starts a run and records its BashCommand. A command that cannot start
  * (missing cwd…) still gets its events: an error BashOutput with exit
  * code -1, as in the reference. */
@@ -215,6 +171,12 @@ static struct bash_event *start_run(const struct bash_request *req,
 	char why[512];
 
 	*out_run = NULL;
+	/* 400 and this detail, as every sandboxd route given a relative path */
+	if (req->cwd && req->cwd[0] != '/') {
+		*status = 400;
+		hb_fail(err, errlen, HB_EINVAL, "cwd: \"%s\": Path must be absolute", req->cwd);
+		return NULL;
+	}
 	if (nruns >= MAX_RUNNING) {
 		*status = 503;
 		hb_fail(err, errlen, HB_EBUSY, "%u commands are running already; wait for one to end",
@@ -266,7 +228,7 @@ int bash_start_route(struct http_conn *c, json_t *body)
 	char err[512];
 	int status;
 
-	if (parse_request(body, &req, err, sizeof(err)))
+	if (bash_request_parse(body, &req, err, sizeof(err)))
 		return http_reply_error(c, 422, "%s", err);
 	cmd = start_run(&req, &r, &status, err, sizeof(err));
 	if (!cmd)
@@ -299,7 +261,7 @@ int bash_execute_route(struct http_conn *c, json_t *body)
 	char err[512];
 	int status;
 
-	if (parse_request(body, &req, err, sizeof(err)))
+	if (bash_request_parse(body, &req, err, sizeof(err)))
 		return http_reply_error(c, 422, "%s", err);
 	cmd = start_run(&req, &r, &status, err, sizeof(err));
 	if (!cmd)
@@ -426,7 +388,7 @@ static int socket_message(struct http_conn *c, const char *data, size_t len,
 	}
 	if (!body)
 		hb_fail(err, sizeof(err), HB_EINVAL, "message is not valid JSON");
-	if (!body || parse_request(body, &req, err, sizeof(err)) ||
+	if (!body || bash_request_parse(body, &req, err, sizeof(err)) ||
 	    !start_run(&req, &r, &status, err, sizeof(err)))
 		ws_send_json(c, json_pack("{s:s, s:s, s:s}", "kind", "BashError",
 					  "code", "BadRequest", "detail", err));

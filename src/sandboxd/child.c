@@ -67,6 +67,8 @@ static int on_stdin_writeable(struct fdwatch *w)
 			return -1;
 		if (n > 0)
 			buf_consume(&ch->stdin_buf, (size_t)n);
+		if (!ch->stdin_buf.len && !ch->stdin_closing && ch->on_stdin_ready)
+			ch->on_stdin_ready(ch);
 	}
 	if (ch->stdin_buf.len)
 		fdwatch_want_write(w);
@@ -80,6 +82,8 @@ static void on_fd_closed(struct fdwatch *w)
 	struct child *ch = w->owner;
 
 	ch->open_fds--;
+	if (w == &ch->in_w && !ch->abandoned && ch->on_stdin_ready)
+		ch->on_stdin_ready(ch);
 	maybe_done(ch);
 }
 
@@ -87,6 +91,10 @@ static void on_grace(lws_sorted_usec_list_t *sul)
 {
 	struct child *ch = from_sul(sul, offsetof(struct child, grace_sul));
 
+	/* paused output may still sit unread in the pipe: the grace period
+	 * starts again when the owner resumes reading */
+	if (ch->output_paused)
+		return;
 	/* exited, but a background process still holds the output open */
 	fdwatch_close(&ch->out_w);
 	fdwatch_close(&ch->err_w);
@@ -175,8 +183,11 @@ void child_terminate(struct child *ch, int grace_ms)
 
 void child_pause_output(struct child *ch, int paused)
 {
+	ch->output_paused = paused;
 	fdwatch_pause(&ch->out_w, paused);
 	fdwatch_pause(&ch->err_w, paused);
+	if (!paused && ch->exited && ch->open_fds)
+		lws_sul_schedule(sandboxd_lws, 0, &ch->grace_sul, on_grace, EXIT_GRACE_US);
 }
 
 int child_write_stdin(struct child *ch, const char *data, size_t len)

@@ -5,7 +5,7 @@
  * Life cycle: child_start() → on_output() any number of times → on_done()
  * exactly once, after the process has exited and its output is drained
  * (or 100 ms after exit, when a background grandchild keeps the pipes
- * open). The owner frees the struct after on_done(), or calls
+ * open; paused output does not count towards those 100 ms). The owner frees the struct after on_done(), or calls
  * child_abandon() to let it go: the group is killed and the child frees
  * itself when everything is closed. */
 #ifndef HB_CHILD_H
@@ -29,10 +29,14 @@ struct child {
 	int open_fds;        /* fdwatches not yet closed */
 	int exited, status;  /* status as from waitpid() */
 	int done, abandoned, stdin_closing;
+	int output_paused;
 	struct buf stdin_buf;
 
 	void (*on_output)(struct child *ch, int stream, const char *data, size_t len);
 	void (*on_done)(struct child *ch);
+	/* optional: the stdin queue has been written out, or stdin has closed
+	 * (the command will read no more); the owner may queue more */
+	void (*on_stdin_ready)(struct child *ch);
 	void *owner;
 
 	lws_sorted_usec_list_t grace_sul, kill_sul;

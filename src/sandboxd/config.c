@@ -1,4 +1,5 @@
 /* config.c — command line and environment of sandboxd; see config.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ int parse_uid(const char *name, const char *value, unsigned *uid, char *err,
 
 	errno = 0;
 	v = strtoul(value, &end, 10);
-	if (!*value || *end || errno || v > 2147483647UL || *value == '-' || *value == '+')
+	/* a digit first: strtoul alone takes " 1", "+1" and "-1" (wrapped) */
+	if (!isdigit((unsigned char)*value) || *end || errno || v > 2147483647UL)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": expected a user id, a whole number from 0 to 2147483647",
 			       name, value);
@@ -52,7 +54,8 @@ static int parse_port(const char *value, int *port, char *err, size_t errlen)
 
 	errno = 0;
 	v = strtol(value, &end, 10);
-	if (!*value || *end || errno || v < 1 || v > 65535)
+	/* a digit first: strtol alone takes " 80" and "+80" */
+	if (!isdigit((unsigned char)*value) || *end || errno || v < 1 || v > 65535)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "--port: \"%s\": expected a TCP port from 1 to 65535", value);
 	*port = (int)v;
@@ -65,7 +68,8 @@ static int parse_host(const char *value, char *host, size_t cap, char *err,
 	unsigned a, b, c, d;
 	char tail;
 
-	if (strlen(value) >= cap ||
+	/* digits and dots only: sscanf's %u would also take spaces and signs */
+	if (strlen(value) >= cap || value[strspn(value, "0123456789.")] ||
 	    sscanf(value, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
 	    a > 255 || b > 255 || c > 255 || d > 255)
 		return hb_fail(err, errlen, HB_EINVAL,
@@ -160,7 +164,9 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 	cfg->port = 8000;
 	strcpy(cfg->host, "127.0.0.1");
 	cfg->passwd_path = "/etc/passwd";
-	optind = 1;
+	/* 0, not 1: glibc and musl then also forget a half-read "-xyz" left
+	 * by an earlier call */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
@@ -185,6 +191,11 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 			return hb_fail(err, errlen, HB_EINVAL, "%s: needs a value (see --help)",
 				       argv[optind - 1]);
 		default:
+			/* optopt names an unknown short option; optind may still
+			 * point at its bundle ("-xyz") */
+			if (optopt)
+				return hb_fail(err, errlen, HB_EINVAL,
+					       "-%c: unknown option (see --help)", optopt);
 			return hb_fail(err, errlen, HB_EINVAL, "%s: unknown option (see --help)",
 				       argv[optind - 1]);
 		}

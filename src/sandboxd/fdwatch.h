@@ -16,13 +16,18 @@ struct fdwatch {
 	/* the descriptor is closed; the owner may free w now */
 	void (*on_closed)(struct fdwatch *w);
 	void *owner;
+	int paused;          /* fdwatch_pause() state */
+	int close_asked;     /* fdwatch_close() was called */
 };
 
 void fdwatch_init(struct lws_vhost *vhost);
 /* Serves fd (made non-blocking) through w; fd belongs to the loop from now
  * on and is closed by it. Returns 0 or HB_EIO (fd closed). */
 int fdwatch_add(struct fdwatch *w, int fd);
-/* Stops or restarts reading: the back-pressure that bounds buffering. */
+/* Stops or restarts reading: the back-pressure that bounds buffering.
+ * When the writer hangs up while reading is paused, what it left behind
+ * (at most a pipe's or terminal's buffer) is still passed to on_readable
+ * before the descriptor closes. */
 void fdwatch_pause(struct fdwatch *w, int paused);
 void fdwatch_want_write(struct fdwatch *w);
 /* Closes soon, from the loop; on_closed follows. */

@@ -212,6 +212,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -220,6 +221,7 @@ static const char *status_text(int status)
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
 	case 422: return "Unprocessable Entity";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
@@ -535,6 +537,35 @@ static long long request_content_length(struct lws *wsi)
 	return -1;
 }
 
+/* A client that sent "Expect: 100-continue" (curl does, past 1 MiB) waits
+ * for this before sending the body; lws does not send it by itself. */
+static int send_continue(struct http_conn *c)
+{
+	static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	unsigned char msg[LWS_PRE + sizeof(interim)];
+	char v[32];
+
+	if (lws_hdr_copy(c->wsi, v, sizeof(v), WSI_TOKEN_HTTP_EXPECT) <= 0 ||
+	    strcasecmp(v, "100-continue"))
+		return 0;
+	memcpy(msg + LWS_PRE, interim, sizeof(interim) - 1);
+	return lws_write(c->wsi, msg + LWS_PRE, sizeof(interim) - 1,
+			 LWS_WRITE_HTTP) < (int)sizeof(interim) - 1 ? -1 : 0;
+}
+
+/* While a body is due, a client that stops sending is dropped after this
+ * long without a byte; once it is in, a deferred answer (a long command)
+ * may take as long as it needs. */
+#define BODY_STALL_SECS 60
+
+static void watch_body(struct lws *wsi, int body_due)
+{
+	if (body_due)
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BODY_STALL_SECS);
+	else
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+}
+
 static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 {
 	int known;
@@ -562,14 +593,14 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 			c->close_after_reply = 1;
 		return http_reply_error(c, 401, "Unauthorized") ? -1 : 0;
 	}
-	/* a deferred reply (a long command) must not be cut by lws's timers */
-	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+	watch_body(wsi, request_has_body(wsi));
 	if (c->route->stream) {
 		if (c->route->stream->on_request && c->route->stream->on_request(c))
 			return -1;
-		if (!request_has_body(wsi) && c->route->stream->on_body_end)
-			return c->route->stream->on_body_end(c);
-		return 0;
+		if (!request_has_body(wsi))
+			return c->route->stream->on_body_end ?
+				c->route->stream->on_body_end(c) : 0;
+		return c->replying ? 0 : send_continue(c);
 	}
 	if (request_content_length(wsi) > (long long)HTTP_JSON_BODY_LIMIT) {
 		c->close_after_reply = 1;
@@ -579,11 +610,12 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 	}
 	if (!request_has_body(wsi))
 		return dispatch_json(c);
-	return 0;
+	return send_continue(c);
 }
 
 static int on_http_body(struct http_conn *c, const char *data, size_t len)
 {
+	watch_body(c->wsi, 1);
 	if (c->replying || !c->route)
 		return 0; /* an error answer is on its way: discard the rest */
 	if (c->route->stream)
@@ -600,6 +632,7 @@ static int on_http_body(struct http_conn *c, const char *data, size_t len)
 
 static int on_http_body_end(struct http_conn *c)
 {
+	watch_body(c->wsi, 0);
 	if (c->replying || !c->route)
 		return 0;
 	if (c->route->stream)
@@ -690,6 +723,21 @@ static int ws_check_auth_frame(struct http_conn *c)
 	return 0;
 }
 
+/* Keeps the peer's close code and reason for the handler's on_close. */
+static void ws_note_peer_close(struct http_conn *c, const unsigned char *in,
+			       size_t len)
+{
+	size_t n = len > 2 ? len - 2 : 0;
+
+	c->ws_peer_close_code = len >= 2 ? (in[0] << 8) | in[1] :
+		LWS_CLOSE_STATUS_NO_STATUS;
+	if (n >= sizeof(c->ws_peer_close_reason))
+		n = sizeof(c->ws_peer_close_reason) - 1;
+	if (n)
+		memcpy(c->ws_peer_close_reason, in + 2, n);
+	c->ws_peer_close_reason[n] = '\0';
+}
+
 static int on_ws_receive(struct http_conn *c, struct lws *wsi, const char *in,
 			 size_t len)
 {
@@ -743,6 +791,9 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return on_ws_receive(c, wsi, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return ws_writeable(c);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		ws_note_peer_close(c, in, len);
+		return 0;
 	case LWS_CALLBACK_TIMER:
 		if (c && c->is_ws && !c->ws_authed)
 			ws_close(c, 4001, "Authentication failed");

@@ -88,6 +88,10 @@ struct http_conn {
 	size_t ws_queued;
 	int ws_close_code;
 	const char *ws_close_reason;
+	/* the close frame the peer sent, for on_close: 1005 when it had no
+	 * code, 0 when none came */
+	int ws_peer_close_code;
+	char ws_peer_close_reason[124];
 
 	void *state;            /* the handler's own per-request state */
 	/* set by a JSON handler that answers later: called if the request

@@ -14,6 +14,7 @@
 #include "sandboxd/bash.h"
 #include "sandboxd/fdwatch.h"
 #include "sandboxd/http.h"
+#include "sandboxd/proxy.h"
 #include "sandboxd/reaper.h"
 #include "sandboxd/sandboxd.h"
 
@@ -23,11 +24,6 @@
 #define SHUTDOWN_GRACE_US (3 * 1000000LL)
 
 extern char **environ;
-
-struct sandboxd_config sandboxd_cfg;
-struct lws_context *sandboxd_lws;
-int64_t sandboxd_started_us;
-int64_t sandboxd_last_exec_us;
 
 static int stopping;
 
@@ -47,13 +43,16 @@ static void limit_descriptors(void)
 	}
 }
 
-/* Commands get SIGTERM, then SIGKILL after a grace period. As PID 1 that
- * means every process in the container; otherwise only our own children's
- * process groups (never kill(-1) on a shared host). */
+/* Commands get SIGHUP and SIGTERM, then SIGKILL after a grace period.
+ * SIGHUP because interactive shells (bash sessions) ignore SIGTERM but end,
+ * with their jobs, when their terminal hangs up. As PID 1 that means every
+ * process in the container; otherwise only our own children's process
+ * groups (never kill(-1) on a shared host). */
 static void stop_children(void)
 {
 	int64_t deadline = now_us() + SHUTDOWN_GRACE_US;
 
+	reaper_signal_all(SIGHUP);
 	reaper_signal_all(SIGTERM);
 	while (reaper_watched_count() > 0 && now_us() < deadline) {
 		reaper_collect();
@@ -66,7 +65,7 @@ static void stop_children(void)
 int main(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
-	const struct lws_protocols *protocols[3];
+	const struct lws_protocols *protocols[4];
 	struct lws_vhost *vhost;
 	struct http_config hcfg;
 	char err[512];
@@ -87,7 +86,8 @@ int main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR, NULL);
 	protocols[0] = &http_protocol;
 	protocols[1] = &fdwatch_protocol;
-	protocols[2] = NULL;
+	protocols[2] = &proxy_protocol;
+	protocols[3] = NULL;
 	memset(&info, 0, sizeof(info));
 	info.port = sandboxd_cfg.port;
 	info.iface = strcmp(sandboxd_cfg.host, "0.0.0.0") ? sandboxd_cfg.host : NULL;

@@ -74,12 +74,18 @@ static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 		       int out_fd, int err_fd, int tty_fd)
 {
 	sigset_t all;
+	int moved[PROC_MAX_EXTRA_FDS], i;
 
 	/* sandboxd blocks the signals it reads through signalfd; commands
-	 * must start with a clean mask and default dispositions */
+	 * must start with a clean mask and default dispositions (SIGINT and
+	 * SIGQUIT arrive ignored when sandboxd was started in the background
+	 * by a shell, and an ignored signal stays ignored across exec: Ctrl-C
+	 * on a terminal would do nothing) */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			signal(i, SIG_DFL);
 	setsid();
 	if (tty_fd >= 0) {
 		if (ioctl(tty_fd, TIOCSCTTY, 0) < 0)
@@ -88,6 +94,15 @@ static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 	}
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		child_fail(status_fd, 4);
+	/* first out of the way of 3, 4, …, then into place (dup2 clears
+	 * close-on-exec on the copy) */
+	for (i = 0; i < s->n_extra_fds; i++)
+		if ((moved[i] = fcntl(s->extra_fds[i], F_DUPFD_CLOEXEC,
+				      3 + s->n_extra_fds)) < 0)
+			child_fail(status_fd, 4);
+	for (i = 0; i < s->n_extra_fds; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			child_fail(status_fd, 4);
 	if (s->cwd && chdir(s->cwd) < 0)
 		child_fail(status_fd, 1);
 	if (s->switch_user) {
@@ -118,10 +133,14 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 	    er[2] = { -1, -1 }, master = -1, slave = -1;
 	struct child_failure f;
 	struct winsize ws;
+	struct termios tio;
 	ssize_t n;
 	pid_t child;
 	int status;
 
+	if (spec->n_extra_fds < 0 || spec->n_extra_fds > PROC_MAX_EXTRA_FDS)
+		return hb_fail(err, errlen, HB_EINVAL, "%d extra descriptors: at most %d can be passed",
+			       spec->n_extra_fds, PROC_MAX_EXTRA_FDS);
 	if (pipe2(st, O_CLOEXEC) < 0)
 		return hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 	if (spec->pty) {
@@ -132,6 +151,14 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 			goto fail_errno;
 		fcntl(master, F_SETFD, FD_CLOEXEC);
 		fcntl(slave, F_SETFD, FD_CLOEXEC);
+		if (spec->pty_noecho) {
+			if (tcgetattr(slave, &tio) < 0)
+				goto fail_errno;
+			tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			tio.c_oflag &= ~(tcflag_t)ONLCR;
+			if (tcsetattr(slave, TCSANOW, &tio) < 0)
+				goto fail_errno;
+		}
 	} else {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)
 			goto fail_errno;
@@ -144,7 +171,11 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 				goto fail_errno;
 		}
 	}
-	child = fork();
+	/* vfork: no page-table copy, which is most of a command's start-up
+	 * cost in sandboxd; the child only sets itself up and execs (or
+	 * reports through the status pipe and _exits), touching no memory
+	 * of ours, as glibc's posix_spawn does. */
+	child = vfork();
 	if (child < 0)
 		goto fail_errno;
 	if (child == 0)

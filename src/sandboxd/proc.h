@@ -16,7 +16,17 @@ struct proc_spec {
 	int pty;                  /* one PTY for stdin/stdout/stderr */
 	unsigned short rows, cols;
 	int want_stdin;           /* a pipe for stdin; else /dev/null */
+	/* with pty: no echo of typed input and no "\n" → "\r\n" on output, as
+	 * a program driving the terminal wants, in force before the command's
+	 * first instruction (a shell saves the settings it starts with) */
+	int pty_noecho;
+	/* descriptors handed to the command as 3, 4, … (the caller keeps its
+	 * own copies); at most PROC_MAX_EXTRA_FDS */
+	const int *extra_fds;
+	int n_extra_fds;
 };
+
+#define PROC_MAX_EXTRA_FDS 4
 
 struct proc_io {
 	int in;   /* write end for stdin, or -1 */

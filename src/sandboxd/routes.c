@@ -1,7 +1,13 @@
 /* routes.c — every route sandboxd answers, in one table. */
 #include "sandboxd/bash.h"
+#include "sandboxd/exec_ws.h"
+#include "sandboxd/files.h"
+#include "sandboxd/git.h"
 #include "sandboxd/health.h"
 #include "sandboxd/http.h"
+#include "sandboxd/ports.h"
+#include "sandboxd/proxy.h"
+#include "sandboxd/session.h"
 
 const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/alive", ROUTE_OPEN, health_alive, NULL },
@@ -15,6 +21,30 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/api/bash/bash_events/{}", 0, bash_get_event_route, NULL },
 	{ HTTP_DELETE, "/api/bash/bash_events", 0, bash_clear_route, NULL },
 	{ HTTP_GET, "/sockets/bash-events", ROUTE_WS, NULL, &bash_events_socket },
+	{ HTTP_GET, "/api/handbox/exec", ROUTE_WS, NULL, &exec_ws_socket },
+
+	{ HTTP_POST, "/api/handbox/sessions", 0, session_create_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions", 0, session_list_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions/{}", 0, session_get_route, NULL },
+	{ HTTP_DELETE, "/api/handbox/sessions/{}", 0, session_delete_route, NULL },
+	{ HTTP_POST, "/api/handbox/sessions/{}/run", 0, session_run_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
+	{ HTTP_POST, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
+
+	{ HTTP_POST, "/api/file/upload", 0, NULL, &files_upload_ops },
+	{ HTTP_GET, "/api/file/download", 0, NULL, &files_download_ops },
+	{ HTTP_POST, "/api/file/create_directory", 0, NULL, &files_mkdir_ops },
+	{ HTTP_GET, "/api/handbox/files/list", 0, files_list_route, NULL },
+	{ HTTP_GET, "/api/handbox/files/stat", 0, files_stat_route, NULL },
+	{ HTTP_POST, "/api/handbox/files/remove", 0, files_remove_route, NULL },
+	{ HTTP_POST, "/api/handbox/files/move", 0, files_move_route, NULL },
+	{ HTTP_GET, "/api/git/changes", 0, git_changes_route, NULL },
+	{ HTTP_GET, "/api/git/diff", 0, git_diff_route, NULL },
+
+	{ HTTP_GET, "/api/handbox/ports", 0, ports_list_route, NULL },
+	{ HTTP_ANY, "/api/handbox/ports/{}", 0, NULL, &proxy_slash_ops },
+	{ HTTP_ANY, "/api/handbox/ports/{}/{**}", 0, NULL, &proxy_http_ops },
+	{ HTTP_GET, "/api/handbox/ports/{}/{**}", ROUTE_WS, NULL, &proxy_ws_ops },
 
 	{ HTTP_GET, "/api/vscode/url", 0, health_null_url, NULL },
 	{ HTTP_GET, "/api/desktop/url", 0, health_null_url, NULL },

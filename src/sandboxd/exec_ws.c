@@ -1,0 +1,836 @@
+/* exec_ws.c — WS /api/handbox/exec, one command streamed over one
+ * WebSocket; see exec_ws.h, and docs/exec-websocket.md for the protocol.
+ *
+ * Output: each read from the command (up to 64 KiB) leaves as one binary
+ * frame, a stream byte and then the bytes as read: no escaping, no per-byte
+ * work. The WebSocket send queue is the only buffer between the command and
+ * the client. Once OUTPUT_HIGH_WATER bytes wait in it the command's output
+ * is paused, so its pipe fills and it blocks in write(); output resumes when
+ * the queue has drained. A session therefore holds at most
+ * OUTPUT_HIGH_WATER plus one read of output however slowly its client
+ * reads, which keeps a hundred streaming commands within a few tens of MB;
+ * the kernel's socket buffers keep the pipe full meanwhile, so the low
+ * mark costs no throughput.
+ *
+ * Input: stdin bytes go to the command's stdin queue (child.c, 1 MiB). What
+ * does not fit waits in stdin_pending and the socket is not read until the
+ * command has taken it, so a client that sends faster than the command
+ * reads is slowed down by TCP instead of being refused. */
+#include <math.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "common/hb_error.h"
+#include "common/utf8.h"
+#include "sandboxd/child.h"
+#include "sandboxd/exec_ws.h"
+#include "sandboxd/http.h"
+#include "sandboxd/sandboxd.h"
+
+#define MAX_SESSIONS 1024
+#define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
+#define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
+#define FRAME_PAYLOAD_MAX (64u << 10)
+#define MAX_TIMEOUT_S (7 * 24 * 3600.0)
+#define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
+#define SIGNAL_MAX 64
+#define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
+
+/* Close codes; each error message is followed by one of them. */
+#define CLOSE_NORMAL 1000
+#define CLOSE_BAD_MESSAGE 1008      /* the client broke the protocol */
+#define CLOSE_FAILED 1011           /* the command could not start, or sandboxd failed */
+#define CLOSE_BUSY 1013             /* too many sessions: try again later */
+
+struct exec_session {
+	struct child ch;             /* first: child_abandon() frees the session */
+	struct http_conn *conn;      /* NULL once the client is gone */
+	int started;                 /* child_start() forked a process */
+	int finished;                /* on_done() has run */
+	int closing;                 /* "exit" or "error" sent; the socket closes */
+	int pty;
+	int stdin_open;              /* the client may still send stdin */
+	int eof_received;
+	int eof_pending;             /* close stdin once stdin_pending is out */
+	int output_paused;
+	int rx_paused;               /* the socket is not read (stdin backed up) */
+	int timed_out;
+	struct buf stdin_pending;    /* stdin the command's queue could not take */
+	size_t stdin_off;            /* bytes of stdin_pending already passed on */
+	lws_sorted_usec_list_t start_sul, timeout_sul;
+};
+
+static unsigned nsessions;
+
+/* ---------------------------------------------------------------- signals */
+
+static const struct {
+	int num;
+	const char *name;
+} signal_names[] = {
+	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" }, { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" }, { SIGFPE, "FPE" }, { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
+	{ SIGSTKFLT, "STKFLT" }, { SIGCHLD, "CHLD" }, { SIGCONT, "CONT" },
+	{ SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" },
+	{ SIGTTOU, "TTOU" }, { SIGURG, "URG" }, { SIGXCPU, "XCPU" },
+	{ SIGXFSZ, "XFSZ" }, { SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },
+	{ SIGWINCH, "WINCH" }, { SIGIO, "IO" }, { SIGPWR, "PWR" },
+	{ SIGSYS, "SYS" },
+	/* other spellings: accepted, never printed (the first entry wins) */
+	{ SIGIOT, "IOT" }, { SIGPOLL, "POLL" }, { SIGCHLD, "CLD" },
+};
+
+/* "SIGINT", "INT" (any case) or a decimal number → 1…SIGNAL_MAX, or 0. */
+static int signal_parse(const char *name)
+{
+	char *end;
+	long n;
+	size_t i;
+
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	if (*name >= '0' && *name <= '9') {
+		n = strtol(name, &end, 10);
+		return *end || n < 1 || n > SIGNAL_MAX ? 0 : (int)n;
+	}
+	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (!strcasecmp(name, signal_names[i].name))
+			return signal_names[i].num;
+	return 0;
+}
+
+/* "SIGINT" for 2; "SIG40" for a number without a name. */
+static void signal_name(int sig, char out[16])
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
+		if (signal_names[i].num == sig) {
+			snprintf(out, 16, "SIG%s", signal_names[i].name);
+			return;
+		}
+	}
+	snprintf(out, 16, "SIG%d", sig);
+}
+
+/* --------------------------------------------------------------- messages */
+
+/* Sends {"type":"error","detail":…} and closes with code; the command, if
+ * any, is killed (on_close lets it go when the socket is gone). detail may
+ * hold cut or foreign bytes: it is made valid UTF-8 first. */
+static int session_fail(struct exec_session *s, int code, const char *reason,
+			const char *detail)
+{
+	struct buf clean;
+	json_t *j = NULL;
+
+	if (s->closing)
+		return 0;
+	s->closing = 1;
+	buf_init(&clean, 0);
+	if (!utf8_append_sanitized(&clean, detail, strlen(detail)))
+		j = json_pack("{s:s, s:s%}", "type", "error", "detail",
+			      clean.data ? clean.data : "", clean.len);
+	buf_free(&clean);
+	ws_send_json(s->conn, j);
+	ws_close(s->conn, code, reason);
+	if (s->started && !s->finished)
+		child_signal(&s->ch, SIGKILL);
+	return 0;
+}
+
+static int bad_message(struct exec_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_message(struct exec_session *s, const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return session_fail(s, CLOSE_BAD_MESSAGE, "bad message", detail);
+}
+
+/* The value a client gave, as JSON and cut short, for error messages. */
+static const char *given(json_t *v, char *out, size_t outlen)
+{
+	char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+	if (!s)
+		snprintf(out, outlen, "nothing");
+	else if (strlen(s) < outlen)
+		snprintf(out, outlen, "%s", s);
+	else
+		snprintf(out, outlen, "%.*s…", (int)outlen - 4, s);
+	free(s);
+	return out;
+}
+
+/* ----------------------------------------------------------------- output */
+
+static void on_output(struct child *ch, int stream, const char *data, size_t len)
+{
+	static char frame[1 + FRAME_PAYLOAD_MAX];
+	struct exec_session *s = (struct exec_session *)ch;
+	size_t n;
+	int rc;
+
+	if (s->closing)
+		return;
+	while (len) {
+		n = len < FRAME_PAYLOAD_MAX ? len : FRAME_PAYLOAD_MAX;
+		frame[0] = (char)stream;
+		memcpy(frame + 1, data, n);
+		rc = ws_send_binary(s->conn, frame, n + 1);
+		if (rc) {
+			/* output is paused long before the queue is full, so
+			 * this is memory running out */
+			session_fail(s, CLOSE_FAILED, "internal error",
+				     "cannot queue the command's output: out of memory");
+			return;
+		}
+		data += n;
+		len -= n;
+	}
+	if (!s->output_paused && s->conn->ws_queued >= OUTPUT_HIGH_WATER) {
+		s->output_paused = 1;
+		child_pause_output(ch, 1);
+	}
+}
+
+static int session_writeable(struct http_conn *c)
+{
+	struct exec_session *s = c->state;
+
+	/* called once the send queue is empty */
+	if (s && s->output_paused && !s->finished) {
+		s->output_paused = 0;
+		child_pause_output(&s->ch, 0);
+	}
+	return 0;
+}
+
+static void on_done(struct child *ch)
+{
+	struct exec_session *s = (struct exec_session *)ch;
+	int status = ch->status, sig = 0, code;
+	char name[16];
+	json_t *j;
+
+	s->finished = 1;
+	lws_sul_cancel(&s->timeout_sul);
+	if (s->closing)
+		return;
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		code = 128 + sig;
+		signal_name(sig, name);
+	} else {
+		code = WEXITSTATUS(status);
+	}
+	j = json_pack("{s:s, s:i, s:o, s:b}", "type", "exit", "exit_code", code,
+		      "signal", sig ? json_string(name) : json_null(),
+		      "timed_out", s->timed_out);
+	if (ws_send_json(s->conn, j)) {
+		session_fail(s, CLOSE_FAILED, "internal error",
+			     "cannot send the exit status: out of memory");
+		return;
+	}
+	s->closing = 1;
+	ws_close(s->conn, CLOSE_NORMAL, "");
+}
+
+static void on_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct exec_session *s = (struct exec_session *)
+		((char *)sul - offsetof(struct exec_session, timeout_sul));
+
+	s->timed_out = 1;
+	child_terminate(&s->ch, TERM_GRACE_MS);
+}
+
+/* ------------------------------------------------------------------ stdin */
+
+static void rx_pause(struct exec_session *s, int paused)
+{
+	if (s->rx_paused == paused || !s->conn)
+		return;
+	s->rx_paused = paused;
+	lws_rx_flow_control(s->conn->wsi, !paused);
+}
+
+/* Passes as much of data as the command's stdin queue takes into *taken.
+ * A command that closed its stdin (or ended) takes everything: nobody will
+ * ever read those bytes. Returns 0 or HB_ENOMEM. */
+static int stdin_give(struct exec_session *s, const char *data, size_t len,
+		      size_t *taken)
+{
+	struct child *ch = &s->ch;
+	size_t room = ch->stdin_buf.limit - ch->stdin_buf.len;
+	int rc;
+
+	if (len > room)
+		len = room;
+	*taken = len;
+	rc = len ? child_write_stdin(ch, data, len) : 0;
+	return rc == HB_ENOMEM ? rc : 0;
+}
+
+static void stdin_drop_pending(struct exec_session *s)
+{
+	buf_free(&s->stdin_pending);
+	s->stdin_off = 0;
+}
+
+/* The command's stdin queue is empty or closed: hand over what waits. */
+static void on_stdin_ready(struct child *ch)
+{
+	struct exec_session *s = (struct exec_session *)ch;
+	size_t left = s->stdin_pending.len - s->stdin_off, n = 0;
+
+	if (!ch->in_w.wsi) {
+		left = 0; /* stdin is closed: what waits can never be read */
+	} else if (left) {
+		if (stdin_give(s, s->stdin_pending.data + s->stdin_off, left, &n)) {
+			session_fail(s, CLOSE_FAILED, "internal error",
+				     "cannot pass stdin to the command: out of memory");
+			return;
+		}
+		left -= n;
+	}
+	if (left) {
+		s->stdin_off += n;
+		return;
+	}
+	stdin_drop_pending(s);
+	if (s->eof_pending) {
+		s->eof_pending = 0;
+		child_close_stdin(ch);
+	}
+	rx_pause(s, 0);
+}
+
+static int stdin_send(struct exec_session *s, const char *data, size_t len)
+{
+	size_t n;
+
+	if (!s->stdin_open)
+		return bad_message(s, "stdin: %s", s->eof_received ?
+				   "stdin was closed by an earlier \"eof\"" :
+				   "the start message asked for no stdin (\"stdin\": false)");
+	if (!s->stdin_pending.len) {
+		if (stdin_give(s, data, len, &n))
+			return session_fail(s, CLOSE_FAILED, "internal error",
+					    "cannot pass stdin to the command: out of memory");
+		data += n;
+		len -= n;
+	}
+	if (!len)
+		return 0;
+	if (buf_append(&s->stdin_pending, data, len))
+		return session_fail(s, CLOSE_FAILED, "internal error",
+				    "cannot hold stdin for the command: out of memory");
+	rx_pause(s, 1);
+	return 0;
+}
+
+static int stdin_eof(struct exec_session *s)
+{
+	if (!s->stdin_open)
+		return bad_message(s, "eof: %s", s->eof_received ?
+				   "stdin is closed already" :
+				   "the start message asked for no stdin (\"stdin\": false)");
+	/* closing a terminal would hang the command up: a terminal's
+	 * end-of-file is its EOF character */
+	if (s->pty)
+		return stdin_send(s, PTY_EOF, 1);
+	s->stdin_open = 0;
+	s->eof_received = 1;
+	if (s->stdin_pending.len)
+		s->eof_pending = 1;
+	else
+		child_close_stdin(&s->ch);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ start */
+
+struct start_request {
+	const char **argv;          /* into the message's strings; freed here */
+	const char *cwd;
+	struct envv env;
+	struct sandbox_user user;
+	int switch_user;
+	int pty, want_stdin;
+	unsigned short rows, cols;
+	double timeout;             /* seconds; 0 = none */
+};
+
+static void start_request_free(struct start_request *r)
+{
+	free(r->argv);
+	envv_free(&r->env);
+}
+
+static int parse_argv(json_t *m, struct start_request *r, char *err,
+		      size_t errlen)
+{
+	static const char *const sh[] = { "/bin/sh", "-c" };
+	json_t *argv = json_object_get(m, "argv"), *cmd = json_object_get(m, "command"), *v;
+	char shown[80];
+	size_t i, n;
+
+	if (argv && cmd)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "start: give \"argv\" or \"command\", not both");
+	if (cmd) {
+		if (!json_is_string(cmd))
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "command: %s: expected a string (a shell line run with /bin/sh -c)",
+				       given(cmd, shown, sizeof(shown)));
+		r->argv = calloc(4, sizeof(*r->argv));
+		if (!r->argv)
+			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		r->argv[0] = sh[0];
+		r->argv[1] = sh[1];
+		r->argv[2] = json_string_value(cmd);
+		return 0;
+	}
+	if (!argv)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "start: expected \"argv\" (an array of strings) or \"command\" (a shell line)");
+	if (!json_is_array(argv) || !json_array_size(argv))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "argv: %s: expected a non-empty array of strings",
+			       given(argv, shown, sizeof(shown)));
+	n = json_array_size(argv);
+	r->argv = calloc(n + 1, sizeof(*r->argv));
+	if (!r->argv)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	json_array_foreach(argv, i, v) {
+		if (!json_is_string(v))
+			return hb_fail(err, errlen, HB_EINVAL, "argv[%zu]: %s: expected a string",
+				       i, given(v, shown, sizeof(shown)));
+		r->argv[i] = json_string_value(v);
+	}
+	if (!r->argv[0][0])
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "argv[0]: expected a program name or path, got \"\"");
+	return 0;
+}
+
+/* "root", a uid (number or decimal string), or absent: the sandbox user.
+ * Only a sandboxd running as root can run commands as someone else. */
+static int parse_user(json_t *v, struct start_request *r, char *err,
+		      size_t errlen)
+{
+	char shown[80];
+	unsigned uid;
+
+	r->user = sandboxd_cfg.user;
+	r->switch_user = sandboxd_cfg.switch_user;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v) && !strcmp(json_string_value(v), "root")) {
+		uid = 0;
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		   json_integer_value(v) <= 2147483647) {
+		uid = (unsigned)json_integer_value(v);
+	} else if (!json_is_string(v) ||
+		   parse_uid("user", json_string_value(v), &uid, NULL, 0)) {
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "user: %s: expected \"root\" or a numeric uid from 0 to 2147483647",
+			       given(v, shown, sizeof(shown)));
+	}
+	if (uid == sandboxd_cfg.user.uid)
+		return 0;
+	if (geteuid() != 0)
+		return hb_fail(err, errlen, HB_EPERM,
+			       "user: %u: sandboxd does not run as root, so commands run as uid %u only",
+			       uid, (unsigned)sandboxd_cfg.user.uid);
+	sandbox_user_lookup(sandboxd_cfg.passwd_path, uid, &r->user);
+	r->switch_user = uid != 0;
+	if (envv_set(&r->env, "HOME", r->user.home) ||
+	    envv_set(&r->env, "USER", r->user.name) ||
+	    envv_set(&r->env, "LOGNAME", r->user.name))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Client variables over the sandbox's; a null value removes one. */
+static int parse_env(json_t *v, struct start_request *r, char *err,
+		     size_t errlen)
+{
+	const char *name;
+	char shown[80];
+	json_t *val;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "env: %s: expected an object of \"NAME\": \"value\" pairs",
+			       given(v, shown, sizeof(shown)));
+	json_object_foreach(v, name, val) {
+		if (!env_name_valid(name))
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "env: \"%s\": expected a variable name (letters, digits and _, not starting with a digit)",
+				       name);
+		if (json_is_null(val)) {
+			envv_unset(&r->env, name);
+			continue;
+		}
+		if (!json_is_string(val))
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "env.%s: %s: expected a string (or null to unset it)", name,
+				       given(val, shown, sizeof(shown)));
+		if (envv_set(&r->env, name, json_string_value(val)))
+			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_dimension(json_t *pty, const char *name, unsigned short def,
+			   unsigned short *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(pty, name);
+	char shown[80];
+
+	*out = def;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 65535)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "pty.%s: %s: expected an integer from 1 to 65535", name,
+			       given(v, shown, sizeof(shown)));
+	*out = (unsigned short)json_integer_value(v);
+	return 0;
+}
+
+static int parse_pty(json_t *v, struct start_request *r, char *err,
+		     size_t errlen)
+{
+	char shown[80];
+	int rc;
+
+	if (!v || json_is_null(v) || json_is_false(v))
+		return 0;
+	r->pty = 1;
+	r->rows = 24;
+	r->cols = 80;
+	if (json_is_true(v))
+		return 0;
+	if (!json_is_object(v))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "pty: %s: expected an object {\"rows\": R, \"cols\": C}, true or false",
+			       given(v, shown, sizeof(shown)));
+	rc = parse_dimension(v, "rows", 24, &r->rows, err, errlen);
+	if (!rc)
+		rc = parse_dimension(v, "cols", 80, &r->cols, err, errlen);
+	if (!rc && !envv_get(&r->env, "TERM") && envv_set(&r->env, "TERM", "xterm-256color"))
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	return rc;
+}
+
+static int parse_start(json_t *m, struct start_request *r, char *err,
+		       size_t errlen)
+{
+	static const char *const known[] = { "type", "argv", "command", "cwd",
+		"env", "user", "pty", "stdin", "timeout", NULL };
+	const char *key;
+	const char *const *k;
+	char shown[80];
+	json_t *v;
+	double t;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->want_stdin = 1;
+	json_object_foreach(m, key, v) {
+		for (k = known; *k && strcmp(*k, key); k++)
+			;
+		if (!*k)
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "start: \"%s\": unknown field (known: argv, command, cwd, env, user, pty, stdin, timeout)",
+				       key);
+	}
+	if ((rc = parse_argv(m, r, err, errlen)))
+		return rc;
+	v = json_object_get(m, "cwd");
+	r->cwd = sandboxd_cfg.workdir;
+	if (v && !json_is_null(v)) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/')
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "cwd: %s: expected an absolute path",
+				       given(v, shown, sizeof(shown)));
+		r->cwd = json_string_value(v);
+	}
+	if (envv_copy(&r->env, sandboxd_cfg.child_env.v))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	/* user before env and pty: the client's variables win over the
+	 * user's HOME, and TERM is only a default */
+	if ((rc = parse_user(json_object_get(m, "user"), r, err, errlen)) ||
+	    (rc = parse_env(json_object_get(m, "env"), r, err, errlen)) ||
+	    (rc = parse_pty(json_object_get(m, "pty"), r, err, errlen)))
+		return rc;
+	v = json_object_get(m, "stdin");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			return hb_fail(err, errlen, HB_EINVAL, "stdin: %s: expected true or false",
+				       given(v, shown, sizeof(shown)));
+		r->want_stdin = json_is_true(v);
+	}
+	v = json_object_get(m, "timeout");
+	if (v && !json_is_null(v)) {
+		t = json_is_number(v) ? json_number_value(v) : -1;
+		if (!(t > 0) || !isfinite(t) || t > MAX_TIMEOUT_S)
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "timeout: %s: expected a number of seconds above 0 and at most %.0f, or null",
+				       given(v, shown, sizeof(shown)), MAX_TIMEOUT_S);
+		r->timeout = t;
+	}
+	return 0;
+}
+
+static int session_start(struct exec_session *s, json_t *m)
+{
+	struct start_request r;
+	struct proc_spec spec;
+	char err[1024];
+	int rc;
+
+	rc = parse_start(m, &r, err, sizeof(err));
+	if (rc) {
+		start_request_free(&r);
+		return session_fail(s, CLOSE_BAD_MESSAGE, "bad start message", err);
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = r.argv;
+	spec.cwd = r.cwd;
+	spec.envp = r.env.v;
+	spec.uid = r.user.uid;
+	spec.gid = r.user.gid;
+	spec.switch_user = r.switch_user;
+	spec.pty = r.pty;
+	spec.rows = r.rows;
+	spec.cols = r.cols;
+	spec.want_stdin = r.want_stdin;
+	s->ch.on_output = on_output;
+	s->ch.on_done = on_done;
+	s->ch.on_stdin_ready = on_stdin_ready;
+	rc = child_start(&s->ch, &spec, err, sizeof(err));
+	start_request_free(&r);
+	lws_sul_cancel(&s->start_sul);
+	/* a process that was forked is known to the reaper through s->ch:
+	 * only child_abandon() may let that memory go */
+	s->started = s->ch.pid > 0;
+	if (rc)
+		return session_fail(s, CLOSE_FAILED, "command did not start", err);
+	s->pty = r.pty;
+	s->stdin_open = r.want_stdin;
+	if (r.timeout > 0)
+		lws_sul_schedule(sandboxd_lws, 0, &s->timeout_sul, on_timeout,
+				 (lws_usec_t)(r.timeout * 1e6));
+	if (ws_send_json(s->conn, json_pack("{s:s, s:i}", "type", "started",
+					    "pid", (int)s->ch.pid)))
+		return session_fail(s, CLOSE_FAILED, "internal error", "out of memory");
+	return 0;
+}
+
+/* ------------------------------------------------- messages while running */
+
+static int get_dimension(struct exec_session *s, json_t *m, const char *name,
+			 unsigned short *out)
+{
+	json_t *v = json_object_get(m, name);
+	char shown[80];
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 65535) {
+		bad_message(s, "resize: %s: %s: expected an integer from 1 to 65535", name,
+			    given(v, shown, sizeof(shown)));
+		return -1;
+	}
+	*out = (unsigned short)json_integer_value(v);
+	return 0;
+}
+
+static int on_resize(struct exec_session *s, json_t *m)
+{
+	unsigned short rows, cols;
+
+	if (get_dimension(s, m, "rows", &rows) || get_dimension(s, m, "cols", &cols))
+		return 0;
+	/* without a terminal there is no size: ignored, so that a terminal
+	 * client can send it whatever it started */
+	if (s->pty && !s->finished)
+		child_resize(&s->ch, rows, cols);
+	return 0;
+}
+
+static int on_signal(struct exec_session *s, json_t *m)
+{
+	json_t *v = json_object_get(m, "signal");
+	char shown[80];
+	json_int_t n;
+	int sig = 0;
+
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+		sig = n >= 1 && n <= SIGNAL_MAX ? (int)n : 0;
+	} else if (json_is_string(v)) {
+		sig = signal_parse(json_string_value(v));
+	}
+	if (!sig)
+		return bad_message(s, "signal: %s: expected a name such as \"SIGINT\" or \"INT\", or a number from 1 to %d",
+				   given(v, shown, sizeof(shown)), SIGNAL_MAX);
+	if (!s->finished)
+		child_signal(&s->ch, sig);
+	return 0;
+}
+
+static int on_stdin_message(struct exec_session *s, json_t *m)
+{
+	json_t *v = json_object_get(m, "data");
+	char shown[80];
+
+	if (!json_is_string(v))
+		return bad_message(s, "stdin: data: %s: expected a string",
+				   given(v, shown, sizeof(shown)));
+	return stdin_send(s, json_string_value(v), json_string_length(v));
+}
+
+static int session_message(struct http_conn *c, const char *data, size_t len,
+			   int binary)
+{
+	struct exec_session *s = c->state;
+	json_error_t jerr;
+	char shown[80];
+	const char *type;
+	json_t *m;
+	int rc;
+
+	if (!s || s->closing)
+		return 0;
+	if (binary) {
+		if (!s->started)
+			return bad_message(s, "expected a \"start\" message before stdin");
+		return stdin_send(s, data, len);
+	}
+	m = json_loadb(data, len, 0, &jerr);
+	if (!m)
+		return bad_message(s, "message: not valid JSON (%s); text messages are JSON objects with a \"type\"",
+				   jerr.text);
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return bad_message(s, "message: expected a JSON object with a \"type\"");
+	}
+	type = json_string_value(json_object_get(m, "type"));
+	if (!type)
+		rc = bad_message(s, "message: type: %s: expected a string",
+				 given(json_object_get(m, "type"), shown, sizeof(shown)));
+	else if (!strcmp(type, "auth"))
+		rc = 0; /* a redundant first-frame auth */
+	else if (!s->started && strcmp(type, "start"))
+		rc = bad_message(s, "%s: expected a \"start\" message first", type);
+	else if (!strcmp(type, "start"))
+		rc = s->started ? bad_message(s, "start: the command has started already") :
+			session_start(s, m);
+	else if (s->finished)
+		rc = 0; /* the exit status is on its way */
+	else if (!strcmp(type, "stdin"))
+		rc = on_stdin_message(s, m);
+	else if (!strcmp(type, "eof"))
+		rc = stdin_eof(s);
+	else if (!strcmp(type, "resize"))
+		rc = on_resize(s, m);
+	else if (!strcmp(type, "signal"))
+		rc = on_signal(s, m);
+	else
+		rc = bad_message(s, "type: \"%s\": expected start, stdin, eof, resize or signal",
+				 type);
+	json_decref(m);
+	return rc;
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+static void on_start_window(lws_sorted_usec_list_t *sul)
+{
+	struct exec_session *s = (struct exec_session *)
+		((char *)sul - offsetof(struct exec_session, start_sul));
+
+	bad_message(s, "no \"start\" message within %lld s of connecting",
+		    START_WINDOW_US / 1000000);
+}
+
+static int session_open(struct http_conn *c)
+{
+	struct exec_session *s;
+
+	if (nsessions >= MAX_SESSIONS) {
+		ws_send_json(c, json_pack("{s:s, s:s}", "type", "error", "detail",
+					  "too many exec sessions are open; try again later"));
+		ws_close(c, CLOSE_BUSY, "too many exec sessions");
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		ws_close(c, CLOSE_FAILED, "out of memory");
+		return 0;
+	}
+	s->conn = c;
+	buf_init(&s->stdin_pending, 0);
+	c->state = s;
+	nsessions++;
+	lws_sul_schedule(sandboxd_lws, 0, &s->start_sul, on_start_window,
+			 START_WINDOW_US);
+	return 0;
+}
+
+/* The client is gone (or the socket closed after "exit"): a command still
+ * running is killed with its whole process group. */
+static void session_close(struct http_conn *c)
+{
+	struct exec_session *s = c->state;
+
+	if (!s)
+		return;
+	c->state = NULL;
+	nsessions--;
+	lws_sul_cancel(&s->start_sul);
+	lws_sul_cancel(&s->timeout_sul);
+	stdin_drop_pending(s);
+	s->conn = NULL;
+	if (!s->started) {
+		free(s);
+		return;
+	}
+	/* child_abandon() spares a group whose leader has exited; but until
+	 * its output closes, a background process of the command still runs
+	 * in that group (and keeps its id from being reused) */
+	if (s->ch.exited && !s->ch.done)
+		proc_signal_group(s->ch.pid, SIGKILL);
+	child_abandon(&s->ch);
+}
+
+const struct http_stream_ops exec_ws_socket = {
+	.on_request = session_open,
+	.on_writeable = session_writeable,
+	.on_ws_message = session_message,
+	.on_close = session_close,
+};

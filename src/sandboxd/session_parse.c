@@ -1,0 +1,160 @@
+/* session_parse.c — the shell protocol of persistent sessions, pure
+ * functions; see session_parse.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/hb_error.h"
+#include "sandboxd/session_parse.h"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+/* PROMPT_COMMAND runs before every prompt with $? still the command's; it
+ * also empties PS1 again, since `source venv/bin/activate` and the like
+ * prepend to it. __hb_ret gives $? back to the command after the trigger
+ * line's own statements have changed it. */
+const char session_init_line[] =
+	"exec " XSTR(SESSION_CMD_FD) "<&3 " XSTR(SESSION_STATUS_FD) ">&4 3<&- 4>&-; "
+	"PROMPT_COMMAND='printf \"%s %s %s\\0\" \"$?\" \"${__hb_seq:-0}\" \"$PWD\" >&"
+	XSTR(SESSION_STATUS_FD) "; PS1= PS2='; "
+	"PS1= PS2=; set +o history -o ignoreeof; unset HISTFILE MAILCHECK TMOUT; "
+	"__hb_ret() { return \"$1\"; }\n";
+
+/* The line starts with the terminal's kill character (Ctrl-U), which
+ * erases keys the last command left unread on a partial line. The command
+ * runs through eval at the top level (not in a function, where `declare`
+ * would make its variables local), in an if whose two branches are the
+ * same so that $? is restored without `set -e` ending the shell when the
+ * previous command failed. */
+int session_trigger_line(char *out, size_t outlen, unsigned long seq)
+{
+	int n = snprintf(out, outlen,
+			 "\025__hb_s=$?; __hb_seq=%lu; printf 'S %%s\\0' \"$__hb_seq\" >&"
+			 XSTR(SESSION_STATUS_FD) "; IFS= read -r -d '' -u " XSTR(SESSION_CMD_FD)
+			 " __hb_cmd; if __hb_ret \"$__hb_s\"; then eval \"$__hb_cmd\"; "
+			 "else eval \"$__hb_cmd\"; fi\n", seq);
+
+	if (n < 0 || (size_t)n >= outlen)
+		return HB_ETOOBIG;
+	return n;
+}
+
+/* Reads decimal digits at *p (at most maxdigits) into *v; advances *p. */
+static int take_number(const char **p, const char *end, int maxdigits,
+		       unsigned long *v)
+{
+	const char *s = *p;
+	unsigned long n = 0;
+
+	while (s < end && *s >= '0' && *s <= '9' && s - *p < maxdigits)
+		n = n * 10 + (unsigned long)(*s++ - '0');
+	if (s == *p || (s < end && *s >= '0' && *s <= '9'))
+		return HB_EINVAL;
+	*p = s;
+	*v = n;
+	return 0;
+}
+
+int session_record_parse(const char *data, size_t len, struct session_record *rec,
+			 size_t *used)
+{
+	const char *nul = memchr(data, '\0', len), *p = data;
+	unsigned long code, seq;
+
+	if (!nul)
+		return 0;
+	*used = (size_t)(nul - data) + 1;
+	memset(rec, 0, sizeof(*rec));
+	if (p < nul && *p == 'S') {
+		p++;
+		if (p == nul || *p++ != ' ' || take_number(&p, nul, 19, &seq) || p != nul)
+			return HB_EINVAL;
+		rec->kind = SESSION_STARTED;
+		rec->seq = seq;
+		return 1;
+	}
+	if (take_number(&p, nul, 3, &code) || code > 255 || p == nul || *p++ != ' ' ||
+	    take_number(&p, nul, 19, &seq) || p == nul || *p++ != ' ')
+		return HB_EINVAL;
+	rec->kind = SESSION_DONE;
+	rec->exit_code = (int)code;
+	rec->seq = seq;
+	rec->cwd = p;
+	rec->cwd_len = (size_t)(nul - p);
+	return 1;
+}
+
+int session_key_byte(const char *text, unsigned char *byte)
+{
+	char c;
+
+	if (strncmp(text, "C-", 2) || !text[2] || text[3])
+		return 0;
+	c = text[2];
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	if ((c >= 'A' && c <= 'Z') || strchr("@[\\]^_", c)) {
+		*byte = (unsigned char)(c & 0x1f);
+		return 1;
+	}
+	if (c == '?') {
+		*byte = 0x7f;
+		return 1;
+	}
+	return 0;
+}
+
+int session_input_bytes(const char *text, size_t len, struct buf *out)
+{
+	unsigned char key;
+	int rc;
+
+	if (strlen(text) == len && session_key_byte(text, &key))
+		return buf_append(out, &key, 1);
+	rc = buf_append(out, text, len);
+	if (!rc && (len == 0 || text[len - 1] != '\n'))
+		rc = buf_append(out, "\n", 1);
+	return rc;
+}
+
+int session_tail_trim(struct buf *b, size_t keep)
+{
+	size_t cut;
+	int skipped = 0;
+
+	if (b->len <= keep)
+		return 0;
+	cut = b->len - keep;
+	/* a UTF-8 sequence is at most 4 bytes: skip at most 3 continuations */
+	while (cut < b->len && ((unsigned char)b->data[cut] & 0xc0) == 0x80 && skipped < 3) {
+		cut++;
+		skipped++;
+	}
+	buf_consume(b, cut);
+	return 1;
+}
+
+int session_stat_sid(const char *stat, long *sid)
+{
+	/* "pid (comm) S ppid pgrp session …"; comm may hold spaces and ')' */
+	const char *p = strrchr(stat, ')');
+	char *end;
+	long v = 0;
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return HB_EINVAL;
+	p += 4;
+	for (field = 0; field < 3; field++) {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno || (*end != ' ' && *end != '\0' && *end != '\n'))
+			return HB_EINVAL;
+		p = end;
+	}
+	*sid = v;
+	return 0;
+}
