@@ -101,3 +101,47 @@ class SandboxContainer:
     def remove(self):
         subprocess.run(["docker", "rm", "-f", self.name], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
+
+
+def exec_ws(box, start, send=(), after=None, read_timeout=60):
+    """Runs one command through WS /api/handbox/exec; `send` is a list of
+    messages (dict → JSON text, bytes → stdin) sent after "started", or,
+    with `after`, once stdout holds those bytes. Returns (output bytes by
+    stream 1/2, the last message: "exit" or "error")."""
+    import websocket  # Debian python3-websocket
+    ws = websocket.create_connection("ws://127.0.0.1:%d/api/handbox/exec" % box.port,
+                                     header=["X-Session-API-Key: " + box.key],
+                                     timeout=read_timeout)
+    ws.send(json.dumps(dict(start, type="start")))
+    out = {1: b"", 2: b""}
+    pending = list(send)
+
+    def flush():
+        for item in pending:
+            if isinstance(item, bytes):
+                ws.send_binary(item)
+            else:
+                ws.send(json.dumps(item))
+        pending.clear()
+
+    while True:
+        op, msg = ws.recv_data()
+        if op == websocket.ABNF.OPCODE_BINARY:
+            out[msg[0]] += msg[1:]
+            if after is not None and after in out[1]:
+                flush()
+            continue
+        m = json.loads(msg)
+        if m["type"] == "started" and after is None:
+            flush()
+        elif m["type"] in ("exit", "error"):
+            ws.close()
+            return out, m
+
+
+def multipart(field, filename, data):
+    boundary = "handbox" + secrets.token_hex(8)
+    head = ('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+            'Content-Type: application/octet-stream\r\n\r\n' % (boundary, field, filename)).encode()
+    tail = ("\r\n--%s--\r\n" % boundary).encode()
+    return head + data + tail, "multipart/form-data; boundary=" + boundary

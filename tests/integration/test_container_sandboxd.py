@@ -2,12 +2,14 @@
 a registry: busybox only (scratch), Debian (glibc, bash, python3) and a musl
 userland. The same static binary must behave the same in each."""
 import concurrent.futures
+import hashlib
+import os
 import subprocess
 import time
 
 import pytest
 
-from sandbox_container import IMAGES, SandboxContainer
+from sandbox_container import IMAGES, SandboxContainer, exec_ws, multipart
 
 
 @pytest.fixture(scope="module", params=sorted(IMAGES))
@@ -100,3 +102,61 @@ def test_bad_user_id_fails_at_start_with_a_clear_message():
         capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert 'SANDBOX_USER_ID: "abc"' in r.stderr
+
+
+def test_exec_websocket_streams_stdin_and_exit_code(box):
+    out, end = exec_ws(box, {"command": "cat; echo done >&2; exit 7"},
+                       send=[b"hello ", {"type": "stdin", "data": "world"}, {"type": "eof"}])
+    assert out == {1: b"hello world", 2: b"done\n"}
+    assert end["type"] == "exit" and end["exit_code"] == 7
+
+
+def test_pty_reports_a_terminal_and_its_size(box):
+    out, end = exec_ws(box, {"command": "tty; stty size", "pty": {"rows": 33, "cols": 101}})
+    lines = out[1].decode().split()
+    assert lines[0].startswith("/dev/pts/") and lines[1:] == ["33", "101"]
+    assert end["exit_code"] == 0
+
+
+def test_signal_reaches_the_process_group(box):
+    out, end = exec_ws(box, {"command": "echo ready; sleep 1000 & wait"},
+                       send=[{"type": "signal", "signal": "SIGTERM"}], after=b"ready\n")
+    assert out[1] == b"ready\n"
+    assert end["signal"] == "SIGTERM"
+
+
+def test_upload_and_download_100_megabytes_byte_exact(box):
+    data = os.urandom(100 << 20)
+    body, ctype = multipart("file", "big.bin", data)
+    status, answer = box.request("POST", "/api/file/upload?path=/tmp/sub/big.bin", body,
+                                 headers={"Content-Type": ctype}, timeout=300)
+    assert (status, answer) == (200, {"success": True})
+    status, back = box.request("GET", "/api/file/download?path=/tmp/sub/big.bin", timeout=300)
+    assert status == 200
+    assert hashlib.sha256(back).digest() == hashlib.sha256(data).digest()
+    # the file belongs to the sandbox user, not to root
+    assert box.run("stat -c %u /tmp/sub/big.bin")["stdout"] == "1000\n"
+
+
+def test_port_proxy_reaches_python_http_server_on_sandbox_localhost():
+    c = SandboxContainer(IMAGES["debian"])
+    try:
+        c.run("mkdir -p /tmp/site && echo 'hello from the sandbox' > /tmp/site/index.txt")
+        status, _ = c.request("POST", "/api/bash/start_bash_command", {
+            "command": "cd /tmp/site && exec python3 -m http.server 8011 --bind 127.0.0.1"})
+        assert status == 200
+        deadline = time.time() + 30
+        while True:
+            status, ports = c.request("GET", "/api/handbox/ports")
+            if any(p["port"] == 8011 for p in ports["ports"]):
+                break
+            assert time.time() < deadline, ports
+            time.sleep(0.1)
+        status, body = c.request("GET", "/api/handbox/ports/8011/index.txt")
+        assert (status, body) == (200, b"hello from the sandbox\n")
+        # bound to the sandbox's loopback only: the published port 8011 of
+        # a container would not reach it, the proxy through 8000 does
+        status, body = c.request("GET", "/api/handbox/ports/8011/missing.txt")
+        assert status == 404
+    finally:
+        c.remove()
