@@ -1,15 +1,14 @@
 """Shared helpers for the benchmarks: a sandboxd container on the real Docker
-engine, percentile maths, and the RSS of a process seen from the host."""
+engine (tests/lib/sandbox_container.py), percentile maths, tables."""
 import json
 import os
-import secrets
 import statistics
-import subprocess
-import time
-import urllib.request
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SANDBOXD = os.environ.get("SANDBOXD", os.path.join(ROOT, "build", "handbox-sandboxd"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+from sandbox_container import SandboxContainer  # noqa: E402
 
 
 def percentile(values, p):
@@ -24,51 +23,18 @@ def summary(values_s):
     return {"n": len(ms), "p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 99)}
 
 
-class Sandbox:
+class Sandbox(SandboxContainer):
     """A container of IMAGE whose PID 1 is our sandboxd (bind-mounted, as the
     runtime does), with port 8000 published on a dynamic loopback port."""
 
-    def __init__(self, image, name_prefix="hb-bench"):
-        self.image = image
-        self.key = secrets.token_hex(16)
-        self.name = "%s-%s" % (name_prefix, secrets.token_hex(4))
-        subprocess.run(
-            ["docker", "run", "-d", "--rm", "--name", self.name,
-             "-v", "%s:/.handbox/sandboxd:ro" % SANDBOXD,
-             "-p", "127.0.0.1::8000", "-e", "OH_SESSION_API_KEYS_0=" + self.key,
-             "--entrypoint", "/.handbox/sandboxd", image, "--host", "0.0.0.0"],
-            check=True, stdout=subprocess.DEVNULL)
-        out = subprocess.run(["docker", "port", self.name, "8000/tcp"], check=True,
-                             capture_output=True, text=True).stdout
-        self.port = int(out.split()[0].rsplit(":", 1)[1])
-        self.url = "http://127.0.0.1:%d" % self.port
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1).read()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("sandboxd in %s never answered" % self.name)
-                time.sleep(0.02)
-        self.host_pid = int(subprocess.run(
-            ["docker", "inspect", "-f", "{{.State.Pid}}", self.name], check=True,
-            capture_output=True, text=True).stdout)
+    def __init__(self, image):
+        super().__init__(image, name_prefix="hb-bench")
 
     def rss_kb(self):
-        return status_kb(self.host_pid, "VmRSS")
+        return self.status_kb("VmRSS")
 
     def close(self):
-        subprocess.run(["docker", "rm", "-f", self.name], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-
-
-def status_kb(pid, field):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
+        self.remove()
 
 
 def print_table(title, rows, baseline=None):

@@ -57,7 +57,7 @@ def main():
             if done.acquire(timeout=0.2):
                 finished += 1
             samples.append(sb.rss_kb())
-        peak = lib.status_kb(sb.host_pid, "VmHWM")
+        peak = sb.status_kb("VmHWM")
     finally:
         sb.close()
     if errors:

@@ -220,20 +220,34 @@ static struct bash_event *start_run(const struct bash_request *req,
 	return cmd;
 }
 
-int bash_start_route(struct http_conn *c, json_t *body)
+/* Parses a request body and starts its run. On failure c has been answered
+ * and NULL comes back; *r is NULL when the command could not start (its
+ * error output is then the newest event). */
+static struct bash_event *start_requested(struct http_conn *c, json_t *body,
+					  struct bash_run **r)
 {
 	struct bash_request req;
-	struct bash_run *r;
 	struct bash_event *cmd;
 	char err[512];
 	int status;
 
-	if (bash_request_parse(body, &req, err, sizeof(err)))
-		return http_reply_error(c, 422, "%s", err);
-	cmd = start_run(&req, &r, &status, err, sizeof(err));
+	if (bash_request_parse(body, &req, err, sizeof(err))) {
+		http_reply_error(c, 422, "%s", err);
+		return NULL;
+	}
+	cmd = start_run(&req, r, &status, err, sizeof(err));
 	if (!cmd)
-		return http_reply_error(c, status, "%s", err);
-	return http_reply_json(c, 200, bash_event_json(cmd));
+		http_reply_error(c, status, "%s", err);
+	return cmd;
+}
+
+int bash_start_route(struct http_conn *c, json_t *body)
+{
+	struct bash_event *cmd;
+	struct bash_run *r;
+
+	cmd = start_requested(c, body, &r);
+	return cmd ? http_reply_json(c, 200, bash_event_json(cmd)) : 0;
 }
 
 static void forget_waiter(struct http_conn *c)
@@ -254,18 +268,11 @@ static void forget_waiter(struct http_conn *c)
 
 int bash_execute_route(struct http_conn *c, json_t *body)
 {
-	struct bash_request req;
 	struct bash_run *r;
-	struct bash_event *cmd;
 	struct waiter *w;
-	char err[512];
-	int status;
 
-	if (bash_request_parse(body, &req, err, sizeof(err)))
-		return http_reply_error(c, 422, "%s", err);
-	cmd = start_run(&req, &r, &status, err, sizeof(err));
-	if (!cmd)
-		return http_reply_error(c, status, "%s", err);
+	if (!start_requested(c, body, &r))
+		return 0;
 	if (!r) /* it could not start: its error output is the answer */
 		return http_reply_json(c, 200, bash_event_json(store.tail));
 	w = calloc(1, sizeof(*w));

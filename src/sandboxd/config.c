@@ -79,16 +79,6 @@ static int parse_host(const char *value, char *host, size_t cap, char *err,
 	return 0;
 }
 
-static const char *env_lookup(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
 /* OH_SESSION_API_KEYS_0, _1, … (stopping at the first gap) and
  * SESSION_API_KEY; empty values are ignored. */
 static int load_keys(struct sandboxd_config *cfg, char *const *envp)

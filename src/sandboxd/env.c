@@ -70,14 +70,19 @@ void envv_unset(struct envv *e, const char *name)
 		e->v[j] = NULL;
 }
 
+const char *env_lookup(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (name_matches(*envp, name, len, 0))
+			return *envp + len + 1;
+	return NULL;
+}
+
 const char *envv_get(const struct envv *e, const char *name)
 {
-	size_t len = strlen(name), i;
-
-	for (i = 0; i < e->n; i++)
-		if (name_matches(e->v[i], name, len, 0))
-			return e->v[i] + len + 1;
-	return NULL;
+	return env_lookup(e->v, name);
 }
 
 int envv_set(struct envv *e, const char *name, const char *value)

@@ -16,6 +16,8 @@ int envv_set(struct envv *e, const char *name, const char *value);
 /* Removes NAME (or, with a trailing '*', every name with that prefix). */
 void envv_unset(struct envv *e, const char *name);
 const char *envv_get(const struct envv *e, const char *name);
+/* The value of name in a NULL-terminated "NAME=value" array, or NULL. */
+const char *env_lookup(char *const *envp, const char *name);
 void envv_free(struct envv *e);
 /* 1 when name is a valid variable name (letters, digits, '_', not a digit
  * first), else 0. */

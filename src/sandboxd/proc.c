@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "sandboxd/env.h"
 #include "sandboxd/proc.h"
 
 /* What a child reports back through its CLOEXEC status pipe. */
@@ -20,16 +21,6 @@ struct child_failure {
 	int step; /* 1 chdir, 2 set user, 3 exec, 4 terminal */
 	int err;
 };
-
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
 
 /* execve() with a PATH search in the child's environment, not ours. */
 static void exec_in_path(const char *file, char *const argv[], char *const envp[])
@@ -43,7 +34,7 @@ static void exec_in_path(const char *file, char *const argv[], char *const envp[
 		execve(file, argv, envp);
 		return;
 	}
-	path = env_get(envp, "PATH");
+	path = env_lookup(envp, "PATH");
 	if (!path)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	for (p = path; p; p = next) {

@@ -14,27 +14,26 @@ cannot pass by accident.
 
 Only the standard library and python3-websocket are used.
 """
-import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
 
 import pytest
 import websocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+from sandboxd_client import DEFAULT as _DEFAULT, KEY_HEADER, SandboxdClient  # noqa: E402,F401
 SANDBOXD = os.path.abspath(os.environ.get("SANDBOXD", os.path.join(ROOT, "build", "handbox-sandboxd")))
-KEY_HEADER = "X-Session-API-Key"
 START_TIMEOUT = 10
 STOP_TIMEOUT = 15
-_DEFAULT = object()
 
 
 def free_port():
@@ -43,9 +42,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def children_of(pid):
-    """Every live descendant of pid, from /proc."""
-    parents = {}
+def proc_stats():
+    """(pid, state letter, parent pid, process group) of every process, from
+    /proc/PID/stat."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -56,13 +55,25 @@ def children_of(pid):
             continue
         # the command name may hold spaces and parentheses: split after it
         fields = stat[stat.rindex(")") + 2:].split()
-        parents.setdefault(int(fields[1]), []).append(int(entry))
+        yield int(entry), fields[0], int(fields[1]), int(fields[2])
+
+
+def children_of(pid):
+    """Every live descendant of pid."""
+    parents = {}
+    for child, _, parent, _ in proc_stats():
+        parents.setdefault(parent, []).append(child)
     found, todo = [], [pid]
     while todo:
         for child in parents.get(todo.pop(), []):
             found.append(child)
             todo.append(child)
     return found
+
+
+def process_group(pgid):
+    """Live (non-zombie) processes whose process group is pgid."""
+    return [pid for pid, state, _, group in proc_stats() if group == pgid and state != "Z"]
 
 
 def process_state(pid):
@@ -76,9 +87,18 @@ def process_state(pid):
     return fields[0], int(fields[1])
 
 
-class Sandboxd:
-    """One running sandboxd. HTTP helpers return (status, body): body is the
-    decoded JSON when the answer is JSON, else bytes."""
+def wait_gone(pid, timeout=10):
+    """True once pid no longer exists (reaped), False at the deadline."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process_state(pid) is None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Sandboxd(SandboxdClient):
+    """One running sandboxd process."""
 
     def __init__(self, args=(), env=None, key=_DEFAULT, binary=SANDBOXD):
         self.key = secrets.token_hex(16) if key is _DEFAULT else key
@@ -120,59 +140,6 @@ class Sandboxd:
     def log(self):
         self.stderr.seek(0)
         return self.stderr.read().decode(errors="replace")
-
-    # ------------------------------------------------------------ HTTP
-
-    def request(self, method, path, body=None, params=None, key=_DEFAULT,
-                headers=None, timeout=60):
-        """body: a JSON-able value, or bytes sent as they are. key: the
-        session key to send (default: the right one; None: none)."""
-        url = self.url + path
-        if params:
-            url += ("&" if "?" in path else "?") + urllib.parse.urlencode(params)
-        if body is None or isinstance(body, bytes):
-            data = body
-        else:
-            data = json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method)
-        key = self.key if key is _DEFAULT else key
-        if key is not None:
-            req.add_header(KEY_HEADER, key)
-        if data is not None and not isinstance(body, bytes):
-            req.add_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                raw, status, ctype = r.read(), r.status, r.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as e:
-            raw, status, ctype = e.read(), e.code, e.headers.get("Content-Type", "")
-        if ctype.startswith("application/json"):
-            return status, json.loads(raw)
-        return status, raw
-
-    def get(self, path, params=None, **kw):
-        return self.request("GET", path, params=params, **kw)
-
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body=body, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    # ------------------------------------------------------- WebSockets
-
-    def ws_connect(self, path, key=_DEFAULT, query_key=False, timeout=10):
-        """A websocket.WebSocket on path, the key sent as the header (or, with
-        query_key, as ?session_api_key=); key=None sends none."""
-        key = self.key if key is _DEFAULT else key
-        url = "ws://127.0.0.1:%d%s" % (self.port, path)
-        header = []
-        if key is not None and query_key:
-            url += ("&" if "?" in path else "?") + urllib.parse.urlencode({"session_api_key": key})
-        elif key is not None:
-            header.append("%s: %s" % (KEY_HEADER, key))
-        return websocket.create_connection(url, header=header, timeout=timeout)
 
     # ------------------------------------------------------- bash API
 

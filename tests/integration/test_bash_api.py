@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import ws_close_status, process_state, children_of
+from conftest import ws_close_status, process_state, children_of, wait_gone
 
 CHUNK = 1 << 20
 FFFD = "\ufffd"
@@ -22,16 +22,6 @@ def execute(sb, command, timeout=60, **kw):
                           dict(command=command, timeout=timeout, **kw), timeout=timeout + 30)
     assert status == 200, out
     return out
-
-
-def wait_gone(pid, timeout=10):
-    """True once pid no longer exists (reaped), False at the deadline."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process_state(pid) is None:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def zombies_of(pid):

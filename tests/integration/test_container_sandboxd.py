@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sandbox_container import IMAGES, SandboxContainer, exec_ws, multipart
+from sandbox_container import IMAGES, SANDBOXD, SandboxContainer, exec_ws, multipart
 
 
 @pytest.fixture(scope="module", params=sorted(IMAGES))
@@ -46,12 +46,12 @@ def test_timeout_keeps_partial_output_and_kills_the_group(box):
 
 def test_auth_refusals(box):
     status, body = box.request("POST", "/api/bash/execute_bash_command",
-                               {"command": "true"}, key=False)
+                               {"command": "true"}, key=None)
     assert (status, body) == (401, {"detail": "Unauthorized"})
     status, _ = box.request("POST", "/api/bash/execute_bash_command",
                             {"command": "true"}, key="wrong")
     assert status == 401
-    assert box.request("GET", "/health", key=False) == (200, {"status": "ok"})
+    assert box.request("GET", "/health", key=None) == (200, {"status": "ok"})
 
 
 def zombies(box):
@@ -97,7 +97,7 @@ def test_commands_as_root_when_asked():
 def test_bad_user_id_fails_at_start_with_a_clear_message():
     r = subprocess.run(
         ["docker", "run", "--rm", "-e", "SANDBOX_USER_ID=abc",
-         "-v", "%s:/.handbox/sandboxd:ro" % __import__("sandbox_container").SANDBOXD,
+         "-v", "%s:/.handbox/sandboxd:ro" % SANDBOXD,
          "--entrypoint", "/.handbox/sandboxd", IMAGES["busybox"]],
         capture_output=True, text=True, timeout=60)
     assert r.returncode == 2

@@ -13,7 +13,7 @@ import time
 import pytest
 import websocket
 
-from conftest import process_state
+from conftest import process_group, process_state
 
 PATH = "/api/handbox/exec"
 STDOUT, STDERR = 1, 2
@@ -90,24 +90,7 @@ def run(sb, **start):
     return r, r.finish()
 
 
-def process_group(pgid):
-    """Live (non-zombie) processes whose process group is pgid."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def wait_gone(pids, limit=15):
+def still_alive_after(pids, limit=15):
     """The pids still alive after waiting up to limit seconds."""
     deadline = time.time() + limit
     alive = list(pids)
@@ -281,7 +264,7 @@ def test_signal_reaches_the_whole_group(sandboxd):
     assert process_state(background) is not None
     r.send({"type": "signal", "signal": "TERM"})
     assert r.finish()["signal"] == "SIGTERM"
-    assert wait_gone([background]) == []
+    assert still_alive_after([background]) == []
 
 
 def test_signal_that_does_not_end_the_command(sandboxd):
@@ -361,7 +344,7 @@ def test_bad_message_while_running_kills_the_command(sandboxd, message, detail):
     r.send(message)
     assert detail in r.error()
     assert r.close_code == 1008
-    assert wait_gone([pid]) == []
+    assert still_alive_after([pid]) == []
 
 
 def test_command_that_cannot_start(sandboxd):
@@ -403,7 +386,7 @@ def test_disconnect_kills_the_process_group(sandboxd):
     group = process_group(pid)
     assert pid in group and len(group) == 3, group
     r.ws.sock.close()  # no close frame: the client just goes away
-    assert wait_gone(group) == []
+    assert still_alive_after(group) == []
 
 
 def test_memory_stays_bounded_for_a_slow_reader(sandboxd):
@@ -433,7 +416,7 @@ def test_output_unread_when_the_command_exits_is_delivered(sandboxd):
     r = Run(sandboxd, {"command": "head -c 100M /dev/zero & sleep 1; echo END >&2; "
                                   "kill $!; wait"})
     pid = r.started()
-    assert wait_gone([pid]) == []  # it ends before a byte is read
+    assert still_alive_after([pid]) == []  # it ends before a byte is read
     time.sleep(1)
     exit = r.finish()
     assert r.out[STDERR] == b"END\n"
@@ -445,7 +428,7 @@ def test_output_unread_when_the_command_exits_before_its_background(sandboxd):
     of it still holds its pipes: the command's own output still arrives."""
     r = Run(sandboxd, {"command": "head -c 30M /dev/zero & sleep 1; echo END >&2"})
     pid = r.started()
-    assert wait_gone([pid]) == []
+    assert still_alive_after([pid]) == []
     time.sleep(1)
     exit = r.finish()
     assert r.out[STDERR] == b"END\n"

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import process_state
+from conftest import process_state, wait_gone
 
 BASE = "/api/handbox/sessions"
 OUTPUT_KEEP = 1 << 20
@@ -60,15 +60,6 @@ def shell(sandboxd):
     yield make
     for sh in made:
         sandboxd.delete("%s/%s" % (BASE, sh.id))
-
-
-def wait_gone(pid, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process_state(pid) is None:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # ------------------------------------------------------------- sessions

@@ -1,13 +1,14 @@
 """A real container whose PID 1 is our sandboxd, bind-mounted read-only the
 way the runtime does it, with port 8000 published on a dynamic loopback
-port. Used by the test_container_*.py files."""
+port. Used by tests/integration/test_container_*.py and by bench/."""
 import json
 import os
 import secrets
 import subprocess
 import time
-import urllib.error
 import urllib.request
+
+from sandboxd_client import KEY_HEADER, SandboxdClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SANDBOXD = os.path.abspath(os.environ.get("SANDBOXD", os.path.join(ROOT, "build", "handbox-sandboxd")))
@@ -31,13 +32,13 @@ def require_image(image):
     assert r.returncode == 0, "image %s is missing: build it with images/build-all.sh" % image
 
 
-class SandboxContainer:
-    def __init__(self, image, env=None, extra_args=()):
+class SandboxContainer(SandboxdClient):
+    def __init__(self, image, env=None, extra_args=(), name_prefix="hb-test"):
         require_engine()
         require_image(image)
         self.image = image
         self.key = secrets.token_hex(16)
-        self.name = "hb-test-" + secrets.token_hex(5)
+        self.name = "%s-%s" % (name_prefix, secrets.token_hex(5))
         args = ["docker", "run", "-d", "--name", self.name,
                 "--label", "handbox.test=1",
                 "-v", "%s:/.handbox/sandboxd:ro" % SANDBOXD,
@@ -56,7 +57,7 @@ class SandboxContainer:
         while True:
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=2).read()
-                return
+                break
             except OSError:
                 if time.time() > deadline:
                     logs = subprocess.run(["docker", "logs", self.name],
@@ -65,33 +66,17 @@ class SandboxContainer:
                     raise AssertionError("sandboxd never answered in %s: %s%s"
                                          % (image, logs.stdout, logs.stderr))
                 time.sleep(0.05)
+        self.host_pid = int(subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.Pid}}", self.name], check=True,
+            capture_output=True, text=True).stdout)
 
-    def request(self, method, path, body=None, key=True, headers=None, timeout=60):
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        if key:
-            req.add_header("X-Session-API-Key", self.key if key is True else key)
-        if body is not None and not isinstance(body, bytes):
-            req.add_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                raw, status, ctype = r.read(), r.status, r.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as e:
-            raw, status, ctype = e.read(), e.code, e.headers.get("Content-Type", "")
-        if ctype.startswith("application/json"):
-            return status, json.loads(raw)
-        return status, raw
-
-    def run(self, command, timeout=60, cwd=None):
-        body = {"command": command, "timeout": timeout}
-        if cwd:
-            body["cwd"] = cwd
-        status, out = self.request("POST", "/api/bash/execute_bash_command", body,
-                                   timeout=timeout + 30)
-        assert status == 200, out
-        return out
+    def status_kb(self, field):
+        """A field of sandboxd's /proc/PID/status (VmRSS, VmHWM…), in kB."""
+        with open("/proc/%d/status" % self.host_pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
 
     def inspect(self):
         out = subprocess.run(["docker", "inspect", self.name], check=True,
@@ -110,7 +95,7 @@ def exec_ws(box, start, send=(), after=None, read_timeout=60):
     stream 1/2, the last message: "exit" or "error")."""
     import websocket  # Debian python3-websocket
     ws = websocket.create_connection("ws://127.0.0.1:%d/api/handbox/exec" % box.port,
-                                     header=["X-Session-API-Key: " + box.key],
+                                     header=["%s: %s" % (KEY_HEADER, box.key)],
                                      timeout=read_timeout)
     ws.send(json.dumps(dict(start, type="start")))
     out = {1: b"", 2: b""}
