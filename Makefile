@@ -40,6 +40,7 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
+include bench/bench.mk
 
 test: all unit
 	SANDBOXD=$(SANDBOXD) tests/integration/run
@@ -47,7 +48,7 @@ test: all unit
 integration: all
 	SANDBOXD=$(SANDBOXD) tests/integration/run
 
-bench: all
+bench: all bench-tools
 	bench/run
 
 clean:

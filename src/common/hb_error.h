@@ -15,7 +15,6 @@ enum hb_result {
 	HB_ENOENT = -4,    /* no such thing */
 	HB_EIO = -5,       /* a system call failed; errno-based message given */
 	HB_EPERM = -6,     /* not allowed */
-	HB_EEXIST = -7,    /* already there */
 	HB_EBUSY = -8,     /* temporarily unable; try later */
 };
 

@@ -1,4 +1,5 @@
 /* bash_request.c — checking a bash command request; see bash_request.h. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -25,6 +26,10 @@ int bash_request_parse(json_t *body, struct bash_request *req, char *err,
 		if (!json_is_string(v))
 			return hb_fail(err, errlen, HB_EINVAL, "cwd: expected a string or null");
 		req->cwd = json_string_value(v);
+		if (strlen(req->cwd) >= PATH_MAX)
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "cwd: a path of %zu bytes; at most %d are allowed",
+				       strlen(req->cwd), PATH_MAX - 1);
 	}
 	v = json_object_get(body, "timeout");
 	if (v && !json_is_null(v)) {

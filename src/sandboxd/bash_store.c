@@ -14,7 +14,7 @@ void bash_store_init(struct bash_store *s, size_t max_events, size_t max_bytes)
 static size_t event_bytes(const struct bash_event *e)
 {
 	return sizeof(*e) + e->out_len + e->err_len +
-	       (e->command ? strlen(e->command) : 0);
+	       (e->command ? strlen(e->command) : 0) + (e->cwd ? strlen(e->cwd) : 0);
 }
 
 static void event_free(struct bash_event *e)

@@ -14,7 +14,6 @@
 #include "sandboxd/reaper.h"
 #include "sandboxd/sandboxd.h"
 
-#define READ_CHUNK (64u << 10)
 #define EXIT_GRACE_US (100 * 1000)
 #define STDIN_LIMIT (1u << 20)
 
@@ -41,7 +40,7 @@ static void maybe_done(struct child *ch)
 
 static int on_readable(struct fdwatch *w)
 {
-	static char chunk[READ_CHUNK];
+	static char chunk[CHILD_READ_CHUNK];
 	struct child *ch = w->owner;
 	int stream = w == &ch->err_w ? CHILD_STDERR : CHILD_STDOUT;
 	ssize_t n = read(w->fd, chunk, sizeof(chunk));
@@ -139,22 +138,43 @@ static int watch(struct child *ch, struct fdwatch *w, int fd, int is_input)
 int child_start(struct child *ch, const struct proc_spec *spec, char *err,
 		size_t errlen)
 {
+	struct fdwatch *w[3] = { &ch->out_w, &ch->err_w, &ch->in_w };
 	struct proc_io io;
-	int rc;
+	int fds[3], rc, i;
 
 	buf_init(&ch->stdin_buf, STDIN_LIMIT);
 	rc = proc_spawn(spec, &ch->pid, &io, err, errlen);
 	if (rc)
 		return rc;
 	sandboxd_last_exec_us = now_us();
-	if (reaper_watch(ch->pid, on_exit_status, ch) ||
-	    watch(ch, &ch->out_w, io.out, 0) || watch(ch, &ch->err_w, io.err, 0) ||
-	    watch(ch, &ch->in_w, io.in, 1)) {
-		/* cannot follow it: do not leave it running unseen */
-		proc_signal_group(ch->pid, SIGKILL);
-		return hb_fail(err, errlen, HB_ENOMEM, "cannot follow the command: out of resources");
+	fds[0] = io.out;
+	fds[1] = io.err;
+	fds[2] = io.in;
+	if (reaper_watch(ch->pid, on_exit_status, ch))
+		goto untrack;
+	for (i = 0; i < 3; i++) {
+		rc = watch(ch, w[i], fds[i], i == 2);
+		fds[i] = -1; /* the loop has it now, or fdwatch_add() closed it */
+		if (rc)
+			goto untrack;
 	}
 	return 0;
+
+untrack:
+	/* Cannot follow it: stop it now, and leave nothing (reaper entry,
+	 * watched descriptor) that could reach ch once the caller frees it. */
+	proc_signal_group(ch->pid, SIGKILL);
+	waitpid(ch->pid, NULL, 0); /* just killed: returns at once */
+	reaper_unwatch(ch->pid);
+	for (i = 0; i < 3; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fdwatch_detach(w[i]);
+	}
+	ch->open_fds = 0;
+	ch->pid = 0;
+	buf_free(&ch->stdin_buf);
+	return hb_fail(err, errlen, HB_ENOMEM, "cannot follow the command: out of resources");
 }
 
 int child_exit_code(const struct child *ch)

@@ -5,9 +5,10 @@
  * Life cycle: child_start() → on_output() any number of times → on_done()
  * exactly once, after the process has exited and its output is drained
  * (or 100 ms after exit, when a background grandchild keeps the pipes
- * open; paused output does not count towards those 100 ms). The owner frees the struct after on_done(), or calls
- * child_abandon() to let it go: the group is killed and the child frees
- * itself when everything is closed. */
+ * open; paused output does not count towards those 100 ms). The owner
+ * frees the struct after on_done(), or calls child_abandon() to let it go:
+ * the group is killed and the child frees itself when everything is
+ * closed. */
 #ifndef HB_CHILD_H
 #define HB_CHILD_H
 
@@ -19,6 +20,10 @@
 #include "common/buf.h"
 #include "sandboxd/fdwatch.h"
 #include "sandboxd/proc.h"
+
+/* One read of a command's output: a pipe's default capacity, and the size
+ * of one exec WebSocket frame. */
+#define CHILD_READ_CHUNK (64u << 10)
 
 #define CHILD_STDOUT 1
 #define CHILD_STDERR 2
@@ -43,7 +48,8 @@ struct child {
 };
 
 /* Starts spec with callbacks already set in ch (the rest zeroed). Returns 0
- * or an HB_E… code with a message (nothing started). */
+ * or an HB_E… code with a message; then nothing runs and nothing refers to
+ * ch any more, so the caller may free it. */
 int child_start(struct child *ch, const struct proc_spec *spec, char *err,
 		size_t errlen);
 /* Exit code as the reference reports it: the status, or -signal. */

@@ -10,6 +10,7 @@
 
 #include "common/hb_error.h"
 #include "sandboxd/config.h"
+#include "sandboxd/proc.h"
 
 static const char usage[] =
 	"usage: handbox-sandboxd [--port N] [--host ADDR] [--workdir DIR]\n"
@@ -125,7 +126,7 @@ static int build_child_env(struct sandboxd_config *cfg, char *const *envp)
 	envv_unset(e, "OH_SESSION_API_KEYS_*");
 	envv_unset(e, "SESSION_API_KEY");
 	if (!envv_get(e, "PATH"))
-		rc |= envv_set(e, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		rc |= envv_set(e, "PATH", PROC_DEFAULT_PATH);
 	if (cfg->switch_user || !envv_get(e, "HOME"))
 		rc |= envv_set(e, "HOME", cfg->user.home);
 	if (cfg->switch_user || !envv_get(e, "USER")) {

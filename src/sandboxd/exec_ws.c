@@ -30,6 +30,7 @@
 
 #include "common/hb_error.h"
 #include "common/utf8.h"
+#include "sandboxd/bash_request.h"
 #include "sandboxd/child.h"
 #include "sandboxd/exec_ws.h"
 #include "sandboxd/http.h"
@@ -39,7 +40,6 @@
 #define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
 #define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
 #define FRAME_PAYLOAD_MAX (64u << 10)
-#define MAX_TIMEOUT_S (7 * 24 * 3600.0)
 #define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
 #define SIGNAL_MAX 64
 #define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
@@ -541,8 +541,6 @@ static int parse_pty(json_t *v, struct start_request *r, char *err,
 	rc = parse_dimension(v, "rows", 24, &r->rows, err, errlen);
 	if (!rc)
 		rc = parse_dimension(v, "cols", 80, &r->cols, err, errlen);
-	if (!rc && !envv_get(&r->env, "TERM") && envv_set(&r->env, "TERM", "xterm-256color"))
-		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -581,12 +579,16 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 	}
 	if (envv_copy(&r->env, sandboxd_cfg.child_env.v))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	/* user before env and pty: the client's variables win over the
-	 * user's HOME, and TERM is only a default */
+	/* user before env: the client's variables win over the user's HOME */
 	if ((rc = parse_user(json_object_get(m, "user"), r, err, errlen)) ||
 	    (rc = parse_env(json_object_get(m, "env"), r, err, errlen)) ||
 	    (rc = parse_pty(json_object_get(m, "pty"), r, err, errlen)))
 		return rc;
+	/* on a terminal TERM defaults to xterm-256color unless the request's
+	 * env names it (sandboxd's own TERM describes no terminal of ours) */
+	if (r->pty && !json_object_get(json_object_get(m, "env"), "TERM") &&
+	    envv_set(&r->env, "TERM", "xterm-256color"))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	v = json_object_get(m, "stdin");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
@@ -597,10 +599,10 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 	v = json_object_get(m, "timeout");
 	if (v && !json_is_null(v)) {
 		t = json_is_number(v) ? json_number_value(v) : -1;
-		if (!(t > 0) || !isfinite(t) || t > MAX_TIMEOUT_S)
+		if (!(t > 0) || !isfinite(t) || t > BASH_MAX_TIMEOUT_S)
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "timeout: %s: expected a number of seconds above 0 and at most %.0f, or null",
-				       given(v, shown, sizeof(shown)), MAX_TIMEOUT_S);
+				       given(v, shown, sizeof(shown)), BASH_MAX_TIMEOUT_S);
 		r->timeout = t;
 	}
 	return 0;

@@ -69,6 +69,16 @@ void fdwatch_close(struct fdwatch *w)
 		lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+void fdwatch_detach(struct fdwatch *w)
+{
+	if (!w->wsi)
+		return;
+	lws_set_opaque_user_data(w->wsi, NULL);
+	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	w->wsi = NULL;
+	w->fd = -1;
+}
+
 /* lws closes a descriptor on POLLHUP alone, which is all poll reports for a
  * hung-up pipe that is not asked for input: while paused, the last output
  * of a command that has just ended would be dropped unread. */

@@ -32,6 +32,9 @@ void fdwatch_pause(struct fdwatch *w, int paused);
 void fdwatch_want_write(struct fdwatch *w);
 /* Closes soon, from the loop; on_closed follows. */
 void fdwatch_close(struct fdwatch *w);
+/* Closes soon and forgets w at once: no callback will reach it, so its
+ * owner may free it now. */
+void fdwatch_detach(struct fdwatch *w);
 
 extern const struct lws_protocols fdwatch_protocol;
 

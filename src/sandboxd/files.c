@@ -6,14 +6,20 @@
  * target only once the closing boundary has been seen: memory stays flat
  * whatever the size, and a client that goes away mid-upload leaves neither
  * a partial file nor a truncated old one. A download is read from disk one
- * write-sized chunk at a time, only when the socket can take it. */
+ * write-sized chunk at a time, only when the socket can take it.
+ *
+ * Every file route does its filesystem work with the sandbox user's
+ * identity (files_as_user_begin), so it can do no more than the agent's own
+ * commands: see "the sandbox user's identity" below. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,18 +147,181 @@ mode_t files_umask(void)
 	return mask;
 }
 
-int files_chown_fd(int fd)
+/* ------------------------------------------ the sandbox user's identity */
+
+/* sandboxd is root, and root may read, write and replace any file: were the
+ * routes to act as root, a symlink the agent planted (/workspace/x ->
+ * /etc/shadow) would let it read or overwrite what its own commands cannot.
+ * So their file work runs with the identity the commands get (proc.c):
+ * fsuid and fsgid of the sandbox user — while fsuid is not 0 the kernel
+ * also takes away root's file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER,
+ * CAP_CHOWN…) — and no supplementary group but the user's gid, since root's
+ * own groups (often 0) would still open root-group files. fsuid and fsgid
+ * are per thread, the groups per process: sandboxd has one thread, and
+ * every callback gives root's identity back before it returns to the loop,
+ * so nothing else ever runs under the user's. */
+
+static unsigned as_user_depth;     /* begin calls not yet ended */
+static int as_user_switched;       /* the outermost begin changed identity */
+static int as_user_groups;         /* ... and the supplementary groups */
+static gid_t *root_groups;         /* sandboxd's own groups, read once */
+static int n_root_groups = -1;
+
+static int load_root_groups(void)
 {
-	if (!sandboxd_cfg.switch_user)
+	int n;
+
+	if (n_root_groups >= 0)
 		return 0;
-	return fchown(fd, sandboxd_cfg.user.uid, sandboxd_cfg.user.gid);
+	n = getgroups(0, NULL);
+	if (n < 0)
+		return -1;
+	root_groups = malloc(((size_t)n + 1) * sizeof(gid_t));
+	if (!root_groups) {
+		errno = ENOMEM;
+		return -1;
+	}
+	n = getgroups(n, root_groups);
+	if (n < 0) {
+		free(root_groups);
+		root_groups = NULL;
+		return -1;
+	}
+	n_root_groups = n;
+	return 0;
 }
 
-int files_chown_path(const char *path)
+/* Whether root has a supplementary group the user does not. */
+static int groups_differ(gid_t gid)
 {
-	if (!sandboxd_cfg.switch_user)
+	int i;
+
+	for (i = 0; i < n_root_groups; i++)
+		if (root_groups[i] != gid)
+			return 1;
+	return 0;
+}
+
+/* setfsuid() answers with the previous value, never an error: the value
+ * is read back by asking for an invalid one. */
+static int fs_ids_are(uid_t uid, gid_t gid)
+{
+	return (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid;
+}
+
+static void restore_root(int groups)
+{
+	int ok;
+
+	setfsuid(geteuid());
+	setfsgid(getegid());
+	ok = fs_ids_are(geteuid(), getegid());
+	if (groups && setgroups((size_t)n_root_groups, root_groups) < 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "handbox-sandboxd: cannot give back root's file identity after a file route: %s\n",
+			strerror(errno));
+}
+
+int files_as_user_begin(char *err, size_t errlen)
+{
+	uid_t uid = sandboxd_cfg.user.uid;
+	gid_t gid = sandboxd_cfg.user.gid;
+	int groups = 0, e;
+
+	if (as_user_depth || !sandboxd_cfg.switch_user) {
+		as_user_depth++;
 		return 0;
-	return lchown(path, sandboxd_cfg.user.uid, sandboxd_cfg.user.gid);
+	}
+	if (load_root_groups() < 0) {
+		e = errno;
+		goto fail;
+	}
+	groups = groups_differ(gid);
+	if (groups && setgroups(1, &gid) < 0) {
+		e = errno;
+		goto fail;
+	}
+	setfsgid(gid);
+	setfsuid(uid);
+	if (!fs_ids_are(uid, gid)) {
+		e = EPERM;
+		restore_root(groups);
+		goto fail;
+	}
+	as_user_depth = 1;
+	as_user_switched = 1;
+	as_user_groups = groups;
+	return 0;
+fail:
+	return hb_fail(err, errlen, HB_EPERM,
+		       "cannot take the sandbox user's identity (uid %u, gid %u) for file access: %s%s",
+		       (unsigned)uid, (unsigned)gid, strerror(e),
+		       e == EPERM ? " (sandboxd needs CAP_SETUID and CAP_SETGID)" : "");
+}
+
+void files_as_user_end(void)
+{
+	int e = errno;
+
+	if (!as_user_depth || --as_user_depth)
+		return;
+	if (as_user_switched)
+		restore_root(as_user_groups);
+	as_user_switched = 0;
+	as_user_groups = 0;
+	errno = e;
+}
+
+/* Runs a stream callback's work as the sandbox user. When that identity
+ * cannot be taken nothing is done: 500, and the connection closes rather
+ * than reading a body nobody will use. */
+static int as_user_call(struct http_conn *c, int (*fn)(struct http_conn *c))
+{
+	char err[256];
+	int rc;
+
+	if (files_as_user_begin(err, sizeof(err)) < 0) {
+		c->close_after_reply = 1;
+		return http_reply_error(c, 500, "%s", err) ? -1 : 0;
+	}
+	rc = fn(c);
+	files_as_user_end();
+	return rc;
+}
+
+int files_as_user_json(struct http_conn *c, json_t *body,
+		       int (*fn)(struct http_conn *c, json_t *body))
+{
+	char err[256];
+	int rc;
+
+	if (files_as_user_begin(err, sizeof(err)) < 0)
+		return http_reply_error(c, 500, "%s", err);
+	rc = fn(c, body);
+	files_as_user_end();
+	return rc;
+}
+
+void files_denied_note(char *out, size_t outlen, const char *what,
+		       const char *path)
+{
+	unsigned uid = (unsigned)sandboxd_cfg.user.uid;
+
+	if (what)
+		snprintf(out, outlen, " (the sandbox user, uid %u, may not %s '%s')",
+			 uid, what, path);
+	else
+		snprintf(out, outlen, " (file routes act as the sandbox user, uid %u)", uid);
+}
+
+/* The directory holding path ("/" for "/x"), into out. */
+static void parent_dir(const char *path, char *out, size_t outlen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	snprintf(out, outlen, "%.*s", (int)(n ? n : 1), slash ? path : ".");
 }
 
 /* Walks from the root creating each component, so the error names the
@@ -182,9 +351,7 @@ int files_mkdirs(const char *path, int skip_last, char *failed,
 			continue;
 		last = i == len;
 		p[i] = '\0';
-		if (mkdir(p, 0777) == 0) {
-			files_chown_path(p);
-		} else if (errno != EEXIST) {
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
 			e = errno;
 			snprintf(failed, failedlen, "%s", p);
 			return e;
@@ -250,6 +417,8 @@ struct upload {
 	char tmp[PATH_MAX];    /* removed on failure; empty once renamed */
 };
 
+/* Also removes the temporary file, as the sandbox user (left in place if
+ * that identity cannot be taken: never removed as root). */
 static void upload_free(struct upload *u)
 {
 	if (!u)
@@ -258,8 +427,10 @@ static void upload_free(struct upload *u)
 		lws_spa_destroy(u->spa); /* calls upload_part(CLOSE): u still valid */
 	if (u->fd >= 0)
 		close(u->fd);
-	if (u->tmp[0])
+	if (u->tmp[0] && files_as_user_begin(NULL, 0) == 0) {
 		unlink(u->tmp);
+		files_as_user_end();
+	}
 	free(u);
 }
 
@@ -273,13 +444,21 @@ static int upload_fail(struct http_conn *c, int status, const char *msg)
 	return http_reply_error(c, status, "%s", msg) ? -1 : 0;
 }
 
-static int upload_fail_os(struct http_conn *c, int e, const char *path)
+/* A failed system call: 500 with the reference's wording, or 403 when the
+ * sandbox user was refused, with what it may not do (what: "create files
+ * in", done to where) in a note. */
+static int upload_fail_os(struct http_conn *c, int e, const char *path,
+			  const char *what, const char *where)
 {
-	char why[PATH_MAX + 128], msg[PATH_MAX + 160];
+	char why[PATH_MAX + 128], note[PATH_MAX + 128], msg[2 * PATH_MAX + 300];
+	int denied = e == EACCES || e == EPERM;
 
 	py_oserror(why, sizeof(why), e, path);
-	snprintf(msg, sizeof(msg), "Failed to upload file: %s", why);
-	return upload_fail(c, 500, msg);
+	note[0] = '\0';
+	if (denied)
+		files_denied_note(note, sizeof(note), what, where);
+	snprintf(msg, sizeof(msg), "Failed to upload file: %s%s", why, note);
+	return upload_fail(c, denied ? 403 : 500, msg);
 }
 
 static int upload_part(void *data, const char *name, const char *filename,
@@ -320,45 +499,48 @@ static int upload_part(void *data, const char *name, const char *filename,
 	}
 }
 
-/* Where the bytes go: through a symlink to an existing file, as open()
- * would write; otherwise the path itself. */
-static void upload_target(const char *path, char *out, size_t outlen)
+/* Where the bytes go: through a symlink, to the file it points to (as
+ * open() would write); otherwise the path itself, so a dangling symlink is
+ * replaced. Returns 0, or an errno value when the link cannot be followed
+ * (EACCES: the user may not look where it points). */
+static int upload_target(const char *path, char *out, size_t outlen)
 {
 	char real[PATH_MAX];
 	struct stat st;
 
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
-	    realpath(path, real) && strlen(real) < outlen) {
-		strcpy(out, real);
-		return;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (realpath(path, real)) {
+			if (strlen(real) >= outlen)
+				return ENAMETOOLONG;
+			strcpy(out, real);
+			return 0;
+		}
+		if (errno != ENOENT && errno != ELOOP)
+			return errno;
 	}
 	snprintf(out, outlen, "%s", path);
-}
-
-/* Mode and owner of the new file: those of the file it replaces, or a new
- * file's (0666 & ~umask, the sandbox user's). */
-static int upload_set_mode(struct upload *u)
-{
-	struct stat st;
-
-	if (stat(u->target, &st) == 0 && S_ISREG(st.st_mode)) {
-		/* chown first: it clears set-id bits that fchmod restores */
-		if (fchown(u->fd, st.st_uid, st.st_gid) < 0 ||
-		    fchmod(u->fd, st.st_mode & 07777) < 0)
-			return -1;
-		return 0;
-	}
-	if (files_chown_fd(u->fd) < 0 ||
-	    fchmod(u->fd, 0666 & ~files_umask()) < 0)
-		return -1;
 	return 0;
 }
 
-static int upload_request(struct http_conn *c)
+/* The new file's mode: that of the file it replaces, or 0666 & ~umask. Its
+ * owner is the sandbox user, who created it. */
+static int upload_set_mode(struct upload *u)
+{
+	struct stat st;
+	mode_t mode = 0666 & ~files_umask();
+
+	if (stat(u->target, &st) == 0 && S_ISREG(st.st_mode))
+		mode = st.st_mode & 07777;
+	return fchmod(u->fd, mode);
+}
+
+/* Runs as the sandbox user. */
+static int upload_start(struct http_conn *c)
 {
 	lws_spa_create_info_t info;
 	static const char *const names[] = { "file" };
-	char path[PATH_MAX], err[PATH_MAX + 128], ctype[512], failed[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 128], ctype[512], failed[PATH_MAX],
+	     dir[PATH_MAX];
 	struct upload *u;
 	struct stat st;
 	size_t dirlen;
@@ -377,28 +559,33 @@ static int upload_request(struct http_conn *c)
 		return upload_fail(c, 500, "Failed to upload file: out of memory");
 	u->fd = -1;
 	c->state = u;
-	upload_target(path, u->target, sizeof(u->target));
+	e = upload_target(path, u->target, sizeof(u->target));
+	if (e)
+		return upload_fail_os(c, e, path, "follow the symlink", path);
 
 	e = files_mkdirs(u->target, 1, failed, sizeof(failed));
-	if (e)
-		return upload_fail_os(c, e, failed);
+	if (e) {
+		parent_dir(failed, dir, sizeof(dir));
+		return upload_fail_os(c, e, failed, "create directories in", dir);
+	}
 	if (stat(u->target, &st) == 0 && S_ISDIR(st.st_mode))
-		return upload_fail_os(c, EISDIR, path);
+		return upload_fail_os(c, EISDIR, path, NULL, NULL);
 
 	dirlen = strrchr(u->target, '/') - u->target;
+	parent_dir(u->target, dir, sizeof(dir));
 	if ((size_t)snprintf(u->tmp, sizeof(u->tmp), "%.*s/.handbox-upload-XXXXXX",
 			     (int)dirlen, u->target) >= sizeof(u->tmp)) {
 		u->tmp[0] = '\0';
-		return upload_fail_os(c, ENAMETOOLONG, path);
+		return upload_fail_os(c, ENAMETOOLONG, path, NULL, NULL);
 	}
 	u->fd = mkostemp(u->tmp, O_CLOEXEC);
 	if (u->fd < 0) {
 		e = errno;
 		u->tmp[0] = '\0';
-		return upload_fail_os(c, e, path);
+		return upload_fail_os(c, e, path, "create files in", dir);
 	}
 	if (upload_set_mode(u) < 0)
-		return upload_fail_os(c, errno, path);
+		return upload_fail_os(c, errno, path, NULL, NULL);
 
 	memset(&info, 0, sizeof(info));
 	info.param_names = names;
@@ -412,6 +599,11 @@ static int upload_request(struct http_conn *c)
 	return 0;
 }
 
+static int upload_request(struct http_conn *c)
+{
+	return as_user_call(c, upload_start);
+}
+
 static int upload_body(struct http_conn *c, const char *data, size_t len)
 {
 	struct upload *u = c->state;
@@ -420,13 +612,14 @@ static int upload_body(struct http_conn *c, const char *data, size_t len)
 		return 0;
 	if (lws_spa_process(u->spa, data, (int)len) < 0) {
 		if (u->write_errno)
-			return upload_fail_os(c, u->write_errno, u->target);
+			return upload_fail_os(c, u->write_errno, u->target, NULL, NULL);
 		return upload_fail(c, 422, "request body: form fields other than the \"file\" upload exceed 64 KiB (is \"file\" sent as a file part, with a filename?)");
 	}
 	return 0;
 }
 
-static int upload_body_end(struct http_conn *c)
+/* Runs as the sandbox user. */
+static int upload_finish(struct http_conn *c)
 {
 	struct upload *u = c->state;
 	int rc;
@@ -440,12 +633,20 @@ static int upload_body_end(struct http_conn *c)
 		return upload_fail(c, 400, "request body: the multipart body ended inside the \"file\" part");
 	rc = close(u->fd);
 	u->fd = -1;
-	if (rc < 0 || rename(u->tmp, u->target) < 0)
-		return upload_fail_os(c, errno, u->target);
+	if (rc < 0)
+		return upload_fail_os(c, errno, u->target, NULL, NULL);
+	/* EPERM here: a sticky directory, and the target is someone else's */
+	if (rename(u->tmp, u->target) < 0)
+		return upload_fail_os(c, errno, u->target, "replace", u->target);
 	u->tmp[0] = '\0';
 	upload_free(u);
 	c->state = NULL;
 	return http_reply_json(c, 200, json_pack("{s:b}", "success", 1)) ? -1 : 0;
+}
+
+static int upload_body_end(struct http_conn *c)
+{
+	return c->state ? as_user_call(c, upload_finish) : 0;
 }
 
 static void upload_close(struct http_conn *c)
@@ -504,10 +705,24 @@ static void content_disposition(const char *name, char *out, size_t outlen)
 	snprintf(out + o, outlen - o, "\r\n");
 }
 
-static int download_request(struct http_conn *c)
+static int download_fail_os(struct http_conn *c, int e, const char *path)
 {
-	char path[PATH_MAX], err[PATH_MAX + 128], why[PATH_MAX + 128],
-	     headers[3 * NAME_MAX + 128];
+	char why[PATH_MAX + 128], note[PATH_MAX + 128];
+	int denied = e == EACCES || e == EPERM;
+
+	py_oserror(why, sizeof(why), e, path);
+	note[0] = '\0';
+	if (denied)
+		files_denied_note(note, sizeof(note), "read", path);
+	return http_reply_error(c, denied ? 403 : 500, "Failed to download file: %s%s",
+				why, note) ? -1 : 0;
+}
+
+/* Runs as the sandbox user: the file is opened with the user's rights, and
+ * the open descriptor is read later without any. */
+static int download_start(struct http_conn *c)
+{
+	char path[PATH_MAX], err[PATH_MAX + 128], headers[3 * NAME_MAX + 128];
 	struct download *d;
 	struct stat st;
 	const char *base;
@@ -517,16 +732,17 @@ static int download_request(struct http_conn *c)
 	status = files_path_arg(c, "path", path, sizeof(path), err, sizeof(err));
 	if (status)
 		return http_reply_error(c, status, "%s", err) ? -1 : 0;
-	if (stat(path, &st) < 0)
+	if (stat(path, &st) < 0) {
+		if (errno == EACCES || errno == EPERM)
+			return download_fail_os(c, errno, path);
 		return http_reply_error(c, 404, "File not found") ? -1 : 0;
+	}
 	if (!S_ISREG(st.st_mode))
 		return http_reply_error(c, 400, "Path is not a file") ? -1 : 0;
 	/* O_NONBLOCK: a FIFO swapped in after the stat must not block us */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		py_oserror(why, sizeof(why), errno, path);
-		return http_reply_error(c, 500, "Failed to download file: %s", why) ? -1 : 0;
-	}
+	if (fd < 0)
+		return download_fail_os(c, errno, path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return http_reply_error(c, 400, "Path is not a file") ? -1 : 0;
@@ -543,6 +759,11 @@ static int download_request(struct http_conn *c)
 	content_disposition(*base ? base : "/", headers, sizeof(headers));
 	return http_begin_stream(c, 200, "application/octet-stream", st.st_size,
 				 headers) ? -1 : 0;
+}
+
+static int download_request(struct http_conn *c)
+{
+	return as_user_call(c, download_start);
 }
 
 static int download_writeable(struct http_conn *c)
@@ -586,11 +807,11 @@ const struct http_stream_ops files_download_ops = {
 /* --------------------------------------- POST /api/file/create_directory */
 
 /* The body, if any, is ignored as in the reference; the work happens when
- * it has been read. */
-static int mkdir_body_end(struct http_conn *c)
+ * it has been read, as the sandbox user. */
+static int mkdir_as_user(struct http_conn *c)
 {
 	char path[PATH_MAX], err[PATH_MAX + 128], failed[PATH_MAX],
-	     why[PATH_MAX + 128];
+	     why[PATH_MAX + 128], dir[PATH_MAX], note[PATH_MAX + 128];
 	int status, e;
 
 	sandboxd_last_exec_us = now_us();
@@ -603,9 +824,17 @@ static int mkdir_body_end(struct http_conn *c)
 	if (e == EEXIST || e == ENOTDIR)
 		return http_reply_error(c, 400, "Path exists and is not a directory") ? -1 : 0;
 	py_oserror(why, sizeof(why), e, failed);
-	if (e == EACCES || e == EPERM)
-		return http_reply_error(c, 403, "Permission denied: %s", why) ? -1 : 0;
+	if (e == EACCES || e == EPERM) {
+		parent_dir(failed, dir, sizeof(dir));
+		files_denied_note(note, sizeof(note), "create directories in", dir);
+		return http_reply_error(c, 403, "Permission denied: %s%s", why, note) ? -1 : 0;
+	}
 	return http_reply_error(c, 500, "Failed to create directory: %s", why) ? -1 : 0;
+}
+
+static int mkdir_body_end(struct http_conn *c)
+{
+	return as_user_call(c, mkdir_as_user);
 }
 
 const struct http_stream_ops files_mkdir_ops = {

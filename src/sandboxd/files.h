@@ -6,8 +6,10 @@
  * files_handbox.c: the handbox extensions under /api/handbox/files/ (list,
  * stat, remove, move). Wire formats: docs/files-and-git.md.
  *
- * sandboxd runs as root; whatever it creates is given to the sandbox user
- * (sandboxd_cfg.user) so the agent's own commands can change it later. */
+ * sandboxd runs as root, but every route does its file work with the
+ * sandbox user's filesystem identity (files_as_user_begin): it can read,
+ * write and create only what the agent's own commands could, and what it
+ * creates belongs to that user. */
 #ifndef HB_FILES_H
 #define HB_FILES_H
 
@@ -51,23 +53,48 @@ int files_path_field(json_t *body, const char *field, char *out,
 int files_status_for_errno(int e);
 
 /* mkdir -p of path (skip_last: of its parent only). New directories get
- * mode 0777 & ~umask and belong to the sandbox user. Returns 0, or an errno
+ * mode 0777 & ~umask and belong to whoever creates them (the sandbox user
+ * between files_as_user_begin and _end). Returns 0, or an errno
  * value with the path that failed copied into failed. An existing
  * directory is fine; an existing non-directory as the last component is
  * EEXIST, and one in the middle makes the next mkdir fail with ENOTDIR. */
 int files_mkdirs(const char *path, int skip_last, char *failed,
 		 size_t failedlen);
 
-/* Gives a new file or directory to the sandbox user (no-op when sandboxd
- * does not switch users). Returns 0 or -1 with errno. */
-int files_chown_fd(int fd);
-int files_chown_path(const char *path);
+/* Takes the sandbox user's filesystem identity for the file work that
+ * follows: fsuid/fsgid of sandboxd_cfg.user (which also suspends root's
+ * file capabilities) and, for as long, no supplementary group but the
+ * user's gid. Nothing changes when sandboxd does not switch users. Calls
+ * nest; every successful begin needs one files_as_user_end before the
+ * callback returns to the event loop, which gives root's identity back
+ * (errno is kept). Returns 0, or HB_EPERM with the reason in err (err may
+ * be NULL) — then nothing must be done on the filesystem. Descriptors
+ * opened meanwhile keep working afterwards without any identity. */
+int files_as_user_begin(char *err, size_t errlen);
+void files_as_user_end(void);
+
+/* Runs a JSON route's fn(c, body) as the sandbox user and returns its
+ * result; answers 500 without calling it if that identity cannot be
+ * taken. */
+int files_as_user_json(struct http_conn *c, json_t *body,
+		       int (*fn)(struct http_conn *c, json_t *body));
+
+/* The note that ends a permission error, into out: with what ("create
+ * files in") and path, " (the sandbox user, uid 1000, may not create files
+ * in '/x')"; with what NULL, " (file routes act as the sandbox user, uid
+ * 1000)". */
+void files_denied_note(char *out, size_t outlen, const char *what,
+		       const char *path);
 
 /* The process umask, read once. */
 mode_t files_umask(void);
 
-/* A json string from bytes that may not be UTF-8 (bad bytes become
- * U+FFFD). Returns a new reference or NULL. */
+/* A JSON string from bytes that need not be UTF-8 — a path, a file name,
+ * a link target: len bytes of s are copied, and invalid UTF-8 sequences
+ * become U+FFFD. Returns a new reference the caller owns (json_decref, or
+ * give it to json_pack's "o"), or NULL when out of memory; s stays the
+ * caller's. Shared by every module that reports paths (files*.c, git.c,
+ * session.c's cwd). */
 json_t *files_json_string(const char *s, size_t len);
 
 #endif

@@ -6,7 +6,11 @@
  * the data — removing a tree and moving a file across filesystems — run as
  * jobs that do a bounded slice of work per loop turn and answer when done.
  * A job whose client has gone still finishes: the removal or move was asked
- * for, and stopping half-way would leave a state nobody asked for. */
+ * for, and stopping half-way would leave a state nobody asked for.
+ *
+ * Every route, and every slice of a job, runs as the sandbox user
+ * (files_as_user_json, job_run): the kernel refuses what the agent's own
+ * commands could not do, and that is answered 403. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,11 +40,24 @@ static unsigned njobs;
 
 /* ---------------------------------------------------------------- helpers */
 
+/* " (file routes act as the sandbox user, uid N)" after a permission
+ * error, else "". */
+static const char *denied_note(int e, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (e == EACCES || e == EPERM)
+		files_denied_note(buf, len, NULL, NULL);
+	return buf;
+}
+
 static int reply_errno(struct http_conn *c, int e, const char *op,
 		       const char *path, const char *hint)
 {
-	return http_reply_error(c, files_status_for_errno(e), "%s \"%s\": %s%s",
-				op, path, strerror(e), hint ? hint : "");
+	char note[128];
+
+	return http_reply_error(c, files_status_for_errno(e), "%s \"%s\": %s%s%s",
+				op, path, strerror(e), denied_note(e, note, sizeof(note)),
+				hint ? hint : "");
 }
 
 static const char *type_name(mode_t m)
@@ -122,7 +139,7 @@ static int cmp_names(const void *a, const void *b)
 
 /* ---------------------------------------- GET /api/handbox/files/list */
 
-int files_list_route(struct http_conn *c, json_t *body)
+static int list_route(struct http_conn *c, json_t *body)
 {
 	char path[PATH_MAX], full[PATH_MAX + NAME_MAX + 2], err[PATH_MAX + 128];
 	char **names = NULL;
@@ -187,9 +204,14 @@ int files_list_route(struct http_conn *c, json_t *body)
 						 "truncated", n > (size_t)limit));
 }
 
+int files_list_route(struct http_conn *c, json_t *body)
+{
+	return files_as_user_json(c, body, list_route);
+}
+
 /* ---------------------------------------- GET /api/handbox/files/stat */
 
-int files_stat_route(struct http_conn *c, json_t *body)
+static int stat_route(struct http_conn *c, json_t *body)
 {
 	char path[PATH_MAX], err[PATH_MAX + 128];
 	const char *name;
@@ -203,6 +225,11 @@ int files_stat_route(struct http_conn *c, json_t *body)
 		return reply_errno(c, errno, "stat", path, NULL);
 	name = strcmp(path, "/") ? strrchr(path, '/') + 1 : "/";
 	return http_reply_json(c, 200, entry_json(name, path, &st));
+}
+
+int files_stat_route(struct http_conn *c, json_t *body)
+{
+	return files_as_user_json(c, body, stat_route);
 }
 
 /* --------------------------------------------- jobs: shared plumbing */
@@ -223,11 +250,38 @@ static void job_forget_conn(struct http_conn *c)
 	c->state = NULL;
 }
 
+/* The job's client, detached so the answer can be sent; NULL if gone. */
+static struct http_conn *job_client(struct job *j)
+{
+	struct http_conn *c = j->conn;
+
+	if (c) {
+		c->state = NULL;
+		c->on_finish = NULL;
+		j->conn = NULL;
+	}
+	return c;
+}
+
+/* One slice of a job, as the sandbox user. If that identity cannot be
+ * taken (it was when the job started), the job answers 500 and ends
+ * without touching the filesystem. */
 static void job_run(lws_sorted_usec_list_t *sul)
 {
 	struct job *j = lws_container_of(sul, struct job, sul);
+	struct http_conn *c;
+	char err[256];
+	int more;
 
-	if (j->step(j)) {
+	if (files_as_user_begin(err, sizeof(err)) < 0) {
+		if ((c = job_client(j)))
+			http_reply_error(c, 500, "%s", err);
+		more = 0;
+	} else {
+		more = j->step(j);
+		files_as_user_end();
+	}
+	if (more) {
 		lws_sul_schedule(sandboxd_lws, 0, &j->sul, job_run, 1);
 		return;
 	}
@@ -242,19 +296,6 @@ static void job_start(struct job *j, struct http_conn *c)
 	c->state = j;
 	c->on_finish = job_forget_conn;
 	lws_sul_schedule(sandboxd_lws, 0, &j->sul, job_run, 1);
-}
-
-/* The job's client, detached so the answer can be sent; NULL if gone. */
-static struct http_conn *job_client(struct job *j)
-{
-	struct http_conn *c = j->conn;
-
-	if (c) {
-		c->state = NULL;
-		c->on_finish = NULL;
-		j->conn = NULL;
-	}
-	return c;
 }
 
 /* --------------------------------------- POST /api/handbox/files/remove */
@@ -386,7 +427,7 @@ static void rm_free(struct job *j)
 	free(r);
 }
 
-int files_remove_route(struct http_conn *c, json_t *body)
+static int remove_route(struct http_conn *c, json_t *body)
 {
 	char path[PATH_MAX], real[PATH_MAX], err[PATH_MAX + 128];
 	struct rm_job *r;
@@ -437,6 +478,11 @@ int files_remove_route(struct http_conn *c, json_t *body)
 	return 0;
 }
 
+int files_remove_route(struct http_conn *c, json_t *body)
+{
+	return files_as_user_json(c, body, remove_route);
+}
+
 /* ----------------------------------------- POST /api/handbox/files/move */
 
 struct copy_job {
@@ -472,16 +518,20 @@ static const char *const exists_hint =
 static int move_reply_error(struct http_conn *c, int e, const char *from,
 			    const char *to)
 {
+	char note[128];
+
 	if (e == EEXIST)
 		return http_reply_error(c, 409, "move to \"%s\": %s%s", to, strerror(e),
 					exists_hint);
-	return http_reply_error(c, files_status_for_errno(e), "move \"%s\" to \"%s\": %s",
-				from, to, strerror(e));
+	return http_reply_error(c, files_status_for_errno(e), "move \"%s\" to \"%s\": %s%s",
+				from, to, strerror(e), denied_note(e, note, sizeof(note)));
 }
 
+/* Ends a copy: the temporary file is removed unless it was put in place. */
 static int copy_answer(struct copy_job *k, int e, const char *what)
 {
 	struct http_conn *c = job_client(&k->job);
+	char note[128];
 
 	if (e && k->tmp[0])
 		unlink(k->tmp);
@@ -492,19 +542,22 @@ static int copy_answer(struct copy_job *k, int e, const char *what)
 		http_reply_json(c, 200, json_pack("{s:b}", "success", 1));
 	else if (what)
 		http_reply_error(c, files_status_for_errno(e),
-				 "move \"%s\" to \"%s\" across filesystems: %s: %s",
-				 k->from, k->to, what, strerror(e));
+				 "move \"%s\" to \"%s\" across filesystems: %s: %s%s",
+				 k->from, k->to, what, strerror(e),
+				 denied_note(e, note, sizeof(note)));
 	else
 		move_reply_error(c, e, k->from, k->to);
 	return 0;
 }
 
-/* Puts the finished copy in place and removes the source. */
+/* Puts the finished copy in place and removes the source. The copy is the
+ * sandbox user's; like mv, it takes the source's owner when it may, and
+ * stays the user's when the kernel refuses (EPERM). */
 static int copy_finish(struct copy_job *k)
 {
 	struct timespec times[2] = { k->st.st_atim, k->st.st_mtim };
 
-	if (fchown(k->out, k->st.st_uid, k->st.st_gid) < 0 ||
+	if ((fchown(k->out, k->st.st_uid, k->st.st_gid) < 0 && errno != EPERM) ||
 	    fchmod(k->out, k->st.st_mode & 07777) < 0 ||
 	    futimens(k->out, times) < 0)
 		return copy_answer(k, errno, "setting owner, mode and times of the copy");
@@ -541,6 +594,8 @@ static int copy_step(struct job *j)
 	return 1;
 }
 
+/* Frees the job; the temporary file is copy_answer's to remove (here the
+ * sandbox user's identity may be missing). */
 static void copy_free(struct job *j)
 {
 	struct copy_job *k = (struct copy_job *)j;
@@ -549,8 +604,6 @@ static void copy_free(struct job *j)
 		close(k->in);
 	if (k->out >= 0)
 		close(k->out);
-	if (k->tmp[0])
-		unlink(k->tmp);
 	free(k);
 }
 
@@ -585,7 +638,7 @@ static int temp_beside(const char *to, char *tmp, size_t tmplen, int *fd)
 static int move_symlink(struct http_conn *c, const char *from, const char *to,
 			const struct stat *st, int overwrite)
 {
-	char target[PATH_MAX], tmp[PATH_MAX];
+	char target[PATH_MAX], tmp[PATH_MAX], note[128];
 	ssize_t n = readlink(from, target, sizeof(target) - 1);
 
 	if (n < 0)
@@ -593,16 +646,19 @@ static int move_symlink(struct http_conn *c, const char *from, const char *to,
 	target[n] = '\0';
 	if (temp_beside(to, tmp, sizeof(tmp), NULL) < 0 || symlink(target, tmp) < 0)
 		return move_reply_error(c, errno, from, to);
-	if (lchown(tmp, st->st_uid, st->st_gid) < 0 ||
+	if ((lchown(tmp, st->st_uid, st->st_gid) < 0 && errno != EPERM) ||
 	    move_rename(tmp, to, overwrite) < 0) {
 		n = errno;
 		unlink(tmp);
 		return move_reply_error(c, (int)n, from, to);
 	}
-	if (unlink(from) < 0)
-		return http_reply_error(c, files_status_for_errno(errno),
-					"move \"%s\" to \"%s\": the link is in place, but removing the source failed: %s",
-					from, to, strerror(errno));
+	if (unlink(from) < 0) {
+		n = errno;
+		return http_reply_error(c, files_status_for_errno((int)n),
+					"move \"%s\" to \"%s\": the link is in place, but removing the source failed: %s%s",
+					from, to, strerror((int)n),
+					denied_note((int)n, note, sizeof(note)));
+	}
 	return http_reply_json(c, 200, json_pack("{s:b}", "success", 1));
 }
 
@@ -643,7 +699,7 @@ static int move_across(struct http_conn *c, const char *from, const char *to,
 	return 0;
 }
 
-int files_move_route(struct http_conn *c, json_t *body)
+static int move_route(struct http_conn *c, json_t *body)
 {
 	char from[PATH_MAX], to[PATH_MAX], err[PATH_MAX + 128];
 	struct stat st;
@@ -666,4 +722,9 @@ int files_move_route(struct http_conn *c, json_t *body)
 	if (errno == EXDEV)
 		return move_across(c, from, to, &st, overwrite);
 	return move_reply_error(c, errno, from, to);
+}
+
+int files_move_route(struct http_conn *c, json_t *body)
+{
+	return files_as_user_json(c, body, move_route);
 }

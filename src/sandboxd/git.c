@@ -31,6 +31,7 @@
 #include "sandboxd/env.h"
 #include "sandboxd/files.h"
 #include "sandboxd/git.h"
+#include "sandboxd/proc.h"
 #include "sandboxd/http.h"
 #include "sandboxd/sandboxd.h"
 
@@ -142,32 +143,18 @@ static char *const *git_env(void)
 	return env.v;
 }
 
+static int is_executable_file(const char *full, void *arg)
+{
+	struct stat st;
+
+	return stat(full, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
 /* Whether an executable git is on the commands' PATH. */
 static int git_installed(void)
 {
-	const char *path = NULL, *p, *next;
-	char full[PATH_MAX];
-	char *const *e;
-	struct stat st;
-	size_t len;
-
-	for (e = git_env(); e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (p = path; p; p = next) {
-		next = strchr(p, ':');
-		len = next ? (size_t)(next - p) : strlen(p);
-		if (next)
-			next++;
-		if ((size_t)snprintf(full, sizeof(full), "%.*s/git", (int)len,
-				     len ? p : ".") >= sizeof(full))
-			continue;
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-			return 1;
-	}
-	return 0;
+	return proc_path_each(env_lookup(git_env(), "PATH"), "git",
+			      is_executable_file, NULL);
 }
 
 /* Python's shlex.join(), which the reference uses in its messages. */

@@ -13,10 +13,14 @@
 
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "common/utf8.h"
 #include "sandboxd/http.h"
 
 #define WRITE_CHUNK (128u << 10)
 #define WS_AUTH_WINDOW_US (10 * 1000000LL)
+/* Until a WebSocket has shown its key it may send one small auth frame:
+ * a client without the key must not make us hold megabytes. */
+#define WS_AUTH_FRAME_LIMIT 4096
 
 struct ws_frame {
 	struct ws_frame *next;
@@ -120,25 +124,41 @@ static enum http_method method_of(struct lws *wsi)
 
 /* ------------------------------------------------------------ request data */
 
+/* Finds name=value among NUL-separated fragments. */
+static int query_in(const char *frags, size_t len, const char *name, char *out,
+		    size_t outlen)
+{
+	size_t klen = strlen(name), flen, vlen;
+	const char *f;
+
+	for (f = frags; f < frags + len; f += flen + 1) {
+		flen = strlen(f);
+		if (flen <= klen || f[klen] != '=' || strncmp(f, name, klen))
+			continue;
+		vlen = flen - klen - 1;
+		if (vlen + 1 > outlen)
+			return -1;
+		memcpy(out, f + klen + 1, vlen + 1);
+		return (int)vlen;
+	}
+	return -1;
+}
+
 int http_query(struct http_conn *c, const char *name, char *out, size_t outlen)
 {
 	static char frag[HTTP_HEADER_DATA_MAX];
-	size_t klen = strlen(name), vlen;
 	int i, n;
 
+	if (c->is_ws)
+		return c->ws_query.data ?
+			query_in(c->ws_query.data, c->ws_query.len, name, out, outlen) : -1;
 	/* walk the decoded "name=value" fragments ourselves so that a value
 	 * too long for out reads as an error, not as a silently cut value */
 	for (i = 0; lws_hdr_fragment_length(c->wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
 		n = lws_hdr_copy_fragment(c->wsi, frag, sizeof(frag),
 					  WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n < 0 || (size_t)n <= klen || frag[klen] != '=' ||
-		    strncmp(frag, name, klen))
-			continue;
-		vlen = (size_t)n - klen - 1;
-		if (vlen + 1 > outlen)
-			return -1;
-		memcpy(out, frag + klen + 1, vlen + 1);
-		return (int)vlen;
+		if (n >= 0 && (n = query_in(frag, (size_t)n, name, out, outlen)) >= 0)
+			return n;
 	}
 	return -1;
 }
@@ -251,7 +271,6 @@ static int queue_head(struct http_conn *c, int status, const char *ctype,
 		rc = buf_append(&c->out, "\r\n", 2);
 	if (len < 0)
 		c->close_after_reply = 1;
-	c->reply_pending = 1;
 	return rc;
 }
 
@@ -289,13 +308,21 @@ int http_reply_json(struct http_conn *c, int status, json_t *j)
 int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)
 {
 	char msg[1024];
+	struct buf clean;
 	va_list ap;
 	json_t *j;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	j = json_pack("{s:s}", "detail", msg);
+	/* messages quote the client's input, which need not be UTF-8 and may
+	 * have been cut inside a character */
+	buf_init(&clean, 0);
+	if (utf8_append_sanitized(&clean, msg, strlen(msg)))
+		j = NULL;
+	else
+		j = json_pack("{s:s%}", "detail", clean.data ? clean.data : "", clean.len);
+	buf_free(&clean);
 	if (!j)
 		return http_reply(c, status, "application/json", "{}", 2);
 	return http_reply_json(c, status, j);
@@ -496,6 +523,7 @@ static void conn_finish(struct http_conn *c)
 		c->on_finish(c);
 	buf_free(&c->body);
 	buf_free(&c->out);
+	buf_free(&c->ws_query);
 	ws_free_queue(c);
 	memset(c, 0, sizeof(*c));
 }
@@ -668,6 +696,34 @@ static int on_http_writeable(struct http_conn *c)
 
 /* -------------------------------------------------------------- WebSocket */
 
+/* lws drops the handshake's headers once the socket is established, but
+ * handlers that start after first-frame auth still read the query: keep its
+ * decoded "name=value" fragments, NUL-separated, in c->ws_query. */
+static int ws_keep_query(struct http_conn *c)
+{
+	static char frag[HTTP_HEADER_DATA_MAX];
+	int i, n;
+
+	buf_init(&c->ws_query, HTTP_HEADER_DATA_MAX);
+	for (i = 0; lws_hdr_fragment_length(c->wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+		n = lws_hdr_copy_fragment(c->wsi, frag, sizeof(frag),
+					  WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n >= 0 && buf_append(&c->ws_query, frag, (size_t)n + 1))
+			return -1;
+	}
+	return 0;
+}
+
+static int ws_authenticated(struct http_conn *c)
+{
+	c->ws_authed = 1;
+	buf_free(&c->body);
+	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
+	if (c->route->stream->on_request)
+		return c->route->stream->on_request(c);
+	return 0;
+}
+
 static int on_ws_established(struct http_conn *c, struct lws *wsi)
 {
 	char uri[2048];
@@ -681,7 +737,8 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	if (n <= 0)
 		return -1;
 	strcpy(c->path, uri);
-	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
+	if (ws_keep_query(c))
+		return -1;
 	c->route = route_find(c, 1, &known);
 	if (!c->route) {
 		ws_close(c, 4004, "no such WebSocket endpoint");
@@ -694,13 +751,11 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	}
 	if (keystate == 0) {
 		/* first-frame auth: {"type":"auth","session_api_key":…} */
+		buf_init(&c->body, WS_AUTH_FRAME_LIMIT);
 		lws_set_timer_usecs(wsi, WS_AUTH_WINDOW_US);
 		return 0;
 	}
-	c->ws_authed = 1;
-	if (c->route->stream->on_request)
-		return c->route->stream->on_request(c);
-	return 0;
+	return ws_authenticated(c);
 }
 
 static int ws_check_auth_frame(struct http_conn *c)
@@ -717,10 +772,7 @@ static int ws_check_auth_frame(struct http_conn *c)
 		return 0;
 	}
 	lws_set_timer_usecs(c->wsi, LWS_SET_TIMER_USEC_CANCEL);
-	c->ws_authed = 1;
-	if (c->route->stream->on_request)
-		return c->route->stream->on_request(c);
-	return 0;
+	return ws_authenticated(c);
 }
 
 /* Keeps the peer's close code and reason for the handler's on_close. */

@@ -74,7 +74,6 @@ struct http_conn {
 	int nparams;
 
 	struct buf body;        /* JSON body, or a WebSocket message */
-	int reply_pending;      /* a reply was started; more writes may follow */
 	int close_after_reply;
 	int replying;           /* http_reply_* has queued the whole answer */
 	struct buf out;         /* bytes still to send (headers + body) */
@@ -83,6 +82,7 @@ struct http_conn {
 	/* WebSocket */
 	int is_ws;
 	int ws_authed;
+	struct buf ws_query;    /* the handshake's query, kept; see http_query */
 	uint64_t ws_auth_deadline_us;
 	struct ws_frame *ws_head, *ws_tail;
 	size_t ws_queued;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -31,6 +32,25 @@ static void on_terminate(int sig)
 {
 	stopping = sig;
 	lws_cancel_service(sandboxd_lws);
+}
+
+/* The session keys are copied into sandboxd_cfg; the originals would stay
+ * readable in /proc/PID/environ by any command running as our uid (the
+ * process runtime, or SANDBOX_USER_ID=0). Blank them, and make /proc/PID
+ * root-only and ptrace-proof (PR_SET_DUMPABLE 0). */
+static void hide_session_keys(void)
+{
+	char **e, *eq;
+
+	for (e = environ; *e; e++) {
+		if (strncmp(*e, "OH_SESSION_API_KEYS_", 20) &&
+		    strncmp(*e, "SESSION_API_KEY=", 16))
+			continue;
+		eq = strchr(*e, '=');
+		if (eq)
+			memset(eq + 1, 0, strlen(eq + 1));
+	}
+	prctl(PR_SET_DUMPABLE, 0);
 }
 
 static void limit_descriptors(void)
@@ -78,6 +98,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: %s\n", err);
 		return 2;
 	}
+	hide_session_keys();
 	limit_descriptors();
 	sandboxd_started_us = sandboxd_last_exec_us = now_us();
 	hcfg.api_keys = sandboxd_cfg.api_keys;

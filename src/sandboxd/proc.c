@@ -22,22 +22,15 @@ struct child_failure {
 	int err;
 };
 
-/* execve() with a PATH search in the child's environment, not ours. */
-static void exec_in_path(const char *file, char *const argv[], char *const envp[])
+int proc_path_each(const char *path, const char *file,
+		   int (*fn)(const char *full, void *arg), void *arg)
 {
-	const char *path, *p, *next;
+	const char *p, *next;
 	char full[4096];
-	int saved = ENOENT;
 	size_t dlen;
+	int rc;
 
-	if (strchr(file, '/')) {
-		execve(file, argv, envp);
-		return;
-	}
-	path = env_lookup(envp, "PATH");
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (p = path; p; p = next) {
+	for (p = path ? path : PROC_DEFAULT_PATH; p; p = next) {
 		next = strchr(p, ':');
 		dlen = next ? (size_t)(next - p) : strlen(p);
 		if (next)
@@ -45,11 +38,38 @@ static void exec_in_path(const char *file, char *const argv[], char *const envp[
 		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dlen,
 			     dlen ? p : ".", file) >= (int)sizeof(full))
 			continue;
-		execve(full, argv, envp);
-		if (errno != ENOENT && errno != ENOTDIR)
-			saved = errno;
+		if ((rc = fn(full, arg)))
+			return rc;
 	}
-	errno = saved;
+	return 0;
+}
+
+struct exec_try {
+	char *const *argv, *const *envp;
+	int saved;        /* the errno worth reporting */
+};
+
+static int exec_one(const char *full, void *arg)
+{
+	struct exec_try *t = arg;
+
+	execve(full, t->argv, t->envp);
+	if (errno != ENOENT && errno != ENOTDIR)
+		t->saved = errno;
+	return 0;
+}
+
+/* execve() with a PATH search in the child's environment, not ours. */
+static void exec_in_path(const char *file, char *const argv[], char *const envp[])
+{
+	struct exec_try t = { argv, envp, ENOENT };
+
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	proc_path_each(env_lookup(envp, "PATH"), file, exec_one, &t);
+	errno = t.saved;
 }
 
 static void child_fail(int status_fd, int step)
@@ -94,13 +114,14 @@ static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 	for (i = 0; i < s->n_extra_fds; i++)
 		if (dup2(moved[i], 3 + i) < 0)
 			child_fail(status_fd, 4);
-	if (s->cwd && chdir(s->cwd) < 0)
-		child_fail(status_fd, 1);
 	if (s->switch_user) {
 		if (setgroups(1, &s->gid) < 0 || setgid(s->gid) < 0 ||
 		    setuid(s->uid) < 0)
 			child_fail(status_fd, 2);
 	}
+	/* after the switch: the user must be able to enter it */
+	if (s->cwd && chdir(s->cwd) < 0)
+		child_fail(status_fd, 1);
 	exec_in_path(s->argv[0], (char *const *)s->argv, s->envp);
 	child_fail(status_fd, 3);
 }

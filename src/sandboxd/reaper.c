@@ -22,7 +22,6 @@ struct watched {
 static struct watched *watch_list;
 static struct fdwatch signal_watch;
 static void (*terminate_fn)(int);
-static unsigned long reaped;
 
 int reaper_watch(pid_t pid, reaper_exit_fn fn, void *arg)
 {
@@ -56,11 +55,6 @@ void reaper_unwatch(pid_t pid)
 	free(take(pid));
 }
 
-unsigned long reaper_reaped_count(void)
-{
-	return reaped;
-}
-
 void reaper_collect(void)
 {
 	struct watched *w;
@@ -68,7 +62,6 @@ void reaper_collect(void)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		reaped++;
 		w = take(pid);
 		if (w) {
 			w->fn(w->arg, pid, status);

@@ -1,5 +1,6 @@
 /* reaper.h — PID 1 duties: every child and every orphan re-parented to us
- * is reaped (no zombies); SIGTERM/SIGINT become an orderly shutdown.
+ * is reaped (no zombies); SIGTERM, SIGINT and SIGHUP become an orderly
+ * shutdown.
  * Signals arrive through a signalfd served by the event loop. */
 #ifndef HB_REAPER_H
 #define HB_REAPER_H
@@ -10,15 +11,13 @@
 typedef void (*reaper_exit_fn)(void *arg, pid_t pid, int status);
 
 /* Blocks the handled signals, makes us a subreaper when we are not PID 1
- * and starts serving the signalfd. on_terminate is called on SIGTERM or
- * SIGINT. Returns 0 or HB_EIO. */
+ * and starts serving the signalfd. on_terminate is called on SIGTERM,
+ * SIGINT or SIGHUP. Returns 0 or HB_EIO. */
 int reaper_init(void (*on_terminate)(int sig));
 /* Registers interest in pid's exit. Returns 0 or HB_ENOMEM. */
 int reaper_watch(pid_t pid, reaper_exit_fn fn, void *arg);
 /* Drops interest (the child will still be reaped). */
 void reaper_unwatch(pid_t pid);
-/* Processes reaped so far, watched or not (for tests and /server_info). */
-unsigned long reaper_reaped_count(void);
 /* Sends sig to the process group of every watched child; as PID 1, to
  * every process in the container. */
 void reaper_signal_all(int sig);

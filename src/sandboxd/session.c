@@ -23,6 +23,7 @@
 #include "common/utf8.h"
 #include "sandboxd/child.h"
 #include "sandboxd/env.h"
+#include "sandboxd/files.h"
 #include "sandboxd/http.h"
 #include "sandboxd/sandboxd.h"
 #include "sandboxd/session.h"
@@ -42,7 +43,6 @@
 #define MAX_DIM 1000
 #define DRAIN_READS 32               /* bounds a drain against a flood */
 #define KEY_RECHECK_US (100 * 1000)  /* see pass_key_signal_on() */
-#define READ_CHUNK (64u << 10)
 
 enum session_state { ST_STARTING, ST_IDLE, ST_RUNNING, ST_EXITED };
 
@@ -132,22 +132,6 @@ static void maybe_free(struct session *s)
 
 /* ------------------------------------------------------------- answers */
 
-/* A path as a JSON string: directory names are bytes, JSON is UTF-8. */
-static json_t *path_json(const char *path, size_t len)
-{
-	struct buf clean;
-	json_t *j;
-
-	buf_init(&clean, 0);
-	if (utf8_append_sanitized(&clean, path, len)) {
-		buf_free(&clean);
-		return NULL;
-	}
-	j = json_stringn(clean.data ? clean.data : "", clean.len);
-	buf_free(&clean);
-	return j;
-}
-
 /* The cwd the answers report: for a running command, the shell's current
  * directory as the system sees it (the last reported one when that cannot
  * be read), else the shell's $PWD at its last prompt. */
@@ -161,8 +145,8 @@ static json_t *cwd_json(struct session *s)
 		n = readlink(link, path, sizeof(path));
 	}
 	if (n > 0 && (size_t)n < sizeof(path))
-		return path_json(path, (size_t)n);
-	return path_json(s->cwd ? s->cwd : "", s->cwd ? strlen(s->cwd) : 0);
+		return files_json_string(path, (size_t)n);
+	return files_json_string(s->cwd ? s->cwd : "", s->cwd ? strlen(s->cwd) : 0);
 }
 
 static json_t *exit_code_json(const struct session *s)
@@ -209,15 +193,27 @@ static json_t *result_json(struct session *s)
 	return j;
 }
 
+static void destroy(struct session *s);
+
+/* The request waiting on s ended before its answer (the client went
+ * away). When that was the POST creating s, s is destroyed: nobody knows
+ * its id, so nobody would ever delete it. The start timeout is never
+ * cancelled here: it is what ends a shell that hangs on start. */
 static void forget_waiter(struct http_conn *c)
 {
 	struct session *s = c->state;
 
 	c->state = NULL;
-	if (s && s->waiter == c) {
-		s->waiter = NULL;
-		lws_sul_cancel(&s->wait_sul);
+	if (!s || s->waiter != c)
+		return;
+	s->waiter = NULL;
+	if (s->waiter_creates) {
+		s->waiter_creates = 0;
+		destroy(s);
+		return;
 	}
+	if (s->state != ST_STARTING)
+		lws_sul_cancel(&s->wait_sul);
 }
 
 static struct http_conn *take_waiter(struct session *s)
@@ -376,7 +372,7 @@ static void on_child_output(struct child *ch, int stream, const char *data, size
  * first, so after this the output before the record is all in. */
 static void drain_terminal(struct session *s)
 {
-	static char chunk[READ_CHUNK];
+	static char chunk[CHILD_READ_CHUNK];
 	ssize_t n;
 	int i;
 
@@ -589,6 +585,8 @@ static void on_child_done(struct child *ch)
 	close_pipes(s);
 }
 
+/* Serves fd through w; fd is the loop's from now on, closed by it even
+ * when this fails. */
 static int watch_pipe(struct session *s, struct fdwatch *w, int fd, int input)
 {
 	w->owner = s;
@@ -774,11 +772,13 @@ static int start_shell(struct session *s, const struct create_request *req,
 	s->pid = s->ch->pid;
 	s->cmd_read_fd = cmdp[0];
 	cmdp[0] = -1;
+	/* watch_pipe() owns the descriptor it is given, failing or not */
 	rc = watch_pipe(s, &s->status_w, stp[0], 1);
 	stp[0] = -1;
-	if (!rc)
+	if (!rc) {
 		rc = watch_pipe(s, &s->cmd_w, cmdp[1], 0);
-	cmdp[1] = -1;
+		cmdp[1] = -1;
+	}
 	if (!rc)
 		rc = child_write_stdin(s->ch, session_init_line, strlen(session_init_line));
 	if (rc)

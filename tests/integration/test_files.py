@@ -1,20 +1,27 @@
 """File routes of sandboxd: the OpenHands upload/download/create_directory
 and handbox's /api/handbox/files/ list, stat, remove and move.
 
+The routes act as the sandbox user (uid 1000 by default when sandboxd is
+root, as when these tests run as root, as CI does): the tests that check
+that the kernel refuses them what that user may not do need root, and fail
+saying so otherwise.
+
 Wire formats: docs/files-and-git.md."""
+import functools
 import hashlib
 import http.client
 import os
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import KEY_HEADER
+from conftest import KEY_HEADER, SANDBOXD, Sandboxd
 
 BIG = 100 << 20          # the large upload/download
 RSS_BOUND = 64 << 20     # sandboxd's peak resident memory while moving it
@@ -30,10 +37,55 @@ def tmp(sandboxd):
     shutil.rmtree(d, ignore_errors=True)
 
 
+def needs_root(test):
+    """Fails a test run without root instead of letting it pass unchecked:
+    sandboxd acts as another user only when it is root."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        assert os.getuid() == 0, "needs root: sandboxd acts as another user only when it is root"
+        return test(*args, **kwargs)
+    return run
+
+
 def command_uid(sb):
     r = sb.execute_command("id -u")
     assert r["exit_code"] == 0, r
     return int(r["stdout"].strip())
+
+
+def give_to_user(sb, *paths):
+    """Hands trees the test made (as root) to the sandbox user, as if the
+    agent had made them: the routes act as that user."""
+    uid = command_uid(sb)
+    for top in paths:
+        os.lchown(top, uid, uid)
+        for d, dirs, files in os.walk(top):
+            for n in dirs + files:
+                os.lchown(os.path.join(d, n), uid, uid)
+    return uid
+
+
+@pytest.fixture
+def root_dir():
+    """A directory only root may write in (0755, root's), with secret, a
+    file only root may read (0600)."""
+    d = tempfile.mkdtemp(prefix="hb-root-")
+    os.chmod(d, 0o755)
+    with open(os.path.join(d, "secret"), "w") as f:
+        f.write("root only\n")
+    os.chmod(os.path.join(d, "secret"), 0o600)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def fs_ids(pid):
+    """(fsuid, fsgid, supplementary groups) of a process."""
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            ids[key] = value.split()
+    return int(ids["Uid"][3]), int(ids["Gid"][3]), sorted(int(g) for g in ids["Groups"])
 
 
 def vm_hwm(pid):
@@ -187,6 +239,8 @@ def test_upload_replaces_a_file_keeping_its_mode(sandboxd, tmp):
     status, _ = upload_bytes(sandboxd, target, b"#!/bin/sh\necho new\n")
     assert status == 200
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o750
+    # root's file is replaced by one of the sandbox user's, who wrote it
+    assert os.stat(target).st_uid == command_uid(sandboxd)
     with open(target, "rb") as f:
         assert f.read() == b"#!/bin/sh\necho new\n"
     assert leftovers(tmp) == []
@@ -427,6 +481,7 @@ def test_remove(sandboxd, tmp):
             count += 1
     os.symlink("/", os.path.join(tree, "root-link"))  # must not be followed
     count += 2  # the link and tree itself
+    give_to_user(sandboxd, tree)
     status, body = sandboxd.post(rm, {"path": tree})
     assert status == 409 and "recursive" in body["detail"] and tree in body["detail"]
     assert sandboxd.post(rm, {"path": tree, "recursive": True}) == (200, {"success": True, "removed": count})
@@ -446,6 +501,7 @@ def test_remove(sandboxd, tmp):
 
 def test_move(sandboxd, tmp):
     make_tree(tmp)
+    give_to_user(sandboxd, tmp)
     mv = "/api/handbox/files/move"
     a, b = os.path.join(tmp, "file.txt"), os.path.join(tmp, "dir", "moved.txt")
     assert sandboxd.post(mv, {"from": a, "to": b}) == (200, {"success": True})
@@ -478,6 +534,7 @@ def test_move_across_filesystems(sandboxd, tmp):
             for _ in range(24):
                 f.write(os.urandom(CHUNK))
         os.chmod(src, 0o600)
+        give_to_user(sandboxd, tmp, other)
         want = sha256_file(src)
         dst = os.path.join(other, "big")
         assert sandboxd.post(mv, {"from": src, "to": dst}) == (200, {"success": True})
@@ -496,3 +553,121 @@ def test_move_across_filesystems(sandboxd, tmp):
         assert os.path.isdir(os.path.join(tmp, "d"))
     finally:
         shutil.rmtree(other, ignore_errors=True)
+
+
+# ------------------------------------------ the sandbox user's rights
+
+
+def assert_root_again(sb):
+    """sandboxd is root once more after its file work: fsuid and fsgid 0,
+    its own supplementary groups back."""
+    fsuid, fsgid, _ = fs_ids(sb.pid)
+    assert (fsuid, fsgid) == (0, 0)
+
+
+@needs_root
+def test_a_symlink_to_a_root_only_file_is_refused(sandboxd, tmp, root_dir):
+    assert command_uid(sandboxd) != 0
+    secret = os.path.join(root_dir, "secret")
+    link = os.path.join(tmp, "x")
+    os.symlink(secret, link)
+    before = os.stat(secret)
+
+    for path in (link, secret):
+        status, body = sandboxd.get("/api/file/download", {"path": path})
+        assert status == 403, (path, status, body)
+        assert body["detail"].startswith("Failed to download file: [Errno 13] Permission denied: '%s'" % path)
+        assert "may not read" in body["detail"], body
+
+    status, body = upload_bytes(sandboxd, link, b"owned\n")
+    assert status == 403, body
+    assert "may not create files in '%s'" % root_dir in body["detail"], body
+    with open(secret) as f:
+        assert f.read() == "root only\n"
+    after = os.stat(secret)
+    assert (after.st_ino, after.st_uid, stat.S_IMODE(after.st_mode)) == \
+        (before.st_ino, 0, 0o600)
+    assert os.listdir(root_dir) == ["secret"] and leftovers(tmp) == []
+    assert os.path.islink(link)
+    assert_root_again(sandboxd)
+
+
+@needs_root
+def test_a_symlink_into_a_closed_directory_is_not_followed(sandboxd, tmp, root_dir):
+    # the sandbox user cannot even look into root_dir: neither route may
+    # follow the link, and upload must not replace the link instead
+    os.chmod(root_dir, 0o700)
+    secret = os.path.join(root_dir, "secret")
+    link = os.path.join(tmp, "x")
+    os.symlink(secret, link)
+    status, body = sandboxd.get("/api/file/download", {"path": link})
+    assert status == 403 and "Permission denied" in body["detail"], body
+    status, body = upload_bytes(sandboxd, link, b"owned\n")
+    assert status == 403 and "may not follow the symlink" in body["detail"], body
+    assert os.readlink(link) == secret
+    with open(secret) as f:
+        assert f.read() == "root only\n"
+    assert_root_again(sandboxd)
+
+
+@needs_root
+def test_nothing_is_created_where_the_user_may_not_write(sandboxd, root_dir):
+    target = os.path.join(root_dir, "new.txt")
+    status, body = upload_bytes(sandboxd, target, b"x")
+    assert status == 403, body
+    assert body["detail"] == (
+        "Failed to upload file: [Errno 13] Permission denied: '%s' "
+        "(the sandbox user, uid %d, may not create files in '%s')"
+        % (target, command_uid(sandboxd), root_dir))
+    status, body = upload_bytes(sandboxd, os.path.join(root_dir, "sub", "new.txt"), b"x")
+    assert status == 403 and "may not create directories in '%s'" % root_dir in body["detail"], body
+
+    d = os.path.join(root_dir, "d", "e")
+    status, body = sandboxd.post("/api/file/create_directory", params={"path": d})
+    assert status == 403, body
+    assert body["detail"] == (
+        "Permission denied: [Errno 13] Permission denied: '%s' "
+        "(the sandbox user, uid %d, may not create directories in '%s')"
+        % (os.path.join(root_dir, "d"), command_uid(sandboxd), root_dir))
+    assert os.listdir(root_dir) == ["secret"]
+
+    # nor removed or moved
+    secret = os.path.join(root_dir, "secret")
+    status, body = sandboxd.post("/api/handbox/files/remove", {"path": secret})
+    assert status == 403 and "sandbox user" in body["detail"], body
+    status, body = sandboxd.post("/api/handbox/files/move",
+                                 {"from": secret, "to": os.path.join(root_dir, "moved")})
+    assert status == 403, body
+    assert os.listdir(root_dir) == ["secret"]
+    status, body = sandboxd.get("/api/handbox/files/list", {"path": root_dir})
+    assert status == 200 and [e["name"] for e in body["entries"]] == ["secret"]
+    os.chmod(root_dir, 0o700)
+    status, body = sandboxd.get("/api/handbox/files/list", {"path": root_dir})
+    assert status == 403, body
+    assert_root_again(sandboxd)
+
+
+@needs_root
+def test_roots_groups_are_not_the_users(tmp, root_dir):
+    # root is often in supplementary groups (0 among them); the routes must
+    # not read a root-group file through them
+    wrapper = os.path.join(tmp, "with-groups")
+    with open(wrapper, "w") as f:
+        f.write("#!%s\nimport os, sys\nos.setgroups([0, 4])\n"
+                "os.execv(%r, [%r] + sys.argv[1:])\n" % (sys.executable, SANDBOXD, SANDBOXD))
+    os.chmod(wrapper, 0o755)
+    group_file = os.path.join(root_dir, "group-readable")
+    with open(group_file, "w") as f:
+        f.write("root group\n")
+    os.chmod(group_file, 0o640)
+    sb = Sandboxd(binary=wrapper)
+    try:
+        assert fs_ids(sb.pid)[2] == [0, 4]
+        status, body = sb.get("/api/file/download", {"path": group_file})
+        assert status == 403, body
+        # a file anyone may read still comes
+        os.chmod(group_file, 0o644)
+        assert sb.get("/api/file/download", {"path": group_file}) == (200, b"root group\n")
+        assert fs_ids(sb.pid) == (0, 0, [0, 4])
+    finally:
+        assert sb.stop() == 0, sb.log()

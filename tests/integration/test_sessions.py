@@ -4,15 +4,16 @@ between commands, exit codes and the final cwd, output free of anything
 the session machinery types, soft timeouts that leave the command running,
 input and keys sent to a running command, `exit`, deletion, and the errors
 for unknown sessions and bad bodies."""
+import json
 import os
-import shutil
+import socket
 import time
 import urllib.error
 import uuid
 
 import pytest
 
-from conftest import process_state, wait_gone
+from conftest import KEY_HEADER, children_of, process_state, wait_gone
 
 BASE = "/api/handbox/sessions"
 OUTPUT_KEEP = 1 << 20
@@ -224,7 +225,6 @@ def test_cat_input_then_ctrl_d(shell):
     assert r["status"] == "completed" and r["exit_code"] == 0
 
 
-@pytest.mark.skipif(not shutil.which("python3"), reason="needs python3 in the sandbox")
 def test_python_repl(shell):
     sh = shell()
     r = sh.run("python3 -q", timeout=1)
@@ -286,6 +286,74 @@ def test_huge_output_keeps_the_last_mebibyte(shell):
     assert r["truncated"] is True
     assert len(r["output"].encode()) <= OUTPUT_KEEP
     assert r["output"].endswith("\n399999\n400000\n")
+
+
+def send_create(sb, create=None):
+    """Sends a create request on a connection of its own, left open."""
+    body = json.dumps(create or {}).encode()
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s: %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (BASE, KEY_HEADER, sb.key, len(body)))
+    s = socket.create_connection(("127.0.0.1", sb.port), timeout=5)
+    s.sendall(head.encode() + body)
+    return s
+
+
+def abandoned_create(sb, create=None):
+    """A create request whose client sends it and hangs up at once."""
+    send_create(sb, create).close()
+
+
+@pytest.fixture
+def hanging_start(tmp_path):
+    """A create body whose bash never gets to its prompt: an interactive
+    bash reads its history file at start, and this one is a FIFO nobody
+    writes to."""
+    fifo = str(tmp_path / "history")
+    os.mkfifo(fifo)
+    return {"env": {"HISTFILE": fifo}}
+
+
+def wait_no_sessions(sb, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = sb.get(BASE)[1]
+        if listed == [] and not children_of(sb.pid):
+            return []
+        time.sleep(0.1)
+    return listed
+
+
+def test_a_create_whose_client_went_away_leaves_no_session(sandboxd, shell):
+    # nobody knows the ids of these sessions: they must go, shell and all
+    for _ in range(3):
+        abandoned_create(sandboxd)
+    assert wait_no_sessions(sandboxd) == []
+    assert children_of(sandboxd.pid) == []
+    # more of them than there is room for sessions do not use it up
+    for _ in range(40):
+        abandoned_create(sandboxd)
+    assert wait_no_sessions(sandboxd) == []
+    sh = shell()
+    assert sh.run("echo fine")["output"] == "fine\n"
+
+
+def test_a_hanging_start_whose_client_went_away_ends_at_once(sandboxd, hanging_start):
+    abandoned_create(sandboxd, hanging_start)
+    # well within the 10-s start timeout: the shell goes with its client
+    assert wait_no_sessions(sandboxd, timeout=5) == []
+
+
+def test_stop_while_a_create_waits(sandboxd, hanging_start):
+    s = send_create(sandboxd, hanging_start)
+    try:
+        deadline = time.monotonic() + 5
+        while not sandboxd.get(BASE)[1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [x["status"] for x in sandboxd.get(BASE)[1]] == ["starting"]
+        assert sandboxd.stop() == 0
+    finally:
+        s.close()
 
 
 # ------------------------------------------------------------ the end
