@@ -119,8 +119,7 @@ static void answer_waiters(struct bash_run *r, struct bash_event *last)
 
 	for (w = r->waiters; w; w = next) {
 		next = w->next;
-		w->conn->state = NULL;
-		w->conn->on_finish = NULL;
+		http_take(w->conn);
 		if (last)
 			http_reply_json(w->conn, 200, bash_event_json(last));
 		else
@@ -250,18 +249,19 @@ int bash_start_route(struct http_conn *c, json_t *body)
 	return cmd ? http_reply_json(c, 200, bash_event_json(cmd)) : 0;
 }
 
+/* r lives while it has waiters: on_done answers them before freeing it */
 static void forget_waiter(struct http_conn *c)
 {
-	struct bash_run *r;
+	struct bash_run *r = http_take(c);
 	struct waiter **pp, *w;
 
-	for (r = runs; r; r = r->next) {
-		for (pp = &r->waiters; (w = *pp); pp = &w->next) {
-			if (w->conn == c) {
-				*pp = w->next;
-				free(w);
-				return;
-			}
+	if (!r)
+		return;
+	for (pp = &r->waiters; (w = *pp); pp = &w->next) {
+		if (w->conn == c) {
+			*pp = w->next;
+			free(w);
+			return;
 		}
 	}
 }
@@ -281,7 +281,7 @@ int bash_execute_route(struct http_conn *c, json_t *body)
 	w->conn = c;
 	w->next = r->waiters;
 	r->waiters = w;
-	c->on_finish = forget_waiter;
+	http_defer(c, r, forget_waiter);
 	return 0;
 }
 

@@ -205,7 +205,7 @@ static void on_output(struct child *ch, int stream, const char *data, size_t len
 		data += n;
 		len -= n;
 	}
-	if (!s->output_paused && s->conn->ws_queued >= OUTPUT_HIGH_WATER) {
+	if (!s->output_paused && ws_queue_bytes(&s->conn->ws_out) >= OUTPUT_HIGH_WATER) {
 		s->output_paused = 1;
 		child_pause_output(ch, 1);
 	}

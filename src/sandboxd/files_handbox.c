@@ -243,11 +243,10 @@ struct job {
 
 static void job_forget_conn(struct http_conn *c)
 {
-	struct job *j = c->state;
+	struct job *j = http_take(c);
 
 	if (j)
 		j->conn = NULL;
-	c->state = NULL;
 }
 
 /* The job's client, detached so the answer can be sent; NULL if gone. */
@@ -256,8 +255,7 @@ static struct http_conn *job_client(struct job *j)
 	struct http_conn *c = j->conn;
 
 	if (c) {
-		c->state = NULL;
-		c->on_finish = NULL;
+		http_take(c);
 		j->conn = NULL;
 	}
 	return c;
@@ -293,8 +291,7 @@ static void job_start(struct job *j, struct http_conn *c)
 {
 	njobs++;
 	j->conn = c;
-	c->state = j;
-	c->on_finish = job_forget_conn;
+	http_defer(c, j, job_forget_conn);
 	lws_sul_schedule(sandboxd_lws, 0, &j->sul, job_run, 1);
 }
 

@@ -412,9 +412,8 @@ static void job_free(struct git_job *j)
 
 static void job_client_gone(struct http_conn *c)
 {
-	struct git_job *j = c->state;
+	struct git_job *j = http_take(c);
 
-	c->state = NULL;
 	if (j) {
 		j->conn = NULL;
 		job_free(j);
@@ -428,8 +427,7 @@ static void job_end(struct git_job *j, int status, json_t *body,
 	struct http_conn *c = j->conn;
 
 	if (c) {
-		c->state = NULL;
-		c->on_finish = NULL;
+		http_take(c);
 		if (body)
 			http_reply_json(c, status, body);
 		else
@@ -733,248 +731,314 @@ static json_t *original_text(struct git_job *j)
 	return s ? s : json_string("");
 }
 
-static void job_step(struct git_job *j)
+/* The job's phases, one function each. Each runs the step j->step names
+ * and returns 1 when the job now waits on git or has answered, 0 when
+ * j->step is ready to run at once. */
+
+/* Is the directory a repository? */
+static int validate_step(struct git_job *j)
 {
-	char val[256], arg[PATH_MAX + 300], msg[1536];
-	const char *local;
-	size_t i;
+	switch (j->step) {
+	case VALIDATE:
+		if (git_run(j, VALIDATED, "rev-parse", "--git-dir", NULL))
+			return 1;
+		break;
+	case VALIDATED:
+		if (!j->ok) {
+			if (repo_failed(j, 1, NULL))
+				return 1;
+			break;
+		}
+		j->step = REF_START;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
 
-	for (;;) {
-		switch (j->step) {
-		case VALIDATE:
-			if (git_run(j, VALIDATED, "rev-parse", "--git-dir", NULL))
-				return;
-			break;
-		case VALIDATED:
-			if (!j->ok) {
-				if (repo_failed(j, 1, NULL))
-					return;
-				break;
-			}
-			j->step = REF_START;
-			break;
+/* Which base to compare against: a ref asked for, or the current
+ * branch's upstream. */
+static int ref_current_step(struct git_job *j)
+{
+	char val[256], arg[PATH_MAX + 300];
 
-		/* -------- which base to compare against */
-		case REF_START:
-			j->ref[0] = j->head[0] = j->branch[0] = j->defbranch[0] = '\0';
-			j->local_i = 0;
-			if (j->has_override) {
-				snprintf(arg, sizeof(arg), "%s^{commit}", j->override);
-				if (git_run(j, REF_OVERRIDE, "--no-pager", "rev-parse",
-					    "--verify", arg, NULL))
-					return;
-			} else if (git_run(j, REF_COUNT, "--no-pager", "rev-list",
-					   "--count", "--all", NULL)) {
-				return;
-			}
-			break;
-		case REF_OVERRIDE:
-			if (j->ok && out_value(j, j->ref, sizeof(j->ref))) {
-				j->step = REF_DONE;
-			} else if (!strcmp(j->override, "HEAD")) {
-				/* no commit on this branch yet */
-				strcpy(j->ref, EMPTY_TREE);
-				j->step = REF_DONE;
-			} else {
-				if (repo_failed(j, 0, NULL))
-					return;
-			}
-			break;
-		case REF_COUNT:
-			if (!j->ok || (out_value(j, val, sizeof(val)) && !strcmp(val, "0"))) {
-				strcpy(j->ref, EMPTY_TREE);
-				j->step = REF_DONE;
-				break;
-			}
-			if (git_run(j, REF_HEAD, "--no-pager", "rev-parse", "--verify",
-				    "HEAD", NULL))
-				return;
-			break;
-		case REF_HEAD:
-			if (!j->ok || !out_value(j, j->head, sizeof(j->head)))
-				j->head[0] = '\0';
-			if (git_run(j, REF_BRANCH, "--no-pager", "rev-parse",
-				    "--abbrev-ref", "HEAD", NULL))
-				return;
-			break;
-		case REF_BRANCH:
-			if (!j->ok || !out_value(j, j->branch, sizeof(j->branch)) ||
-			    !strcmp(j->branch, "HEAD"))
-				j->branch[0] = '\0';
-			if (!j->branch[0]) {
-				j->step = REF_DEFAULT;
-				break;
-			}
-			snprintf(arg, sizeof(arg), "origin/%s", j->branch);
-			if (git_run(j, REF_UPSTREAM, "--no-pager", "rev-parse", "--verify",
-				    arg, NULL))
-				return;
-			break;
-		case REF_UPSTREAM:
-			if (!j->ok || !out_value(j, j->upstream, sizeof(j->upstream))) {
-				j->step = REF_DEFAULT;
-				break;
-			}
-			if (!j->head[0] || strcmp(j->upstream, j->head)) {
-				strcpy(j->ref, j->upstream);
-				j->step = REF_DONE;
-				break;
-			}
-			/* a fully pushed branch would show nothing against its
-			 * upstream: look further unless the tree is dirty */
-			if (git_run(j, REF_STATUS, "--no-pager", "status", "--porcelain",
-				    "--untracked-files=no", NULL))
-				return;
-			break;
-		case REF_STATUS:
-			if (!j->ok || !out_blank(j)) {
-				strcpy(j->ref, j->upstream);
-				j->step = REF_DONE;
-			} else {
-				j->step = REF_DEFAULT;
-			}
-			break;
-		case REF_DEFAULT:
-			if (git_run(j, REF_ORIGIN_HEAD, "--no-pager", "rev-parse",
-				    "--abbrev-ref", "origin/HEAD", NULL))
-				return;
-			break;
-		case REF_ORIGIN_HEAD:
-			if (j->ok && out_value(j, val, sizeof(val)) &&
-			    !strncmp(val, "origin/", 7) && val[7]) {
-				snprintf(j->defbranch, sizeof(j->defbranch), "%s", val + 7);
-				j->step = REF_MERGE_BASE;
-				break;
-			}
-			if (git_run(j, REF_REMOTE_SHOW, "--no-pager", "remote", "show",
-				    "origin", NULL))
-				return;
-			break;
-		case REF_REMOTE_SHOW:
-			if (j->ok)
-				remote_default_branch(j);
-			j->step = j->defbranch[0] ? REF_MERGE_BASE : REF_LOCAL;
-			break;
-		case REF_MERGE_BASE:
-			snprintf(arg, sizeof(arg), "origin/%s", j->defbranch);
-			if (git_run(j, REF_MERGE_BASE_DONE, "--no-pager", "merge-base", "HEAD",
-				    arg, NULL))
-				return;
-			break;
-		case REF_MERGE_BASE_DONE:
-			if (j->ok && out_value(j, j->ref, sizeof(j->ref))) {
-				j->step = REF_DONE;
-				break;
-			}
-			/* no fork point (a shallow clone…): the default's tip */
-			snprintf(arg, sizeof(arg), "origin/%s", j->defbranch);
-			if (git_run(j, REF_DEFAULT_SHA, "--no-pager", "rev-parse", "--verify",
-				    arg, NULL))
-				return;
-			break;
-		case REF_DEFAULT_SHA:
-			if (j->ok && out_value(j, j->ref, sizeof(j->ref)))
-				j->step = REF_DONE;
-			else
-				j->step = REF_FALLBACK;
-			break;
-		case REF_LOCAL:
-			local = j->local_i ? "master" : "main";
-			if (git_run(j, REF_LOCAL_SHA, "--no-pager", "rev-parse", "--verify",
-				    local, NULL))
-				return;
-			break;
-		case REF_LOCAL_SHA:
-			local = j->local_i ? "master" : "main";
-			if (!j->ok || !out_value(j, j->local_sha, sizeof(j->local_sha))) {
-				j->local_i++;
-				j->step = j->local_i < 2 ? REF_LOCAL : REF_FALLBACK;
-				break;
-			}
-			/* a local default that HEAD forked from (not HEAD's own
-			 * branch): the no-remote worktree case */
-			if (!strcmp(local, j->branch)) {
-				j->step = REF_FALLBACK;
-				break;
-			}
-			if (git_run(j, REF_LOCAL_MERGE_BASE, "--no-pager", "merge-base",
-				    "HEAD", local, NULL))
-				return;
-			break;
-		case REF_LOCAL_MERGE_BASE:
-			if (j->ok && out_value(j, val, sizeof(val)) &&
-			    !strcmp(val, j->local_sha)) {
-				strcpy(j->ref, val);
-				j->step = REF_DONE;
-			} else {
-				j->step = REF_FALLBACK;
-			}
-			break;
-		case REF_FALLBACK:
-			strcpy(j->ref, j->head[0] ? j->head : EMPTY_TREE);
+	switch (j->step) {
+	case REF_START:
+		j->ref[0] = j->head[0] = j->branch[0] = j->defbranch[0] = '\0';
+		j->local_i = 0;
+		if (j->has_override) {
+			snprintf(arg, sizeof(arg), "%s^{commit}", j->override);
+			if (git_run(j, REF_OVERRIDE, "--no-pager", "rev-parse",
+				    "--verify", arg, NULL))
+				return 1;
+		} else if (git_run(j, REF_COUNT, "--no-pager", "rev-list",
+				   "--count", "--all", NULL)) {
+			return 1;
+		}
+		break;
+	case REF_OVERRIDE:
+		if (j->ok && out_value(j, j->ref, sizeof(j->ref))) {
+			j->step = REF_DONE;
+		} else if (!strcmp(j->override, "HEAD")) {
+			/* no commit on this branch yet */
+			strcpy(j->ref, EMPTY_TREE);
+			j->step = REF_DONE;
+		} else {
+			if (repo_failed(j, 0, NULL))
+				return 1;
+		}
+		break;
+	case REF_COUNT:
+		if (!j->ok || (out_value(j, val, sizeof(val)) && !strcmp(val, "0"))) {
+			strcpy(j->ref, EMPTY_TREE);
 			j->step = REF_DONE;
 			break;
-		case REF_DONE:
-			j->step = j->is_diff ? DIFF_SHOW : CH_NAMES;
-			break;
-
-		/* -------- changes */
-		case CH_NAMES:
-			if (git_run(j, CH_NAMES_DONE, "--no-pager", "diff", "--name-status",
-				    "-z", j->ref, NULL))
-				return;
-			break;
-		case CH_NAMES_DONE:
-			if (!j->ok) {
-				if (repo_failed(j, 0, NULL))
-					return;
-				break;
-			}
-			if (parse_name_status(j, msg, sizeof(msg))) {
-				if (repo_failed(j, 0, msg))
-					return;
-				break;
-			}
-			if (git_run(j, CH_UNTRACKED_DONE, "--no-pager", "ls-files", "--others",
-				    "--exclude-standard", "-z", NULL))
-				return;
-			break;
-		case CH_UNTRACKED_DONE:
-			/* a failure here only loses the untracked files, as in
-			 * the reference */
-			if (j->ok)
-				parse_untracked(j);
-			merge_repo_changes(j);
-			j->step = CH_NEXT_REPO;
-			break;
-		case CH_NEXT_REPO:
-			change_list_free(&j->cur);
-			j->repo_i++;
-			if (j->repo_i > j->nnested) {
-				job_end(j, 200, changes_json(j), NULL);
-				return;
-			}
-			i = j->repo_i - 1;
-			if ((size_t)snprintf(j->cwd, sizeof(j->cwd), "%s/%s",
-					     strcmp(j->root, "/") ? j->root : "",
-					     j->nested[i]) >= sizeof(j->cwd))
-				break;
-			j->step = VALIDATE;
-			break;
-
-		/* -------- diff */
-		case DIFF_SHOW:
-			snprintf(arg, sizeof(arg), "%s:%s", j->ref, j->rel);
-			if (git_run(j, DIFF_SHOW_DONE, "show", arg, NULL))
-				return;
-			break;
-		case DIFF_SHOW_DONE:
-			job_end(j, 200, json_pack("{s:o, s:o}",
-						  "modified", modified_text(j->file),
-						  "original", original_text(j)), NULL);
-			return;
 		}
+		if (git_run(j, REF_HEAD, "--no-pager", "rev-parse", "--verify",
+			    "HEAD", NULL))
+			return 1;
+		break;
+	case REF_HEAD:
+		if (!j->ok || !out_value(j, j->head, sizeof(j->head)))
+			j->head[0] = '\0';
+		if (git_run(j, REF_BRANCH, "--no-pager", "rev-parse",
+			    "--abbrev-ref", "HEAD", NULL))
+			return 1;
+		break;
+	case REF_BRANCH:
+		if (!j->ok || !out_value(j, j->branch, sizeof(j->branch)) ||
+		    !strcmp(j->branch, "HEAD"))
+			j->branch[0] = '\0';
+		if (!j->branch[0]) {
+			j->step = REF_DEFAULT;
+			break;
+		}
+		snprintf(arg, sizeof(arg), "origin/%s", j->branch);
+		if (git_run(j, REF_UPSTREAM, "--no-pager", "rev-parse", "--verify",
+			    arg, NULL))
+			return 1;
+		break;
+	case REF_UPSTREAM:
+		if (!j->ok || !out_value(j, j->upstream, sizeof(j->upstream))) {
+			j->step = REF_DEFAULT;
+			break;
+		}
+		if (!j->head[0] || strcmp(j->upstream, j->head)) {
+			strcpy(j->ref, j->upstream);
+			j->step = REF_DONE;
+			break;
+		}
+		/* a fully pushed branch would show nothing against its
+		 * upstream: look further unless the tree is dirty */
+		if (git_run(j, REF_STATUS, "--no-pager", "status", "--porcelain",
+			    "--untracked-files=no", NULL))
+			return 1;
+		break;
+	case REF_STATUS:
+		if (!j->ok || !out_blank(j)) {
+			strcpy(j->ref, j->upstream);
+			j->step = REF_DONE;
+		} else {
+			j->step = REF_DEFAULT;
+		}
+		break;
+	default:
+		break;
 	}
+	return 0;
+}
+
+/* Which base to compare against: where HEAD forked from the remote's or
+ * the local default branch, else HEAD itself. */
+static int ref_default_step(struct git_job *j)
+{
+	char val[256], arg[PATH_MAX + 300];
+	const char *local;
+
+	switch (j->step) {
+	case REF_DEFAULT:
+		if (git_run(j, REF_ORIGIN_HEAD, "--no-pager", "rev-parse",
+			    "--abbrev-ref", "origin/HEAD", NULL))
+			return 1;
+		break;
+	case REF_ORIGIN_HEAD:
+		if (j->ok && out_value(j, val, sizeof(val)) &&
+		    !strncmp(val, "origin/", 7) && val[7]) {
+			snprintf(j->defbranch, sizeof(j->defbranch), "%s", val + 7);
+			j->step = REF_MERGE_BASE;
+			break;
+		}
+		if (git_run(j, REF_REMOTE_SHOW, "--no-pager", "remote", "show",
+			    "origin", NULL))
+			return 1;
+		break;
+	case REF_REMOTE_SHOW:
+		if (j->ok)
+			remote_default_branch(j);
+		j->step = j->defbranch[0] ? REF_MERGE_BASE : REF_LOCAL;
+		break;
+	case REF_MERGE_BASE:
+		snprintf(arg, sizeof(arg), "origin/%s", j->defbranch);
+		if (git_run(j, REF_MERGE_BASE_DONE, "--no-pager", "merge-base", "HEAD",
+			    arg, NULL))
+			return 1;
+		break;
+	case REF_MERGE_BASE_DONE:
+		if (j->ok && out_value(j, j->ref, sizeof(j->ref))) {
+			j->step = REF_DONE;
+			break;
+		}
+		/* no fork point (a shallow clone…): the default's tip */
+		snprintf(arg, sizeof(arg), "origin/%s", j->defbranch);
+		if (git_run(j, REF_DEFAULT_SHA, "--no-pager", "rev-parse", "--verify",
+			    arg, NULL))
+			return 1;
+		break;
+	case REF_DEFAULT_SHA:
+		if (j->ok && out_value(j, j->ref, sizeof(j->ref)))
+			j->step = REF_DONE;
+		else
+			j->step = REF_FALLBACK;
+		break;
+	case REF_LOCAL:
+		local = j->local_i ? "master" : "main";
+		if (git_run(j, REF_LOCAL_SHA, "--no-pager", "rev-parse", "--verify",
+			    local, NULL))
+			return 1;
+		break;
+	case REF_LOCAL_SHA:
+		local = j->local_i ? "master" : "main";
+		if (!j->ok || !out_value(j, j->local_sha, sizeof(j->local_sha))) {
+			j->local_i++;
+			j->step = j->local_i < 2 ? REF_LOCAL : REF_FALLBACK;
+			break;
+		}
+		/* a local default that HEAD forked from (not HEAD's own
+		 * branch): the no-remote worktree case */
+		if (!strcmp(local, j->branch)) {
+			j->step = REF_FALLBACK;
+			break;
+		}
+		if (git_run(j, REF_LOCAL_MERGE_BASE, "--no-pager", "merge-base",
+			    "HEAD", local, NULL))
+			return 1;
+		break;
+	case REF_LOCAL_MERGE_BASE:
+		if (j->ok && out_value(j, val, sizeof(val)) &&
+		    !strcmp(val, j->local_sha)) {
+			strcpy(j->ref, val);
+			j->step = REF_DONE;
+		} else {
+			j->step = REF_FALLBACK;
+		}
+		break;
+	case REF_FALLBACK:
+		strcpy(j->ref, j->head[0] ? j->head : EMPTY_TREE);
+		j->step = REF_DONE;
+		break;
+	case REF_DONE:
+		j->step = j->is_diff ? DIFF_SHOW : CH_NAMES;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The changes of one repository, then of the next one nested below. */
+static int changes_step(struct git_job *j)
+{
+	char msg[1536];
+	size_t i;
+
+	switch (j->step) {
+	case CH_NAMES:
+		if (git_run(j, CH_NAMES_DONE, "--no-pager", "diff", "--name-status",
+			    "-z", j->ref, NULL))
+			return 1;
+		break;
+	case CH_NAMES_DONE:
+		if (!j->ok) {
+			if (repo_failed(j, 0, NULL))
+				return 1;
+			break;
+		}
+		if (parse_name_status(j, msg, sizeof(msg))) {
+			if (repo_failed(j, 0, msg))
+				return 1;
+			break;
+		}
+		if (git_run(j, CH_UNTRACKED_DONE, "--no-pager", "ls-files", "--others",
+			    "--exclude-standard", "-z", NULL))
+			return 1;
+		break;
+	case CH_UNTRACKED_DONE:
+		/* a failure here only loses the untracked files, as in
+		 * the reference */
+		if (j->ok)
+			parse_untracked(j);
+		merge_repo_changes(j);
+		j->step = CH_NEXT_REPO;
+		break;
+	case CH_NEXT_REPO:
+		change_list_free(&j->cur);
+		j->repo_i++;
+		if (j->repo_i > j->nnested) {
+			job_end(j, 200, changes_json(j), NULL);
+			return 1;
+		}
+		i = j->repo_i - 1;
+		if ((size_t)snprintf(j->cwd, sizeof(j->cwd), "%s/%s",
+				     strcmp(j->root, "/") ? j->root : "",
+				     j->nested[i]) >= sizeof(j->cwd))
+			break;
+		j->step = VALIDATE;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* One file's text at the base and now. */
+static int diff_step(struct git_job *j)
+{
+	char arg[PATH_MAX + 300];
+
+	switch (j->step) {
+	case DIFF_SHOW:
+		snprintf(arg, sizeof(arg), "%s:%s", j->ref, j->rel);
+		if (git_run(j, DIFF_SHOW_DONE, "show", arg, NULL))
+			return 1;
+		break;
+	case DIFF_SHOW_DONE:
+		job_end(j, 200, json_pack("{s:o, s:o}",
+					  "modified", modified_text(j->file),
+					  "original", original_text(j)), NULL);
+		return 1;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void job_step(struct git_job *j)
+{
+	int waits;
+
+	do {
+		if (j->step <= VALIDATED)
+			waits = validate_step(j);
+		else if (j->step < REF_DEFAULT)
+			waits = ref_current_step(j);
+		else if (j->step < CH_NAMES)
+			waits = ref_default_step(j);
+		else if (j->step < DIFF_SHOW)
+			waits = changes_step(j);
+		else
+			waits = diff_step(j);
+	} while (!waits);
 }
 
 /* ------------------------------------------------------------- routes */
@@ -1046,8 +1110,7 @@ static struct git_job *job_new(struct http_conn *c, int is_diff, int *status,
 	}
 	j->is_diff = is_diff;
 	j->conn = c;
-	c->state = j;
-	c->on_finish = job_client_gone;
+	http_defer(c, j, job_client_gone);
 	njobs++;
 	return j;
 }

@@ -22,13 +22,6 @@
  * a client without the key must not make us hold megabytes. */
 #define WS_AUTH_FRAME_LIMIT 4096
 
-struct ws_frame {
-	struct ws_frame *next;
-	size_t len, off;
-	int binary;
-	unsigned char data[]; /* LWS_PRE bytes of headroom, then the payload */
-};
-
 static const struct http_config *server_cfg;
 
 int http_server_init(const struct http_config *cfg)
@@ -328,6 +321,22 @@ int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)
 	return http_reply_json(c, status, j);
 }
 
+void http_defer(struct http_conn *c, void *state,
+		void (*on_gone)(struct http_conn *c))
+{
+	c->state = state;
+	c->on_finish = on_gone;
+}
+
+void *http_take(struct http_conn *c)
+{
+	void *state = c->state;
+
+	c->state = NULL;
+	c->on_finish = NULL;
+	return state;
+}
+
 int http_begin_stream(struct http_conn *c, int status,
 		      const char *content_type, int64_t content_length,
 		      const char *extra_headers)
@@ -393,28 +402,14 @@ int http_write_body(struct http_conn *c, const char *data, size_t len,
 static int ws_enqueue(struct http_conn *c, const char *data, size_t len,
 		      int binary)
 {
-	struct ws_frame *f;
+	int rc;
 
 	if (c->ws_close_code || !c->wsi)
 		return HB_EINVAL;
-	if (c->ws_queued + len > WS_QUEUE_LIMIT)
-		return HB_ETOOBIG;
-	f = malloc(sizeof(*f) + LWS_PRE + len);
-	if (!f)
-		return HB_ENOMEM;
-	f->next = NULL;
-	f->len = len;
-	f->off = 0;
-	f->binary = binary;
-	memcpy(f->data + LWS_PRE, data, len);
-	if (c->ws_tail)
-		c->ws_tail->next = f;
-	else
-		c->ws_head = f;
-	c->ws_tail = f;
-	c->ws_queued += len;
-	lws_callback_on_writable(c->wsi);
-	return 0;
+	rc = ws_queue_push(&c->ws_out, data, len, binary);
+	if (!rc)
+		lws_callback_on_writable(c->wsi);
+	return rc;
 }
 
 int ws_send_text(struct http_conn *c, const char *data, size_t len)
@@ -445,7 +440,9 @@ int ws_send_json(struct http_conn *c, json_t *j)
 
 size_t ws_queue_room(const struct http_conn *c)
 {
-	return c->ws_queued >= WS_QUEUE_LIMIT ? 0 : WS_QUEUE_LIMIT - c->ws_queued;
+	size_t queued = ws_queue_bytes(&c->ws_out);
+
+	return queued >= WS_QUEUE_LIMIT ? 0 : WS_QUEUE_LIMIT - queued;
 }
 
 void ws_close(struct http_conn *c, int code, const char *reason)
@@ -458,49 +455,19 @@ void ws_close(struct http_conn *c, int code, const char *reason)
 		lws_callback_on_writable(c->wsi);
 }
 
-static void ws_free_queue(struct http_conn *c)
-{
-	struct ws_frame *f, *next;
-
-	for (f = c->ws_head; f; f = next) {
-		next = f->next;
-		free(f);
-	}
-	c->ws_head = c->ws_tail = NULL;
-	c->ws_queued = 0;
-}
-
-/* Sends (part of) the head frame; large messages go out as fragments so one
- * socket never pins more than WRITE_CHUNK in lws's own buffers. */
+/* Sends one fragment of the queue; once it has drained, the close frame if
+ * one is due, else the handler may queue more. */
 static int ws_writeable(struct http_conn *c)
 {
-	struct ws_frame *f = c->ws_head;
-	size_t n;
-	int flags;
-
-	if (f) {
-		n = f->len - f->off;
-		if (n > WRITE_CHUNK)
-			n = WRITE_CHUNK;
-		flags = lws_write_ws_flags(f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT,
-					   f->off == 0, f->off + n == f->len);
-		if (lws_write(c->wsi, f->data + LWS_PRE + f->off, n,
-			      (enum lws_write_protocol)flags) < (int)n)
+	if (!ws_queue_empty(&c->ws_out)) {
+		if (ws_queue_write_one(&c->ws_out, c->wsi))
 			return -1;
-		f->off += n;
-		if (f->off == f->len) {
-			c->ws_head = f->next;
-			if (!c->ws_head)
-				c->ws_tail = NULL;
-			c->ws_queued -= f->len;
-			free(f);
-		}
-		if (c->ws_head || c->ws_close_code) {
+		if (!ws_queue_empty(&c->ws_out) || c->ws_close_code) {
 			lws_callback_on_writable(c->wsi);
 			return 0;
 		}
 	}
-	if (c->ws_close_code && !c->ws_head) {
+	if (c->ws_close_code) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->ws_close_code,
 				 (unsigned char *)(c->ws_close_reason ? c->ws_close_reason : ""),
 				 c->ws_close_reason ? strlen(c->ws_close_reason) : 0);
@@ -524,7 +491,7 @@ static void conn_finish(struct http_conn *c)
 	buf_free(&c->body);
 	buf_free(&c->out);
 	buf_free(&c->ws_query);
-	ws_free_queue(c);
+	ws_queue_free(&c->ws_out);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -732,6 +699,7 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	conn_finish(c);
 	c->wsi = wsi;
 	c->is_ws = 1;
+	ws_queue_init(&c->ws_out, WS_QUEUE_LIMIT);
 	c->method = HTTP_GET;
 	n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
 	if (n <= 0)

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "common/buf.h"
+#include "sandboxd/ws_queue.h"
 
 struct lws;
 struct lws_context;
@@ -84,8 +85,7 @@ struct http_conn {
 	int ws_authed;
 	struct buf ws_query;    /* the handshake's query, kept; see http_query */
 	uint64_t ws_auth_deadline_us;
-	struct ws_frame *ws_head, *ws_tail;
-	size_t ws_queued;
+	struct ws_queue ws_out;  /* messages to the client (WS_QUEUE_LIMIT) */
 	int ws_close_code;
 	const char *ws_close_reason;
 	/* the close frame the peer sent, for on_close: 1005 when it had no
@@ -123,6 +123,15 @@ int http_reply_json(struct http_conn *c, int status, json_t *j);
 /* {"detail": msg} — the reference's error shape */
 int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Deferred answers. http_defer: the handler answers c later and keeps state
+ * in it; on_gone is called if the request ends first (the client went
+ * away), so the handler forgets c (it may call http_take to get state).
+ * http_take: detaches before answering — returns state and clears both, so
+ * on_gone is no longer called. */
+void http_defer(struct http_conn *c, void *state,
+		void (*on_gone)(struct http_conn *c));
+void *http_take(struct http_conn *c);
 
 /* Streaming replies: send the status line and headers (content_length -1 =
  * unknown: the connection closes at the end), then http_write_body() from

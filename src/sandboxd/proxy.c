@@ -306,18 +306,12 @@ static void up_kill(struct proxy_http *p)
 
 static void client_rx(struct proxy_http *p, int on)
 {
-	if (!p->conn || p->client_rx_paused == !on)
-		return;
-	lws_rx_flow_control(p->conn->wsi, on);
-	p->client_rx_paused = !on;
+	proxy_rx_flow(p->conn ? p->conn->wsi : NULL, &p->client_rx_paused, on);
 }
 
 static void up_rx(struct proxy_http *p, int on)
 {
-	if (!p->up || p->up_rx_paused == !on)
-		return;
-	lws_rx_flow_control(p->up, on);
-	p->up_rx_paused = !on;
+	proxy_rx_flow(p->up, &p->up_rx_paused, on);
 }
 
 /* The first error answer wins; later ones (a timeout racing a close) are

@@ -52,6 +52,17 @@ int proxy_append_target(struct http_conn *c, struct buf *b,
  * session key. */
 int proxy_append_headers(struct http_conn *c, struct buf *b, int ws);
 
+/* Pauses (on 0) or resumes (on 1) reading from wsi; *paused remembers
+ * which, so lws is asked only on a change. wsi NULL (that side is gone):
+ * nothing happens. */
+static inline void proxy_rx_flow(struct lws *wsi, int *paused, int on)
+{
+	if (!wsi || *paused == !on)
+		return;
+	lws_rx_flow_control(wsi, on);
+	*paused = !on;
+}
+
 /* The WebSocket client's callbacks (proxy_ws.c); proxy_protocol hands
  * them every reason that is not about a raw socket. It acts only on
  * client and close reasons, which raw sockets never get, so the opaque

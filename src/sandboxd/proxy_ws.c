@@ -20,21 +20,14 @@
 #include "common/hb_error.h"
 #include "sandboxd/http.h"
 #include "sandboxd/proxy.h"
+#include "sandboxd/ws_queue.h"
 
 #define MSG_LIMIT WS_QUEUE_LIMIT        /* one message from the app */
 #define MSG_KEEP (64u << 10)            /* join buffer kept between messages */
 #define UP_QUEUE_PAUSE (4u << 20)
 #define UP_QUEUE_LIMIT (16u << 20)
-#define WRITE_CHUNK (128u << 10)
 #define HANDSHAKE_HEADERS_LIMIT 8192
 #define REASON_MAX 123                  /* a close frame's payload is 125 bytes */
-
-struct up_msg {
-	struct up_msg *next;
-	size_t len, off;
-	int binary;
-	unsigned char data[]; /* LWS_PRE bytes of headroom, then the payload */
-};
 
 struct proxy_ws {
 	struct http_conn *conn;  /* NULL once the client has gone */
@@ -44,8 +37,7 @@ struct proxy_ws {
 	int client_gone;         /* close the app's side once up_queue is sent */
 	int up_rx_paused;
 	int client_rx_paused;
-	struct up_msg *head, *tail;
-	size_t queued;
+	struct ws_queue to_app;  /* the client's messages (UP_QUEUE_LIMIT) */
 	struct buf msg;          /* a message from the app, being joined */
 	int msg_binary;
 	int msg_waiting;         /* msg is whole, waiting for queue room */
@@ -62,12 +54,7 @@ struct proxy_ws {
 
 static void relay_free(struct proxy_ws *p)
 {
-	struct up_msg *m, *next;
-
-	for (m = p->head; m; m = next) {
-		next = m->next;
-		free(m);
-	}
+	ws_queue_free(&p->to_app);
 	buf_free(&p->msg);
 	buf_free(&p->path);
 	buf_free(&p->headers);
@@ -100,18 +87,12 @@ static void close_client(struct proxy_ws *p, int code, const char *fmt, ...)
 
 static void up_rx(struct proxy_ws *p, int on)
 {
-	if (!p->up || p->up_rx_paused == !on)
-		return;
-	lws_rx_flow_control(p->up, on);
-	p->up_rx_paused = !on;
+	proxy_rx_flow(p->up, &p->up_rx_paused, on);
 }
 
 static void client_rx(struct proxy_ws *p, int on)
 {
-	if (!p->conn || p->client_rx_paused == !on)
-		return;
-	lws_rx_flow_control(p->conn->wsi, on);
-	p->client_rx_paused = !on;
+	proxy_rx_flow(p->conn ? p->conn->wsi : NULL, &p->client_rx_paused, on);
 }
 
 /* ------------------------------------------------ the app's connection */
@@ -160,38 +141,22 @@ static int up_receive(struct proxy_ws *p, struct lws *wsi, const char *in,
 	return 0;
 }
 
-/* Sends (part of) the head message; large ones go as fragments, as in
- * http.c, so lws never holds more than WRITE_CHUNK for this socket. */
+/* Sends one fragment of the client's messages; once they are all sent
+ * and the client has gone, the close frame. */
 static int up_writeable(struct proxy_ws *p, struct lws *wsi)
 {
-	struct up_msg *m = p->head;
-	size_t n;
-	int flags;
-
-	if (!m) {
+	if (ws_queue_empty(&p->to_app)) {
 		if (!p->client_gone)
 			return 0;
 		lws_close_reason(wsi, (enum lws_close_status)p->to_app_code,
 				 (unsigned char *)p->to_app_reason, strlen(p->to_app_reason));
 		return -1;
 	}
-	n = m->len - m->off < WRITE_CHUNK ? m->len - m->off : WRITE_CHUNK;
-	flags = lws_write_ws_flags(m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT,
-				   m->off == 0, m->off + n == m->len);
-	if (lws_write(wsi, m->data + LWS_PRE + m->off, n,
-		      (enum lws_write_protocol)flags) < (int)n)
+	if (ws_queue_write_one(&p->to_app, wsi))
 		return -1;
-	m->off += n;
-	if (m->off == m->len) {
-		p->head = m->next;
-		if (!p->head)
-			p->tail = NULL;
-		p->queued -= m->len;
-		free(m);
-	}
-	if (p->queued < UP_QUEUE_PAUSE / 2)
+	if (ws_queue_bytes(&p->to_app) < UP_QUEUE_PAUSE / 2)
 		client_rx(p, 1);
-	if (p->head || p->client_gone)
+	if (!ws_queue_empty(&p->to_app) || p->client_gone)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -249,7 +214,7 @@ int proxy_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		p->established = 1;
-		if (p->head || p->client_gone)
+		if (!ws_queue_empty(&p->to_app) || p->client_gone)
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -291,6 +256,7 @@ static int ws_open(struct http_conn *c)
 	p->conn = c;
 	p->port = port;
 	c->state = p;
+	ws_queue_init(&p->to_app, UP_QUEUE_LIMIT);
 	buf_init(&p->msg, MSG_LIMIT);
 	buf_init(&p->path, 3 * HTTP_HEADER_DATA_MAX);
 	buf_init(&p->headers, HANDSHAKE_HEADERS_LIMIT);
@@ -329,31 +295,20 @@ static int ws_message(struct http_conn *c, const char *data, size_t len,
 		      int binary)
 {
 	struct proxy_ws *p = c->state;
-	struct up_msg *m;
+	int rc;
 
 	if (!p || !p->up)
 		return 0;
-	if (p->queued + len > UP_QUEUE_LIMIT) {
+	rc = ws_queue_push(&p->to_app, data, len, binary);
+	if (rc == HB_ETOOBIG) {
 		close_client(p, 1008, "the app read the client's messages too slowly");
 		return 0;
 	}
-	m = malloc(sizeof(*m) + LWS_PRE + len);
-	if (!m)
+	if (rc)
 		return -1;
-	m->next = NULL;
-	m->len = len;
-	m->off = 0;
-	m->binary = binary;
-	memcpy(m->data + LWS_PRE, data, len);
-	if (p->tail)
-		p->tail->next = m;
-	else
-		p->head = m;
-	p->tail = m;
-	p->queued += len;
 	if (p->established)
 		lws_callback_on_writable(p->up);
-	if (p->queued >= UP_QUEUE_PAUSE)
+	if (ws_queue_bytes(&p->to_app) >= UP_QUEUE_PAUSE)
 		client_rx(p, 0);
 	return 0;
 }

@@ -201,9 +201,8 @@ static void destroy(struct session *s);
  * cancelled here: it is what ends a shell that hangs on start. */
 static void forget_waiter(struct http_conn *c)
 {
-	struct session *s = c->state;
+	struct session *s = http_take(c);
 
-	c->state = NULL;
 	if (!s || s->waiter != c)
 		return;
 	s->waiter = NULL;
@@ -225,8 +224,7 @@ static struct http_conn *take_waiter(struct session *s)
 	s->waiter = NULL;
 	s->waiter_creates = 0;
 	lws_sul_cancel(&s->wait_sul);
-	c->state = NULL;
-	c->on_finish = NULL;
+	http_take(c);
 	return c;
 }
 
@@ -251,8 +249,7 @@ static void set_waiter(struct session *s, struct http_conn *c, double timeout_s)
 	answer_waiter(s);
 	s->waiter = c;
 	s->waiter_creates = 0;
-	c->state = s;
-	c->on_finish = forget_waiter;
+	http_defer(c, s, forget_waiter);
 	lws_sul_schedule(sandboxd_lws, 0, &s->wait_sul, on_wait_timeout,
 			 (lws_usec_t)(timeout_s * 1e6));
 }
@@ -835,8 +832,7 @@ int session_create_route(struct http_conn *c, json_t *body)
 	/* answered when the init line's record arrives */
 	s->waiter = c;
 	s->waiter_creates = 1;
-	c->state = s;
-	c->on_finish = forget_waiter;
+	http_defer(c, s, forget_waiter);
 	lws_sul_schedule(sandboxd_lws, 0, &s->wait_sul, on_wait_timeout, START_TIMEOUT_US);
 	return 0;
 }
