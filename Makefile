@@ -13,6 +13,11 @@ COMMON_SRC   := $(wildcard src/common/*.c)
 SANDBOXD_SRC := $(wildcard src/sandboxd/*.c)
 # main.c is the only file that is not also linked into unit tests and fuzzers.
 SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
+# The host side: runtime backends, the sandbox client and the CLI. Its
+# library (all but src/cli/main.c) is also linked into unit tests.
+HOST_SRC     := $(wildcard src/runtime/*.c src/client/*.c src/cli/*.c)
+HOST_LIB     := $(filter-out src/cli/main.c,$(HOST_SRC))
+HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread
 
 # sandboxd is bind-mounted into arbitrary images (glibc, musl, scratch):
 # it must be static and must not use NSS.
@@ -21,9 +26,10 @@ SANDBOXD_LIBS := -static -lwebsockets -ljansson -lssl -lcrypto -lz -lcap -lpthre
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 SANDBOXD := $(BUILD)/handbox-sandboxd
+HANDBOX  := $(BUILD)/handbox
 
 .PHONY: all test unit integration fuzz bench clean
-all: $(SANDBOXD)
+all: $(SANDBOXD) $(HANDBOX)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -38,15 +44,18 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 	rm -f $@.log; exit $$st
 	@echo "LINK $@ (static)"
 
+$(HANDBOX): $(call obj,$(HOST_SRC) $(COMMON_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include bench/bench.mk
 
 test: all unit
-	SANDBOXD=$(SANDBOXD) tests/integration/run
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run
 
 integration: all
-	SANDBOXD=$(SANDBOXD) tests/integration/run
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run
 
 bench: all bench-tools
 	bench/run

@@ -9,7 +9,7 @@
 # object rebuilt under $(BUILD)/asan/). A sanitizer report fails the run.
 
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
-UNIT_LIBS     := -lwebsockets -ljansson -lcmocka
+UNIT_LIBS     := -lcurl -larchive -lwebsockets -ljansson -lcmocka -lpthread
 SANITIZE      := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
 # abort_on_error=0: a report ends the test with a failing status, which
@@ -26,6 +26,16 @@ unit_obj = $(patsubst tests/unit/%.c,$(BUILD)/$(2)unit/obj/%.o,$(1))
 # -------------------------------------------------------------- libraries
 
 $(BUILD)/libsandboxd.a: $(call obj,$(SANDBOXD_LIB) $(COMMON_SRC))
+	@rm -f $@
+	@ar rcs $@ $^
+	@echo "AR $@"
+
+$(BUILD)/libhost.a: $(call obj,$(HOST_LIB))
+	@rm -f $@
+	@ar rcs $@ $^
+	@echo "AR $@"
+
+$(BUILD)/asan/libhost.a: $(call asan_obj,$(HOST_LIB))
 	@rm -f $@
 	@ar rcs $@ $^
 	@echo "AR $@"
@@ -49,10 +59,10 @@ $(BUILD)/asan/unit/obj/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(UNIT_BINS): $(BUILD)/unit/%: $(BUILD)/unit/obj/%.o $(BUILD)/libsandboxd.a
+$(UNIT_BINS): $(BUILD)/unit/%: $(BUILD)/unit/obj/%.o $(BUILD)/libhost.a $(BUILD)/libsandboxd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
-$(UNIT_ASAN_BINS): $(BUILD)/asan/unit/%: $(BUILD)/asan/unit/obj/%.o $(BUILD)/asan/libsandboxd.a
+$(UNIT_ASAN_BINS): $(BUILD)/asan/unit/%: $(BUILD)/asan/unit/obj/%.o $(BUILD)/asan/libhost.a $(BUILD)/asan/libsandboxd.a
 	$(CC) $(CFLAGS) $(SANITIZE) -o $@ $^ $(UNIT_LIBS)
 
 # The server itself with the same sanitizers (linked dynamically), for the

@@ -1,0 +1,53 @@
+/* main.c — `handbox`: the command line. Dispatches to the subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define HANDBOX_VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: handbox COMMAND [ARGS]\n"
+	"\n"
+	"A self-hostable sandbox runtime for AI coding agents.\n"
+	"\n"
+	"commands:\n"
+	"  sandbox create|ls|exec|ports|cp|rm|gc   manage sandboxes\n"
+	"  image build                             build a sandbox image\n"
+	"\n"
+	"`handbox COMMAND --help` describes each command.\n";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("handbox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("handbox %s\n", HANDBOX_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "sandbox"))
+		return cmd_sandbox(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "image"))
+		return cmd_image(argc - 1, argv + 1);
+	cli_error("unknown command \"%s\" (see handbox --help)", argv[1]);
+	return 2;
+}

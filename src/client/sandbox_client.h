@@ -1,0 +1,51 @@
+/* sandbox_client.h — the host side of a sandbox's own API: run a command
+ * with its output streamed (the exec WebSocket) and copy files and folders
+ * in and out (the file routes). Used by `handbox sandbox exec|cp`, later by
+ * the server and the SDK. Blocking calls; one per thread at a time. */
+#ifndef HB_SANDBOX_CLIENT_H
+#define HB_SANDBOX_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where sandboxd answers: base URL "http://127.0.0.1:49153" and its key. */
+struct sandbox_conn {
+	const char *url;
+	const char *session_api_key;
+};
+
+struct sandbox_exec_opts {
+	char *const *argv;        /* run without a shell, or */
+	const char *command;      /* a shell line (exactly one of the two) */
+	const char *cwd;          /* NULL = sandboxd's workdir */
+	const char *user;         /* NULL = the sandbox user; "root"; a uid */
+	const char *const *env;   /* "K=V" … NULL-terminated, or NULL */
+	bool pty;                 /* run on a terminal sized like ours */
+	bool forward_stdin;       /* send our stdin, then EOF */
+	double timeout_s;         /* 0 = none */
+};
+
+struct sandbox_exec_result {
+	int exit_code;            /* as a shell reports it (128+N for signal N) */
+	char signal[16];          /* "SIGKILL" or "" */
+	bool timed_out;
+	bool oom_killed;          /* the sandbox's memory limit killed it */
+};
+
+/* Runs the command, writing its stdout to fd 1 and its stderr to fd 2 as it
+ * comes. Returns 0 once the command has ended (see res), or HB_E… with a
+ * message when it could not be run or the connection broke. */
+int sandbox_exec(const struct sandbox_conn *c, const struct sandbox_exec_opts *o,
+		 struct sandbox_exec_result *res, char *err, size_t errlen);
+
+/* Copies a local file or folder (recursively) to an absolute path in the
+ * sandbox, as `cp -r` would: into remote when that is an existing folder.
+ * Files end up owned by the sandbox user. */
+int sandbox_copy_in(const struct sandbox_conn *c, const char *local,
+		    const char *remote, char *err, size_t errlen);
+/* Copies a file or folder of the sandbox to a local path, as `cp -r`
+ * would. local "-" writes a single file to stdout. */
+int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
+		     const char *local, char *err, size_t errlen);
+
+#endif

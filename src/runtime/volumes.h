@@ -1,0 +1,53 @@
+/* volumes.h — SANDBOX_VOLUMES and the deprecated WORKSPACE_* variables.
+ *
+ *   SANDBOX_VOLUMES=/home/me/app:/workspace:rw,/data:/data:ro,cache:/cache
+ *
+ * Comma-separated host:container[:ro|rw] (rw is the default). The first
+ * mount is the workspace. The host part is a path (absolute, or starting
+ * with ./ ../ or ~/, resolved against the current directory or $HOME), a
+ * named volume (`cache`, or explicitly `volume:cache`). Pure parsing: no
+ * file is looked at, so it can be unit-tested; volumes_check_hosts() then
+ * checks that bind sources exist. */
+#ifndef HB_VOLUMES_H
+#define HB_VOLUMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VOLUMES_MAX 32
+#define VOLUME_PATH_MAX 4096
+
+enum volume_kind { VOLUME_BIND, VOLUME_NAMED };
+
+struct volume {
+	enum volume_kind kind;
+	char source[VOLUME_PATH_MAX];   /* absolute host path, or volume name */
+	char target[VOLUME_PATH_MAX];   /* absolute path in the sandbox */
+	bool read_only;
+};
+
+struct volume_list {
+	struct volume *v;               /* malloc'd array */
+	int n;
+};
+
+/* Parses spec (what the user wrote; `what` names its origin for messages,
+ * e.g. "SANDBOX_VOLUMES" or "--volume") and appends to list. cwd and home
+ * resolve relative host paths. Returns 0, or HB_EINVAL with a message
+ * naming what, the mount and what was expected; list is then unchanged. */
+int volumes_parse(struct volume_list *list, const char *what, const char *spec,
+		  const char *cwd, const char *home, char *err, size_t errlen);
+
+/* The deprecated pair: WORKSPACE_BASE (host path) mounted read-write at
+ * WORKSPACE_MOUNT_PATH (default /workspace), prepended as the workspace. */
+int volumes_add_legacy(struct volume_list *list, const char *base,
+		       const char *mount_path, const char *cwd, const char *home,
+		       char *err, size_t errlen);
+
+/* Every bind source must exist (the engine would otherwise create a
+ * root-owned empty directory in its place). */
+int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen);
+
+void volumes_free(struct volume_list *list);
+
+#endif
