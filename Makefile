@@ -17,7 +17,7 @@ SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
 # library (all but src/cli/main.c) is also linked into unit tests.
 HOST_SRC     := $(wildcard src/runtime/*.c src/client/*.c src/cli/*.c)
 HOST_LIB     := $(filter-out src/cli/main.c,$(HOST_SRC))
-HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread
+HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread -lm
 
 # sandboxd is bind-mounted into arbitrary images (glibc, musl, scratch):
 # it must be static and must not use NSS.

@@ -54,6 +54,7 @@ struct hb_sandbox {
 	char image[256];
 	char owner[64];                  /* server id of whoever created it */
 	char lease[64];                  /* "pid:starttime" or "" (keep-alive) */
+	char state_dir[1024];            /* of the owner (see owner.h) */
 	char session_api_key[SANDBOX_KEY_LEN + 1];
 	char host[64];                   /* address to reach published ports */
 	int host_ports[SANDBOX_PORT_COUNT]; /* 0 = not published */

@@ -1,0 +1,364 @@
+/* cmd_sandbox_manage.c — `handbox sandbox ls|ports|rm|gc|inspect|logs`
+ * and start/stop/pause/resume: everything that works on existing
+ * sandboxes through the backend. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/sandbox_cmds.h"
+#include "common/ids.h"
+#include "runtime/owner.h"
+#include "runtime/sandbox_json.h"
+
+static const char ls_usage[] =
+	"usage: handbox sandbox ls [--json]\n"
+	"\n"
+	"List every handbox sandbox of the backend (any owner): id, state, image,\n"
+	"URL of its API, and whether its owner is gone (`sandbox gc` removes those).\n";
+static const char ports_usage[] =
+	"usage: handbox sandbox ports ID [--json]\n"
+	"\n"
+	"Where each container port of a sandbox is reachable from this host:\n"
+	"8000 (its API), 8001 (VS Code), 8002 (VNC), 8011 and 8012 (your apps).\n"
+	"Any other port is reachable through sandboxd's proxy:\n"
+	"URL/api/handbox/ports/PORT/ (with the session key).\n";
+static const char rm_usage[] =
+	"usage: handbox sandbox rm ID...\n"
+	"\n"
+	"Stop and remove sandboxes (named volumes and your folders stay).\n";
+static const char gc_usage[] =
+	"usage: handbox sandbox gc [--dry-run] [--json]\n"
+	"\n"
+	"Remove the sandboxes whose owner is gone: their state directory was\n"
+	"deleted or re-created, or the process they were created for (--owner-pid)\n"
+	"has ended. Others' sandboxes and other containers are left alone.\n"
+	"  --dry-run   only list what would be removed\n";
+static const char inspect_usage[] =
+	"usage: handbox sandbox inspect ID\n"
+	"\n"
+	"A sandbox's details as JSON, with its session key, state, and exit\n"
+	"code and OOM flag when it has stopped.\n";
+static const char logs_usage[] =
+	"usage: handbox sandbox logs ID [--tail N]\n"
+	"\n"
+	"What the sandbox's sandboxd wrote (its start-up line, errors); the last\n"
+	"N lines (default 100).\n";
+static const char lifecycle_usage[] =
+	"usage: handbox sandbox start|stop|pause|resume ID\n"
+	"\n"
+	"stop: SIGTERM to sandboxd, which ends its commands (SIGKILL after 10 s);\n"
+	"start: start a stopped sandbox again (its host ports may change: see\n"
+	"`sandbox ports`); pause/resume: freeze and thaw every process in it.\n";
+
+/* The flags a subcommand accepts, for parse_common(). */
+enum { ARG_JSON = 1, ARG_DRY_RUN = 2, ARG_TAIL = 4 };
+
+struct common_args {
+	bool json, dry_run;
+	int tail;
+	int first, count;     /* positional arguments in argv */
+};
+
+/* Parses the allowed flags and finds the positional arguments; returns -1
+ * when it printed usage (exit 0), 2 on a bad flag, else 0. */
+static int parse_common(int argc, char **argv, const char *usage, int allow,
+			struct common_args *a)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "tail", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
+	};
+	char err[256];
+	unsigned long n;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->tail = 100;
+	if (cli_wants_help(argc, argv, usage))
+		return -1;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'j' && (allow & ARG_JSON))
+			a->json = true;
+		else if (opt == 'n' && (allow & ARG_DRY_RUN))
+			a->dry_run = true;
+		else if (opt == 't' && (allow & ARG_TAIL)) {
+			if (parse_uint("--tail", optarg, 1000000, &n, err, sizeof(err))) {
+				cli_error("%s", err);
+				return 2;
+			}
+			a->tail = (int)n;
+		} else {
+			if (opt != '?')
+				cli_error("%s: option not accepted here", argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	a->first = optind;
+	a->count = argc - optind;
+	return 0;
+}
+
+static int need_ids(const struct common_args *a, const char *cmd, int exactly_one)
+{
+	if (a->count == 0 || (exactly_one && a->count != 1)) {
+		cli_error("sandbox %s: expected %s sandbox id (see --help)", cmd,
+			  exactly_one ? "one" : "at least one");
+		return 2;
+	}
+	return 0;
+}
+
+struct ls_state {
+	json_t *list;
+	int n;
+};
+
+static int ls_one(const struct hb_sandbox *sb, void *arg)
+{
+	struct ls_state *st = arg;
+	char url[160], why[512], created[ISOTIME_STR_LEN];
+	bool orphan = owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why));
+
+	if (st->list) {
+		json_t *o = sandbox_to_json(sb, 0);
+		json_object_set_new(o, "orphan", json_boolean(orphan));
+		json_array_append_new(st->list, o);
+		return 0;
+	}
+	if (st->n++ == 0)
+		printf("%-12s  %-8s  %-28s  %-24s  %-20s  %s\n", "ID", "STATE", "IMAGE", "URL",
+		       "CREATED", "OWNER");
+	sandbox_url(sb, url, sizeof(url));
+	isotime_format(sb->created_us, created);
+	created[19] = '\0';
+	printf("%-12s  %-8s  %-28.28s  %-24s  %-20s  %s\n", sb->id, sandbox_state_name(sb->state),
+	       sb->image, sb->host_ports[0] ? url : "-", created,
+	       orphan ? "gone (gc removes it)" : "present");
+	return 0;
+}
+
+int sandbox_ls_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct ls_state st = { NULL, 0 };
+	char err[1024];
+	int rc = parse_common(argc, argv, ls_usage, ARG_JSON, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (a.count) {
+		cli_error("sandbox ls: unexpected argument \"%s\"", argv[a.first]);
+		return 2;
+	}
+	if (cli_runtime_open(&c))
+		return 1;
+	if (a.json)
+		st.list = json_array();
+	rc = c.rt.backend->list(&c.rt, ls_one, &st, err, sizeof(err));
+	if (rc)
+		cli_error("%s", err);
+	else if (a.json)
+		cli_print_json(st.list), st.list = NULL;
+	else if (st.n == 0)
+		printf("no sandboxes\n");
+	json_decref(st.list);
+	cli_runtime_close(&c);
+	return rc ? 1 : 0;
+}
+
+int sandbox_ports_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct hb_sandbox sb;
+	int rc = parse_common(argc, argv, ports_usage, ARG_JSON, &a), i;
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need_ids(&a, "ports", 1)))
+		return rc;
+	if (cli_runtime_open(&c))
+		return 1;
+	rc = cli_find(&c, argv[a.first], &sb);
+	if (rc == 0 && a.json) {
+		json_t *o = sandbox_to_json(&sb, 0);
+		cli_print_json(json_incref(json_object_get(o, "ports")));
+		json_decref(o);
+	} else if (rc == 0) {
+		for (i = 0; i < SANDBOX_PORT_COUNT; i++)
+			if (sb.host_ports[i])
+				printf(strchr(sb.host, ':') ? "%d http://[%s]:%d\n"
+							    : "%d http://%s:%d\n",
+				       sandbox_ports[i], sb.host, sb.host_ports[i]);
+	}
+	cli_runtime_close(&c);
+	return rc;
+}
+
+int sandbox_rm_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct hb_sandbox sb;
+	char err[1024];
+	int rc = parse_common(argc, argv, rm_usage, 0, &a), i, failed = 0;
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need_ids(&a, "rm", 0)))
+		return rc;
+	if (cli_runtime_open(&c))
+		return 1;
+	for (i = a.first; i < argc; i++) {
+		if (cli_find(&c, argv[i], &sb)) {
+			failed = 1;
+			continue;
+		}
+		if (c.rt.backend->remove(&c.rt, sb.id, err, sizeof(err))) {
+			cli_error("%s", err);
+			failed = 1;
+			continue;
+		}
+		printf("removed %s\n", sb.id);
+	}
+	cli_runtime_close(&c);
+	return failed;
+}
+
+struct gc_state {
+	struct runtime *rt;
+	bool dry_run;
+	json_t *removed;
+	int failed;
+};
+
+static int gc_one(const struct hb_sandbox *sb, void *arg)
+{
+	struct gc_state *st = arg;
+	char why[512], err[1024];
+
+	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
+		return 0;
+	if (!st->dry_run && st->rt->backend->remove(st->rt, sb->id, err, sizeof(err))) {
+		cli_error("%s", err);
+		st->failed = 1;
+		return 0;
+	}
+	if (st->removed)
+		json_array_append_new(st->removed, json_pack("{s:s, s:s}", "id", sb->id,
+							     "reason", why));
+	else
+		printf("%s %s: %s\n", st->dry_run ? "would remove" : "removed", sb->id, why);
+	return 0;
+}
+
+int sandbox_gc_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct gc_state st = { 0 };
+	char err[1024];
+	int rc = parse_common(argc, argv, gc_usage, ARG_JSON | ARG_DRY_RUN, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (a.count) {
+		cli_error("sandbox gc: unexpected argument \"%s\"", argv[a.first]);
+		return 2;
+	}
+	if (cli_runtime_open(&c))
+		return 1;
+	st.rt = &c.rt;
+	st.dry_run = a.dry_run;
+	if (a.json)
+		st.removed = json_array();
+	rc = c.rt.backend->list(&c.rt, gc_one, &st, err, sizeof(err));
+	if (rc)
+		cli_error("%s", err);
+	else if (a.json)
+		cli_print_json(json_pack("{s:o, s:b}", "removed", st.removed, "dry_run",
+					 a.dry_run)), st.removed = NULL;
+	json_decref(st.removed);
+	cli_runtime_close(&c);
+	return rc || st.failed ? 1 : 0;
+}
+
+int sandbox_inspect_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct hb_sandbox sb;
+	int rc = parse_common(argc, argv, inspect_usage, 0, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need_ids(&a, "inspect", 1)))
+		return rc;
+	if (cli_runtime_open(&c))
+		return 1;
+	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0)
+		cli_print_json(sandbox_to_json(&sb, 1));
+	cli_runtime_close(&c);
+	return rc;
+}
+
+int sandbox_logs_main(int argc, char **argv)
+{
+	struct common_args a;
+	struct cli_runtime c;
+	struct hb_sandbox sb;
+	char err[1024], *logs = NULL;
+	int rc = parse_common(argc, argv, logs_usage, ARG_TAIL, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need_ids(&a, "logs", 1)))
+		return rc;
+	if (cli_runtime_open(&c))
+		return 1;
+	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0) {
+		if (c.rt.backend->logs(&c.rt, sb.id, a.tail, &logs, err, sizeof(err))) {
+			cli_error("%s", err);
+			rc = 1;
+		} else
+			fputs(logs, stdout);
+	}
+	free(logs);
+	cli_runtime_close(&c);
+	return rc;
+}
+
+int sandbox_lifecycle_main(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	struct common_args a;
+	struct cli_runtime c;
+	struct hb_sandbox sb;
+	char err[1024];
+	int (*op)(struct runtime *, const char *, char *, size_t);
+	int rc = parse_common(argc, argv, lifecycle_usage, 0, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = need_ids(&a, cmd, 1)))
+		return rc;
+	if (cli_runtime_open(&c))
+		return 1;
+	op = !strcmp(cmd, "start") ? c.rt.backend->start
+	   : !strcmp(cmd, "stop")  ? c.rt.backend->stop
+	   : !strcmp(cmd, "pause") ? c.rt.backend->pause : c.rt.backend->resume;
+	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0) {
+		if (op(&c.rt, sb.id, err, sizeof(err))) {
+			cli_error("%s", err);
+			rc = 1;
+		} else
+			printf("%s: %s\n", cmd, sb.id);
+	}
+	cli_runtime_close(&c);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* sandbox_cmds.h — the `handbox sandbox` subcommands, and what they share:
+ * settings from the environment, an open runtime, finding a sandbox. */
+#ifndef HB_SANDBOX_CMDS_H
+#define HB_SANDBOX_CMDS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "runtime/runtime.h"
+#include "runtime/settings.h"
+
+struct cli_runtime {
+	struct runtime_settings settings;
+	struct runtime rt;
+};
+
+/* Reads the settings and opens the backend; prints the error and returns
+ * nonzero on failure (then nothing needs closing). */
+int cli_runtime_open(struct cli_runtime *c);
+void cli_runtime_close(struct cli_runtime *c);
+/* Finds ref (id, id prefix, container name); prints the error. */
+int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
+/* When argv (before any "--") asks for --help or -h: prints usage on
+ * stdout and returns 1. */
+int cli_wants_help(int argc, char **argv, const char *usage);
+/* Prints a JSON value on stdout (and frees it). */
+void cli_print_json(json_t *v);
+
+int sandbox_create_main(int argc, char **argv);
+int sandbox_ls_main(int argc, char **argv);
+int sandbox_ports_main(int argc, char **argv);
+int sandbox_rm_main(int argc, char **argv);
+int sandbox_gc_main(int argc, char **argv);
+int sandbox_inspect_main(int argc, char **argv);
+int sandbox_logs_main(int argc, char **argv);
+int sandbox_lifecycle_main(int argc, char **argv);  /* start|stop|pause|resume */
+int sandbox_exec_main(int argc, char **argv);
+int sandbox_cp_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,180 @@
+/* owner.c — server ids, process leases and the orphan rule (see owner.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/hb_error.h"
+#include "runtime/owner.h"
+
+int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *dir = getenv("HANDBOX_STATE_DIR");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (dir && *dir) {
+		if (dir[0] != '/')
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "HANDBOX_STATE_DIR: \"%s\": expected an absolute path", dir);
+		n = snprintf(out, outlen, "%s", dir);
+	} else {
+		if (!home || home[0] != '/')
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "HOME is not set to an absolute path: set HANDBOX_STATE_DIR");
+		n = snprintf(out, outlen, "%s/.handbox", home);
+	}
+	if (n < 0 || (size_t)n >= outlen)
+		return hb_fail(err, errlen, HB_ETOOBIG, "state directory path too long");
+	return 0;
+}
+
+static int read_id(const char *path, char out[OWNER_ID_LEN + 1])
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return errno == ENOENT || errno == ENOTDIR ? HB_ENOENT : HB_EPERM;
+	n = fread(out, 1, OWNER_ID_LEN, f);
+	fclose(f);
+	out[n] = '\0';
+	return n == OWNER_ID_LEN && strspn(out, "0123456789abcdef") == OWNER_ID_LEN
+	       ? 0 : HB_EINVAL;
+}
+
+/* Written to a temporary name and linked into place, so two processes
+ * starting at once agree on one id (link fails for the second). */
+static int create_id(const char *dir, const char *path,
+		     char out[OWNER_ID_LEN + 1], char *err, size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[OWNER_ID_LEN / 2];
+	char tmp[4200];
+	int fd, i, ok;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return hb_fail(err, errlen, HB_EIO, "getrandom: %s", strerror(errno));
+	for (i = 0; i < OWNER_ID_LEN; i++)
+		out[i] = hex[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[OWNER_ID_LEN] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s/.server-id.%d", dir, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	ok = write(fd, out, OWNER_ID_LEN) == OWNER_ID_LEN && fsync(fd) == 0;
+	close(fd);
+	if (ok && link(tmp, path) != 0 && errno != EEXIST)
+		ok = 0;
+	unlink(tmp);
+	if (!ok)
+		return hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", path, strerror(errno));
+	return read_id(path, out) == 0 ? 0
+	       : hb_fail(err, errlen, HB_EIO, "%s: not a server id", path);
+}
+
+int owner_server_id(const char *state_dir, char out[OWNER_ID_LEN + 1],
+		    char *err, size_t errlen)
+{
+	char path[4200];
+	int rc;
+
+	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
+		return hb_fail(err, errlen, HB_EIO, "cannot create state directory %s: %s",
+			       state_dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/server-id", state_dir);
+	rc = read_id(path, out);
+	if (rc == HB_ENOENT)
+		return create_id(state_dir, path, out, err, errlen);
+	if (rc)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: expected %d hex characters (delete it to make a new id)",
+			       path, OWNER_ID_LEN);
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. The
+ * command name (field 2) may hold spaces and parentheses, so parse from
+ * the last ')'. */
+static int start_time_of(pid_t pid, unsigned long long *ticks)
+{
+	char path[64], buf[1024], *p;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return HB_ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return HB_ENOENT;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return HB_EINVAL;
+	for (i = 2; i < 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", ticks) != 1)
+		return HB_EINVAL;
+	return 0;
+}
+
+int owner_lease_of(pid_t pid, char out[OWNER_LEASE_MAX], char *err, size_t errlen)
+{
+	unsigned long long t;
+
+	if (pid <= 0 || start_time_of(pid, &t))
+		return hb_fail(err, errlen, HB_ENOENT, "no process %d is running", (int)pid);
+	snprintf(out, OWNER_LEASE_MAX, "%d:%llu", (int)pid, t);
+	return 0;
+}
+
+bool owner_lease_alive(const char *lease)
+{
+	unsigned long long want, t;
+	int pid;
+
+	if (sscanf(lease, "%d:%llu", &pid, &want) != 2 || pid <= 0)
+		return false;
+	return start_time_of(pid, &t) == 0 && t == want;
+}
+
+bool owner_is_orphan(const char *owner, const char *state_dir, const char *lease,
+		     char *why, size_t whylen)
+{
+	char path[4200], id[OWNER_ID_LEN + 1];
+	int rc;
+
+	if (!state_dir || state_dir[0] != '/') {
+		snprintf(why, whylen, "it names no state directory");
+		return true;
+	}
+	snprintf(path, sizeof(path), "%s/server-id", state_dir);
+	rc = read_id(path, id);
+	if (rc == HB_EPERM)
+		return false;   /* another user's: we cannot tell, so keep it */
+	if (rc == HB_ENOENT && access(state_dir, F_OK) != 0) {
+		snprintf(why, whylen, "its state directory %s is gone", state_dir);
+		return true;
+	}
+	if (rc == 0 && strcmp(id, owner ? owner : "")) {
+		snprintf(why, whylen, "its state directory %s now belongs to server %s",
+			 state_dir, id);
+		return true;
+	}
+	if (rc == HB_ENOENT) {
+		snprintf(why, whylen, "its state directory %s has no server id", state_dir);
+		return true;
+	}
+	if (lease && *lease && !owner_lease_alive(lease)) {
+		snprintf(why, whylen, "its owning process (%s) has ended", lease);
+		return true;
+	}
+	return false;
+}

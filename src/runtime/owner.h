@@ -1,0 +1,40 @@
+/* owner.h — who a sandbox belongs to, so that orphans can be found.
+ *
+ * Every sandbox records three things (as container labels, or in the
+ * process backend's record):
+ *   owner      the server id of the state directory that created it
+ *              ($HANDBOX_STATE_DIR/server-id, made on first use);
+ *   state dir  that directory's path;
+ *   lease      "pid:starttime" of the process it lives for, or empty when
+ *              it is kept alive (SANDBOX_KEEP_RUNTIME_ALIVE, or created by
+ *              the CLI without --owner-pid).
+ * A sandbox is an orphan when its state directory is gone or now holds
+ * another server id, or when it has a lease and that process has ended
+ * (a pid reused by another process has another start time). */
+#ifndef HB_OWNER_H
+#define HB_OWNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define OWNER_ID_LEN 32
+#define OWNER_LEASE_MAX 48
+
+/* $HANDBOX_STATE_DIR, else ~/.handbox, into out. */
+int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen);
+/* Reads STATE_DIR/server-id, creating the directory (0700) and the id when
+ * missing. */
+int owner_server_id(const char *state_dir, char out[OWNER_ID_LEN + 1],
+		    char *err, size_t errlen);
+/* The lease string of process pid ("pid:starttime"), HB_ENOENT if it is
+ * not running. */
+int owner_lease_of(pid_t pid, char out[OWNER_LEASE_MAX], char *err, size_t errlen);
+/* true while the process named by lease runs. */
+bool owner_lease_alive(const char *lease);
+/* true when a sandbox with these marks is an orphan (see above); why gets
+ * a short reason ("state directory /x is gone"). */
+bool owner_is_orphan(const char *owner, const char *state_dir, const char *lease,
+		     char *why, size_t whylen);
+
+#endif

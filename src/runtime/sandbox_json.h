@@ -1,0 +1,14 @@
+/* sandbox_json.h — a sandbox as JSON, the shape `handbox sandbox … --json`
+ * prints (API.md § 6): id, container, ports, url, session_api_key, and
+ * its state. */
+#ifndef HB_SANDBOX_JSON_H
+#define HB_SANDBOX_JSON_H
+
+#include <jansson.h>
+
+#include "runtime/runtime.h"
+
+/* A new object; caller json_decref()s it. with_key: include the key. */
+json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key);
+
+#endif

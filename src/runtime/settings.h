@@ -1,0 +1,62 @@
+/* settings.h — the runtime's configuration from the environment (API.md
+ * § 5), with the parsers flags share. Bad values fail with a message that
+ * names the variable, the value and what is expected. */
+#ifndef HB_SETTINGS_H
+#define HB_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/owner.h"
+#include "runtime/runtime.h"
+
+#define DEFAULT_SANDBOX_IMAGE "handbox/sandbox:latest"
+#define DEFAULT_NAME_PREFIX "oh-agent-server-"
+#define DEFAULT_READY_TIMEOUT_MS 120000
+#define DEFAULT_PIDS_LIMIT 4096
+/* memory: half the host's RAM unless HANDBOX_SANDBOX_MEMORY or --memory */
+
+struct runtime_settings {
+	char backend[16];
+	char image[256];
+	char bind_address[64];
+	char network[128];
+	char name_prefix[64];
+	char sandboxd_path[4096];
+	char docker_host[1024];
+	char state_dir[4096];
+	char owner_id[OWNER_ID_LEN + 1];
+	unsigned user_id;
+	bool keep_alive;
+	bool isolated;
+	int64_t memory_bytes;
+	int64_t nano_cpus;
+	int64_t pids_limit;
+	int ready_timeout_ms;
+	struct volume_list volumes;
+	bool warned_legacy;        /* WORKSPACE_BASE was used */
+};
+
+/* Reads RUNTIME, SANDBOX_*, WORKSPACE_*, DOCKER_HOST, HANDBOX_* (see
+ * docs/runtime.md). Free with settings_free(). The owner id (which creates
+ * the state directory) is read by settings_owner(), only when needed. */
+int settings_from_env(struct runtime_settings *s, char *err, size_t errlen);
+int settings_owner(struct runtime_settings *s, char *err, size_t errlen);
+void settings_free(struct runtime_settings *s);
+/* The options for runtime_open() (pointing into s). */
+void settings_options(const struct runtime_settings *s, struct runtime_options *opt);
+/* The parts of a sandbox_spec that come from settings (volumes borrowed). */
+void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec);
+
+/* Parsers; `what` names the variable or flag in messages. */
+int parse_size(const char *what, const char *v, int64_t *bytes, char *err, size_t errlen);
+int parse_cpus(const char *what, const char *v, int64_t *nano, char *err, size_t errlen);
+int parse_bool(const char *what, const char *v, bool *out, char *err, size_t errlen);
+int parse_uint(const char *what, const char *v, unsigned long max, unsigned long *out,
+	       char *err, size_t errlen);
+int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t errlen);
+int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
+		       char *err, size_t errlen);
+
+#endif

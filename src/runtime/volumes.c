@@ -1,0 +1,267 @@
+/* volumes.c — parsing SANDBOX_VOLUMES and the deprecated WORKSPACE_* pair
+ * into mounts (see volumes.h for the grammar). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/hb_error.h"
+#include "runtime/volumes.h"
+
+void volumes_free(struct volume_list *list)
+{
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+/* Docker's rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+static int is_volume_name(const char *s)
+{
+	size_t i;
+
+	if (!s[0] || !s[1] || !((s[0] >= 'a' && s[0] <= 'z') ||
+				(s[0] >= 'A' && s[0] <= 'Z') ||
+				(s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_.-", s[i]))
+			return 0;
+	return 1;
+}
+
+/* Joins base and rel into out, dropping "." parts and resolving ".." (a
+ * textual clean-up: symlinks are the engine's to follow). */
+static int join_path(char *out, size_t outlen, const char *base, const char *rel)
+{
+	char tmp[VOLUME_PATH_MAX * 2];
+	char *parts[VOLUME_PATH_MAX / 2];
+	char *save = NULL, *p;
+	int n = 0, i;
+	size_t len = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/%s", base ? base : "", rel) >= (int)sizeof(tmp))
+		return HB_ETOOBIG;
+	for (p = strtok_r(tmp, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, "..")) {
+			if (n > 0)
+				n--;
+			continue;
+		}
+		if (n == (int)(sizeof(parts) / sizeof(parts[0])))
+			return HB_ETOOBIG;
+		parts[n++] = p;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int w = snprintf(out + len, outlen - len, "/%s", parts[i]);
+		if (w < 0 || (size_t)w >= outlen - len)
+			return HB_ETOOBIG;
+		len += (size_t)w;
+	}
+	if (n == 0)
+		snprintf(out, outlen, "/");
+	return 0;
+}
+
+/* The host side: an absolute path, ./ ../ ~/ relative paths, or a volume
+ * name (named: it came as `volume:NAME`). */
+static int parse_source(struct volume *v, const char *what, const char *item,
+			const char *src, int named, const char *cwd, const char *home,
+			char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (named || (src[0] != '/' && src[0] != '.' && src[0] != '~')) {
+		const char *name = src;
+		if (!is_volume_name(name))
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "%s: \"%s\": \"%s\" is neither a path (/…, ./…, ~/…) nor a "
+				       "volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)", what, item, name);
+		v->kind = VOLUME_NAMED;
+		snprintf(v->source, sizeof(v->source), "%s", name);
+		return 0;
+	}
+	v->kind = VOLUME_BIND;
+	if (src[0] == '/')
+		rc = join_path(v->source, sizeof(v->source), NULL, src);
+	else if (src[0] == '~' && (src[1] == '/' || !src[1])) {
+		if (!home || home[0] != '/')
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "%s: \"%s\": ~ needs HOME set to an absolute path", what, item);
+		rc = join_path(v->source, sizeof(v->source), home, src + 1);
+	} else if (src[0] == '.') {
+		if (!cwd || cwd[0] != '/')
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "%s: \"%s\": no current directory to resolve it", what, item);
+		rc = join_path(v->source, sizeof(v->source), cwd, src);
+	} else
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": ~user paths are not supported; write the full path",
+			       what, item);
+	if (rc)
+		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": host path too long", what, item);
+	return 0;
+}
+
+static int parse_target(struct volume *v, const char *what, const char *item,
+			const char *dst, char *err, size_t errlen)
+{
+	if (dst[0] != '/')
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": the sandbox path \"%s\" must be absolute", what, item, dst);
+	if (join_path(v->target, sizeof(v->target), NULL, dst))
+		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": sandbox path too long", what, item);
+	if (!strcmp(v->target, "/") || !strcmp(v->target, "/.handbox") ||
+	    !strncmp(v->target, "/.handbox/", 10) || !strcmp(v->target, "/proc") ||
+	    !strncmp(v->target, "/proc/", 6))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": cannot mount over %s", what, item, v->target);
+	return 0;
+}
+
+static int append(struct volume_list *list, const struct volume *v, int at_front)
+{
+	struct volume *grown = realloc(list->v, sizeof(*grown) * (size_t)(list->n + 1));
+
+	if (!grown)
+		return HB_ENOMEM;
+	list->v = grown;
+	if (at_front) {
+		memmove(list->v + 1, list->v, sizeof(*grown) * (size_t)list->n);
+		list->v[0] = *v;
+	} else
+		list->v[list->n] = *v;
+	list->n++;
+	return 0;
+}
+
+/* One host:container[:mode] item. */
+static int parse_item(struct volume *v, const char *what, char *item,
+		      const char *cwd, const char *home, char *err, size_t errlen)
+{
+	char copy[VOLUME_PATH_MAX * 2 + 8];
+	char *fields[3], *p, *colon;
+	int n = 0, rc, named = 0;
+
+	snprintf(copy, sizeof(copy), "%s", item);
+	memset(v, 0, sizeof(*v));
+	if (!strncmp(item, "volume:", 7)) {
+		named = 1;
+		item += 7;
+	}
+	for (p = item; n < 3; p = colon + 1) {
+		fields[n++] = p;
+		colon = strchr(p, ':');
+		if (!colon)
+			break;
+		*colon = '\0';
+	}
+	if (n < 2 || (n == 3 && colon))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": expected host:container[:ro|rw]", what, copy);
+	if (!*fields[0] || !*fields[1])
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": expected host:container[:ro|rw] (a part is empty)",
+			       what, copy);
+	if (n == 3 && strcmp(fields[2], "ro") && strcmp(fields[2], "rw"))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": mode must be ro or rw", what, copy);
+	v->read_only = n == 3 && !strcmp(fields[2], "ro");
+	if ((rc = parse_source(v, what, copy, fields[0], named, cwd, home, err, errlen)))
+		return rc;
+	return parse_target(v, what, copy, fields[1], err, errlen);
+}
+
+int volumes_parse(struct volume_list *list, const char *what, const char *spec,
+		  const char *cwd, const char *home, char *err, size_t errlen)
+{
+	struct volume_list added = { 0 };
+	struct volume v;
+	char *copy, *item, *save = NULL;
+	int rc = 0, i, j;
+
+	copy = strdup(spec);
+	if (!copy)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		if (!*item)
+			continue;
+		if ((rc = parse_item(&v, what, item, cwd, home, err, errlen)))
+			goto out;
+		for (i = -list->n; i < added.n; i++) {
+			const struct volume *o = i < 0 ? &list->v[-i - 1] : &added.v[i];
+			if (!strcmp(o->target, v.target)) {
+				rc = hb_fail(err, errlen, HB_EINVAL,
+					     "%s: \"%s\": %s is mounted twice", what, item, v.target);
+				goto out;
+			}
+		}
+		if (list->n + added.n >= VOLUMES_MAX) {
+			rc = hb_fail(err, errlen, HB_EINVAL, "%s: more than %d mounts",
+				     what, VOLUMES_MAX);
+			goto out;
+		}
+		if (append(&added, &v, 0)) {
+			rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (j = 0; j < added.n; j++)
+		if (append(list, &added.v[j], 0)) {
+			list->n -= j;
+			rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+			goto out;
+		}
+out:
+	volumes_free(&added);
+	free(copy);
+	return rc;
+}
+
+int volumes_add_legacy(struct volume_list *list, const char *base,
+		       const char *mount_path, const char *cwd, const char *home,
+		       char *err, size_t errlen)
+{
+	struct volume v;
+	char item[VOLUME_PATH_MAX * 2 + 8];
+	const char *target = mount_path && *mount_path ? mount_path : "/workspace";
+	int rc, i;
+
+	snprintf(item, sizeof(item), "%s:%s", base, target);
+	memset(&v, 0, sizeof(v));
+	if (base[0] != '/' && base[0] != '.' && base[0] != '~')
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "WORKSPACE_BASE: \"%s\": expected a host path", base);
+	if ((rc = parse_source(&v, "WORKSPACE_BASE", item, base, 0, cwd, home, err, errlen)) ||
+	    (rc = parse_target(&v, "WORKSPACE_MOUNT_PATH", item, target, err, errlen)))
+		return rc;
+	for (i = 0; i < list->n; i++)
+		if (!strcmp(list->v[i].target, v.target))
+			return hb_fail(err, errlen, HB_EINVAL,
+				       "WORKSPACE_BASE and SANDBOX_VOLUMES both mount %s", v.target);
+	return append(list, &v, 1) ? hb_fail(err, errlen, HB_ENOMEM, "out of memory") : 0;
+}
+
+int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < list->n; i++) {
+		const struct volume *v = &list->v[i];
+		if (v->kind != VOLUME_BIND)
+			continue;
+		if (stat(v->source, &st) != 0)
+			return hb_fail(err, errlen, HB_ENOENT,
+				       "volume %s:%s: %s: %s", v->source, v->target, v->source,
+				       strerror(errno));
+	}
+	return 0;
+}
