@@ -237,6 +237,7 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 		*json = true;
 		break;
 	default:
+		fputs("see handbox sandbox create --help\n", stderr);
 		return 2;
 	}
 	if (rc) {

@@ -274,10 +274,14 @@ static int container_op(struct runtime *rt, const char *id, const char *method,
 	return simple_call(rt, method, path, ok_status, err, errlen, what, id);
 }
 
+/* Host ports may change across a restart: callers inspect afterwards. */
 static int docker_start(struct runtime *rt, const char *id, char *err, size_t errlen)
 {
+	struct hb_sandbox sb;
 	/* 304: already running */
-	return container_op(rt, id, "POST", "/start", "", 304, "start", err, errlen);
+	int rc = container_op(rt, id, "POST", "/start", "", 304, "start", err, errlen);
+
+	return rc ? rc : wait_ready(rt, id, rt->opt.ready_timeout_ms, &sb, err, errlen);
 }
 
 static int docker_stop(struct runtime *rt, const char *id, char *err, size_t errlen)

@@ -1,5 +1,6 @@
 /* docker_inspect.c — reading a sandbox back from what the engine says of
  * its container, so that any process can re-attach by label. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,22 +67,31 @@ static void common_labels(json_t *labels, struct hb_sandbox *sb)
 /* NetworkSettings.Ports: {"8000/tcp": [{"HostIp": "127.0.0.1",
  * "HostPort": "49153"}], …}; an isolated sandbox has no bindings and is
  * reached on its internal address. */
+static bool read_isolated(json_t *c, struct hb_sandbox *sb)
+{
+	json_t *nets = json_object_get(json_object_get(c, "NetworkSettings"), "Networks");
+	const char *ip = json_string_value(json_object_get(json_object_get(nets,
+						ISOLATED_NETWORK), "IPAddress"));
+	int i;
+
+	if (!ip)
+		return false;
+	if (*ip) {    /* empty while stopped */
+		reach_host(sb->host, sizeof(sb->host), ip);
+		for (i = 0; i < SANDBOX_PORT_COUNT; i++)
+			sb->host_ports[i] = sandbox_ports[i];
+	}
+	return true;
+}
+
 static void read_ports(json_t *c, struct hb_sandbox *sb)
 {
 	json_t *ports = json_object_get(json_object_get(c, "NetworkSettings"), "Ports");
-	json_t *nets = json_object_get(json_object_get(c, "NetworkSettings"), "Networks");
-	json_t *isolated = json_object_get(nets, ISOLATED_NETWORK);
 	const char *name;
 	json_t *b;
-	int i;
 
-	if (isolated) {
-		reach_host(sb->host, sizeof(sb->host),
-			   json_string_value(json_object_get(isolated, "IPAddress")));
-		for (i = 0; i < SANDBOX_PORT_COUNT; i++)
-			sb->host_ports[i] = sandbox_ports[i];
+	if (read_isolated(c, sb))
 		return;
-	}
 	json_object_foreach(ports, name, b) {
 		int idx = port_index(atoi(name));
 		json_t *first = json_array_get(b, 0);
@@ -146,6 +156,8 @@ int docker_sandbox_from_summary(json_t *c, struct hb_sandbox *sb)
 	copy_str(sb->image, sizeof(sb->image), json_string_value(json_object_get(c, "Image")));
 	sb->state = state_of(json_string_value(json_object_get(c, "State")));
 	sb->created_us = json_integer_value(json_object_get(c, "Created")) * 1000000;
+	if (read_isolated(c, sb))
+		return 0;
 	json_array_foreach(json_object_get(c, "Ports"), i, p) {
 		int idx = port_index((int)json_integer_value(json_object_get(p, "PrivatePort")));
 		int pub = (int)json_integer_value(json_object_get(p, "PublicPort"));

@@ -83,6 +83,7 @@ struct runtime_backend {
 	int (*list)(struct runtime *rt,
 		    int (*fn)(const struct hb_sandbox *sb, void *arg), void *arg,
 		    char *err, size_t errlen);
+	/* Starts a stopped sandbox and waits until sandboxd answers. */
 	int (*start)(struct runtime *rt, const char *id, char *err, size_t errlen);
 	int (*stop)(struct runtime *rt, const char *id, char *err, size_t errlen);
 	int (*pause)(struct runtime *rt, const char *id, char *err, size_t errlen);
@@ -103,6 +104,7 @@ struct runtime_options {
 	const char *state_dir;       /* HANDBOX_STATE_DIR */
 	const char *owner_id;        /* server id stamped on new sandboxes */
 	const char *lease;           /* "pid:starttime" of the owning process */
+	int ready_timeout_ms;        /* how long start waits for /health */
 };
 
 struct runtime {

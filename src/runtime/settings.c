@@ -254,6 +254,7 @@ void settings_options(const struct runtime_settings *s, struct runtime_options *
 	opt->name_prefix = s->name_prefix;
 	opt->state_dir = s->state_dir;
 	opt->owner_id = s->owner_id;
+	opt->ready_timeout_ms = s->ready_timeout_ms;
 }
 
 void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)

@@ -1,0 +1,148 @@
+/* test_settings.c — runtime/settings parsers and owner leases: the values
+ * users write in flags and variables, and the messages for bad ones. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/hb_error.h"
+#include "runtime/owner.h"
+#include "runtime/settings.h"
+
+static char err[1024];
+
+static void test_sizes(void **state)
+{
+	int64_t b;
+
+	assert_int_equal(parse_size("--memory", "512m", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 512LL << 20);
+	assert_int_equal(parse_size("--memory", "1.5G", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 3LL << 29);
+	assert_int_equal(parse_size("--memory", "64MiB", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 64LL << 20);
+	assert_int_equal(parse_size("--memory", "0", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 0);
+	assert_int_equal(parse_size("--memory", "1x", &b, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "--memory: \"1x\": expected a size"));
+	assert_int_equal(parse_size("--memory", "-5m", &b, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_size("--memory", "1k", &b, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "at least 6m"));
+	assert_int_equal(parse_size("--memory", "", &b, err, sizeof(err)), HB_EINVAL);
+}
+
+static void test_cpus_bools_numbers(void **state)
+{
+	int64_t n;
+	bool v;
+	unsigned long u;
+	int ms;
+
+	assert_int_equal(parse_cpus("--cpus", "0.5", &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 500000000);
+	assert_int_equal(parse_cpus("--cpus", "lots", &n, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_cpus("--cpus", "100000", &n, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "expected a number of CPUs"));
+	assert_int_equal(parse_bool("X", "TRUE", &v, err, sizeof(err)), 0);
+	assert_true(v);
+	assert_int_equal(parse_bool("X", "off", &v, err, sizeof(err)), 0);
+	assert_false(v);
+	assert_int_equal(parse_bool("SANDBOX_KEEP_RUNTIME_ALIVE", "maybe", &v, err,
+				    sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "SANDBOX_KEEP_RUNTIME_ALIVE: \"maybe\": expected true or false"));
+	assert_int_equal(parse_uint("N", "42", 100, &u, err, sizeof(err)), 0);
+	assert_int_equal(u, 42);
+	assert_int_equal(parse_uint("N", "-1", 100, &u, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_uint("N", "101", 100, &u, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_uint("N", "", 100, &u, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_seconds_ms("T", "1.5", &ms, err, sizeof(err)), 0);
+	assert_int_equal(ms, 1500);
+	assert_int_equal(parse_seconds_ms("T", "0", &ms, err, sizeof(err)), HB_EINVAL);
+}
+
+static void test_bind_addresses(void **state)
+{
+	char out[64];
+
+	assert_int_equal(parse_bind_address("B", "0.0.0.0", out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(parse_bind_address("B", "::1", out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(parse_bind_address("SANDBOX_RUNTIME_BINDING_ADDRESS", "localhost", out,
+					    sizeof(out), err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "\"localhost\": expected an IP address"));
+}
+
+static void test_settings_from_env(void **state)
+{
+	struct runtime_settings s;
+
+	setenv("HANDBOX_STATE_DIR", "/tmp/hb-unit-state", 1);
+	setenv("SANDBOX_VOLUMES", "/tmp:/data:ro", 1);
+	setenv("WORKSPACE_BASE", "/var", 1);
+	setenv("SANDBOX_USER_ID", "1234", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), 0);
+	assert_int_equal(s.user_id, 1234);
+	assert_true(s.warned_legacy);
+	assert_int_equal(s.volumes.n, 2);
+	assert_string_equal(s.volumes.v[0].source, "/var");    /* legacy first */
+	assert_string_equal(s.bind_address, "127.0.0.1");
+	assert_string_equal(s.image, DEFAULT_SANDBOX_IMAGE);
+	assert_true(s.memory_bytes > 0);
+	settings_free(&s);
+
+	unsetenv("WORKSPACE_BASE");
+	setenv("SANDBOX_RUNTIME_BINDING_ADDRESS", "nowhere", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "SANDBOX_RUNTIME_BINDING_ADDRESS"));
+	unsetenv("SANDBOX_RUNTIME_BINDING_ADDRESS");
+	setenv("HANDBOX_STATE_DIR", "relative", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "HANDBOX_STATE_DIR"));
+	unsetenv("HANDBOX_STATE_DIR");
+	unsetenv("SANDBOX_VOLUMES");
+	unsetenv("SANDBOX_USER_ID");
+}
+
+static void test_leases_and_orphans(void **state)
+{
+	char lease[OWNER_LEASE_MAX], dir[] = "/tmp/hb-unit-owner-XXXXXX", id[OWNER_ID_LEN + 1];
+	char again[OWNER_ID_LEN + 1], why[256], path[128];
+
+	assert_int_equal(owner_lease_of(getpid(), lease, err, sizeof(err)), 0);
+	assert_true(owner_lease_alive(lease));
+	assert_false(owner_lease_alive("999999999:1"));
+	assert_false(owner_lease_alive("garbage"));
+	assert_int_equal(owner_lease_of(999999999, lease, err, sizeof(err)), HB_ENOENT);
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(owner_server_id(dir, id, err, sizeof(err)), 0);
+	assert_int_equal(owner_server_id(dir, again, err, sizeof(err)), 0);
+	assert_string_equal(id, again);
+	assert_false(owner_is_orphan(id, dir, "", why, sizeof(why)));
+	assert_true(owner_is_orphan("someoneelse", dir, "", why, sizeof(why)));
+	assert_non_null(strstr(why, "now belongs to server"));
+	assert_true(owner_is_orphan(id, dir, "999999999:1", why, sizeof(why)));
+	assert_non_null(strstr(why, "has ended"));
+	snprintf(path, sizeof(path), "%s/server-id", dir);
+	unlink(path);
+	rmdir(dir);
+	assert_true(owner_is_orphan(id, dir, "", why, sizeof(why)));
+	assert_non_null(strstr(why, "is gone"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_cpus_bools_numbers),
+		cmocka_unit_test(test_bind_addresses),
+		cmocka_unit_test(test_settings_from_env),
+		cmocka_unit_test(test_leases_and_orphans),
+	};
+	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
+}
