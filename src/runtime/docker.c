@@ -174,8 +174,8 @@ static int not_ready(struct runtime *rt, const char *id, int why, int timeout_ms
 	int n = 0;
 
 	if (why == HB_EBUSY)
-		n = snprintf(err, errlen, "sandbox %s did not answer within %d s "
-			     "(--ready-timeout sets the limit)", id, timeout_ms / 1000);
+		n = snprintf(err, errlen, "sandbox %s did not answer within %g s "
+			     "(--ready-timeout sets the limit)", id, timeout_ms / 1000.0);
 	else if (docker_inspect(rt, id, &sb, NULL, 0) == 0 && sb.oom_killed)
 		n = snprintf(err, errlen, "sandbox %s was killed for lack of memory "
 			     "while starting (raise --memory)", id);

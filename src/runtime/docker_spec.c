@@ -82,11 +82,15 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 			   LABEL_STATE_DIR, opt->state_dir ? opt->state_dir : "",
 			   LABEL_LEASE, spec->keep_alive || !opt->lease ? "" : opt->lease,
 			   LABEL_WORKDIR, workdir ? workdir : "");
-	host = json_pack("{s:o, s:o, s:[s], s:{s:s}}",
+	host = json_pack("{s:o, s:o, s:{s:s}}",
 			 "Mounts", mounts_json(spec, opt->sandboxd_path),
 			 "PortBindings", bindings ? bindings : json_object(),
-			 "ExtraHosts", "host.docker.internal:host-gateway",
 			 "RestartPolicy", "Name", "no");
+	/* the reference's way to reach the host (a local LLM, say); an
+	 * isolated sandbox is not meant to */
+	if (!spec->isolated)
+		json_object_set_new(host, "ExtraHosts",
+				    json_pack("[s]", "host.docker.internal:host-gateway"));
 	if (network)
 		json_object_set_new(host, "NetworkMode", json_string(network));
 	if (spec->memory_bytes > 0) {

@@ -1,0 +1,403 @@
+"""The Docker backend through `handbox sandbox …`, against the real
+engine: containers, published ports, mounts, users, limits, networks,
+re-attaching, gc, concurrency, and the errors users meet."""
+import concurrent.futures
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import http.server
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from handbox_cli import Handbox, HANDBOX, SANDBOXD  # noqa: E402
+from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
+
+DEBIAN = IMAGES["debian"]
+BUSYBOX = IMAGES["busybox"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def engine():
+    require_engine()
+    for image in IMAGES.values():
+        require_image(image)
+    assert os.access(HANDBOX, os.X_OK), "build it first: make"
+
+
+@pytest.fixture
+def hb(tmp_path):
+    h = Handbox(tmp_path / "state")
+    yield h
+    h.rm_all()
+
+
+def docker(*args):
+    r = subprocess.run(["docker"] + list(args), capture_output=True, text=True)
+    return r
+
+
+def container_exists(name):
+    return docker("inspect", name).returncode == 0
+
+
+def listening_address(port):
+    """The local address a TCP listener on `port` is bound to (ss)."""
+    out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], capture_output=True,
+                         text=True).stdout
+    return [line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()]
+
+
+@pytest.mark.parametrize("image", sorted(IMAGES))
+def test_create_exec_rm_in_each_image(hb, image):
+    sb = hb.create("--image", IMAGES[image])
+    assert sb.container == "oh-agent-server-" + sb.id
+    assert sorted(sb.ports) == [8000, 8001, 8002, 8011, 8012]
+    assert len(set(sb.ports.values())) == 5
+    out = sb.run("id -u; cat /proc/1/cmdline | tr '\\0' ' '")
+    assert out["exit_code"] == 0, out
+    assert out["stdout"].splitlines()[0] == "1000"
+    assert "/.handbox/sandboxd" in out["stdout"]
+    labels = json.loads(docker("inspect", "-f", "{{json .Config.Labels}}", sb.container).stdout)
+    assert labels["handbox.sandbox"] == sb.id
+    with open(os.path.join(hb.state_dir, "server-id")) as f:
+        assert labels["handbox.owner"] == f.read().strip()
+    r = hb.run("sandbox", "rm", sb.id, check=True)
+    assert "removed " + sb.id in r.out
+    hb.created.remove(sb.id)
+    assert not container_exists(sb.container)
+
+
+def test_session_key_required_and_sandboxd_read_only(hb):
+    sb = hb.create("--image", BUSYBOX)
+    status, _ = sb.post("/api/bash/execute_bash_command", {"command": "true"}, key=None)
+    assert status == 401
+    status, _ = sb.post("/api/bash/execute_bash_command", {"command": "true"}, key="wrong")
+    assert status == 401
+    out = sb.run("echo x > /.handbox/sandboxd", timeout=10)
+    assert out["exit_code"] != 0
+    assert "Read-only file system" in out["stderr"] or "Permission denied" in out["stderr"]
+    out = sb.run("env")
+    assert sb.key not in out["stdout"], "the session key leaked into commands"
+    other = hb.create("--image", BUSYBOX)
+    assert other.key != sb.key
+
+
+def test_app_in_sandbox_reachable_on_published_port(hb):
+    sb = hb.create("--image", DEBIAN)
+    sb.run("mkdir -p /tmp/site && echo hello-from-8011 > /tmp/site/index.html && "
+           "(cd /tmp/site && nohup python3 -m http.server 8011 >/dev/null 2>&1 &)")
+    url = "http://127.0.0.1:%d/index.html" % sb.ports[8011]
+    body = None
+    for _ in range(100):
+        try:
+            body = urllib.request.urlopen(url, timeout=5).read()
+            break
+        except OSError:
+            sb.run("sleep 0.1")
+    assert body == b"hello-from-8011\n"
+    r = hb.run("sandbox", "ports", sb.id, check=True)
+    assert "8011 http://127.0.0.1:%d" % sb.ports[8011] in r.out
+
+
+def test_binding_address_loopback_by_default_and_all_when_asked(hb):
+    sb = hb.create("--image", BUSYBOX)
+    for port in sb.ports.values():
+        assert listening_address(port) == ["127.0.0.1"], (port, listening_address(port))
+    wide = hb.create("--image", BUSYBOX, env={"SANDBOX_RUNTIME_BINDING_ADDRESS": "0.0.0.0"})
+    assert "0.0.0.0" in listening_address(wide.ports[8000])
+    assert wide.url.startswith("http://127.0.0.1:")
+    status, _ = wide.get("/health")
+    assert status == 200
+
+
+def test_rw_and_ro_mounts_and_host_uid(hb, tmp_path):
+    work, data = tmp_path / "work", tmp_path / "data"
+    work.mkdir()
+    data.mkdir()
+    (data / "ref.txt").write_text("reference\n")
+    os.chown(work, 4321, 4321)
+    sb = hb.create("--image", DEBIAN, "--user-id", "4321",
+                   env={"SANDBOX_VOLUMES": "%s:/workspace:rw,%s:/data:ro" % (work, data)})
+    out = sb.run("pwd; id -u; echo made > /workspace/new.txt; mkdir /workspace/d; cat /data/ref.txt")
+    assert out["exit_code"] == 0, out
+    assert out["stdout"] == "/workspace\n4321\nreference\n"
+    st = os.stat(work / "new.txt")
+    assert (st.st_uid, st.st_gid) == (4321, 4321)
+    assert os.stat(work / "d").st_uid == 4321
+    assert (work / "new.txt").read_text() == "made\n"
+    out = sb.run("echo x > /data/ref.txt")
+    assert out["exit_code"] != 0
+    assert "Read-only file system" in out["stderr"]
+    assert (data / "ref.txt").read_text() == "reference\n"
+
+
+def test_named_volume_and_legacy_workspace(hb, tmp_path):
+    vol = "handbox-test-vol-%d" % os.getpid()
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    os.chown(legacy, 1000, 1000)
+    try:
+        r = hb.run("sandbox", "create", "--json", "--image", BUSYBOX,
+                   env={"WORKSPACE_BASE": str(legacy),
+                        "SANDBOX_VOLUMES": "%s:/cache" % vol})
+        assert r.returncode == 0, r.err
+        assert "WORKSPACE_BASE and WORKSPACE_MOUNT_PATH are deprecated" in r.err
+        sb_info = json.loads(r.out)
+        hb.created.append(sb_info["id"])
+        from handbox_cli import CreatedSandbox
+        sb = CreatedSandbox(sb_info)
+        out = sb.run("pwd; echo v > /workspace/w; echo c > /cache/c 2>&1 || id")
+        assert out["stdout"].splitlines()[0] == "/workspace"
+        assert (legacy / "w").read_text() == "v\n"
+        assert docker("volume", "inspect", vol).returncode == 0
+        hb.rm_all()
+        assert docker("volume", "inspect", vol).returncode == 0, "a named volume is the user's"
+    finally:
+        docker("volume", "rm", "-f", vol)
+
+
+def test_memory_limit_kills_the_allocation(hb):
+    sb = hb.create("--image", DEBIAN, "--memory", "64m")
+    mem = docker("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}",
+                 sb.container).stdout.split()
+    assert mem == [str(64 << 20)] * 2
+    out = sb.run("python3 -c 'b = bytearray(512 << 20); print(len(b))'", timeout=60)
+    assert out["exit_code"] == 128 + 9, out
+    assert "536870912" not in out["stdout"]
+    # the CLI says why
+    r = hb.run("sandbox", "exec", sb.id, "--", "python3", "-c", "b = bytearray(512 << 20)")
+    assert r.returncode == 137, r.err
+    assert "ran out of memory" in r.err
+    r = hb.run("sandbox", "exec", sb.id, "--", "sh", "-c", "kill -9 $$")
+    assert r.returncode == 137 and "memory" not in r.err
+    # sandboxd (PID 1) survived and still serves
+    assert sb.run("echo alive")["stdout"] == "alive\n"
+    state = hb.inspect(sb.id)
+    assert state["state"] == "running"
+
+
+def test_limits_and_env_reach_the_container(hb):
+    sb = hb.create("--image", BUSYBOX, "--cpus", "0.5", "--pids", "100",
+                   "--env", "FOO=bar baz", "--env", "SESSION_API_KEY=mine")
+    hc = json.loads(docker("inspect", "-f", "{{json .HostConfig}}", sb.container).stdout)
+    assert hc["NanoCpus"] == 500_000_000
+    assert hc["PidsLimit"] == 100
+    assert "host.docker.internal:host-gateway" in hc["ExtraHosts"]
+    assert sb.run("echo $FOO")["stdout"] == "bar baz\n"
+    status, _ = sb.get("/health")
+    assert status == 200, "--env must not replace the session key"
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello-host")
+
+    def log_message(self, *a):
+        pass
+
+
+def test_host_reachable_and_isolated_network_has_no_way_out(hb):
+    """A normal sandbox reaches the host (host.docker.internal) and other
+    networks; an isolated one reaches neither the other networks nor has
+    the host alias, and the host still drives it."""
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    web = "handbox-test-web-%d" % os.getpid()
+    assert docker("run", "-d", "--name", web, DEBIAN, "python3", "-m", "http.server",
+                  "8080").returncode == 0
+    try:
+        web_ip = docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", web).stdout.strip()
+        fetch = ("python3 -c \"import urllib.request as u; "
+                 "print(u.urlopen('%s', timeout=5).status)\"")
+        to_host = fetch % ("http://host.docker.internal:%d" % port)
+        to_web = fetch % ("http://%s:8080/" % web_ip)
+        sb = hb.create("--image", DEBIAN)
+        assert sb.run(to_host, timeout=30)["stdout"] == "200\n"
+        out = {}
+        for _ in range(50):     # the web container may still be starting
+            out = sb.run(to_web, timeout=30)
+            if out["stdout"] == "200\n":
+                break
+            sb.run("sleep 0.2")
+        assert out["stdout"] == "200\n", out
+        iso = hb.create("--image", DEBIAN, "--network", "isolated")
+        out = iso.run(to_web, timeout=30)
+        assert out["exit_code"] != 0 and not out["stdout"], out
+        assert "timed out" in out["stderr"] or "unreachable" in out["stderr"], out
+        out = iso.run(to_host, timeout=30)
+        assert out["exit_code"] != 0, "host.docker.internal resolves in an isolated sandbox"
+        assert docker("network", "inspect", "-f", "{{.Internal}}",
+                      "handbox-isolated").stdout.strip() == "true"
+        assert iso.run("echo in")["stdout"] == "in\n"
+        assert hb.inspect(iso.id)["url"] == "http://%s:8000" % docker(
+            "inspect", "-f", "{{(index .NetworkSettings.Networks \"handbox-isolated\").IPAddress}}",
+            iso.container).stdout.strip()
+    finally:
+        server.shutdown()
+        docker("rm", "-f", web)
+
+
+def test_reattach_after_the_creating_process_dies(hb):
+    sb = hb.create("--image", BUSYBOX)
+    # a CLI process killed in the middle of its work
+    p = subprocess.Popen([HANDBOX, "sandbox", "exec", sb.id, "--", "sleep", "60"], env=hb.env)
+    p.kill()
+    p.wait()
+    again = hb.inspect(sb.id)
+    assert again["session_api_key"] == sb.key
+    assert again["url"] == sb.url
+    assert again["state"] == "running"
+    assert sb.run("echo still")["stdout"] == "still\n"
+    # by unique prefix and by container name too
+    assert hb.inspect(sb.id[:6])["id"] == sb.id
+    assert hb.inspect(sb.container)["id"] == sb.id
+
+
+def test_lifecycle_stop_start_pause_resume_logs(hb):
+    sb = hb.create("--image", BUSYBOX)
+    hb.run("sandbox", "pause", sb.id, check=True)
+    assert hb.inspect(sb.id)["state"] == "paused"
+    hb.run("sandbox", "resume", sb.id, check=True)
+    hb.run("sandbox", "stop", sb.id, check=True)
+    st = hb.inspect(sb.id)
+    assert st["state"] == "exited"
+    assert st["exit_code"] == 0, "sandboxd ends cleanly on SIGTERM"
+    assert st["oom_killed"] is False
+    r = hb.run("sandbox", "exec", sb.id, "--", "true")
+    assert r.returncode == 125 and "is exited" in r.err
+    hb.run("sandbox", "start", sb.id, check=True)
+    st = hb.inspect(sb.id)
+    assert st["state"] == "running"
+    from handbox_cli import CreatedSandbox
+    assert CreatedSandbox(st).run("echo back")["stdout"] == "back\n"
+    logs = hb.run("sandbox", "logs", sb.id, check=True).out
+    assert logs.count("listening on 0.0.0.0:8000") == 2
+    assert "stopping commands" in logs
+
+
+def test_gc_removes_orphans_and_nothing_else(hb, tmp_path):
+    gone_dir = tmp_path / "gone-state"
+    other = Handbox(gone_dir)
+    orphan_by_dir = other.create("--image", BUSYBOX)
+    sleeper = subprocess.Popen(["sleep", "600"])
+    orphan_by_pid = hb.create("--image", BUSYBOX, "--owner-pid", sleeper.pid)
+    kept_alive = hb.create("--image", BUSYBOX, "--owner-pid", sleeper.pid,
+                           env={"SANDBOX_KEEP_RUNTIME_ALIVE": "true"})
+    live = hb.create("--image", BUSYBOX)
+    bystander = "handbox-test-bystander-%d" % os.getpid()
+    assert docker("run", "-d", "--name", bystander, "--label", "handbox.other=1",
+                  BUSYBOX, "sleep", "600").returncode == 0
+    try:
+        r = hb.run("sandbox", "gc", "--json", check=True)
+        assert json.loads(r.out)["removed"] == [], "nothing is orphaned yet"
+        sleeper.kill()
+        sleeper.wait()
+        subprocess.run(["rm", "-rf", str(gone_dir)], check=True)
+        dry = json.loads(hb.run("sandbox", "gc", "--dry-run", "--json", check=True).out)
+        assert sorted(x["id"] for x in dry["removed"]) == sorted([orphan_by_dir.id, orphan_by_pid.id])
+        assert container_exists(orphan_by_dir.container)
+        r = hb.run("sandbox", "gc", check=True)
+        assert "state directory %s is gone" % gone_dir in r.out
+        assert "owning process" in r.out
+        assert not container_exists(orphan_by_dir.container)
+        assert not container_exists(orphan_by_pid.container)
+        for kept in (kept_alive, live):
+            assert container_exists(kept.container)
+        assert container_exists(bystander)
+        hb.created = [kept_alive.id, live.id]
+    finally:
+        docker("rm", "-f", bystander)
+        other.rm_all()
+
+
+def test_twenty_concurrent_creates_without_port_clash(hb):
+    def one(_):
+        return hb.run("sandbox", "create", "--json", "--image", BUSYBOX)
+
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(one, range(20)))
+    infos = []
+    for r in results:
+        if r.returncode == 0:
+            infos.append(json.loads(r.out))
+            hb.created.append(infos[-1]["id"])
+    assert len(infos) == 20, [r.err for r in results if r.returncode]
+    host_ports = [p for i in infos for p in i["ports"].values()]
+    assert len(set(host_ports)) == 100
+    assert len({i["id"] for i in infos}) == 20
+    from handbox_cli import CreatedSandbox
+    for i in infos:
+        status, _ = CreatedSandbox(i).get("/health")
+        assert status == 200
+    assert len([s for s in hb.ls() if s["id"] in hb.created]) == 20
+
+
+def test_clear_errors(hb, tmp_path):
+    r = hb.run("sandbox", "create", "--image", "handbox-test/no-such-image:1")
+    assert r.returncode == 1
+    assert "image handbox-test/no-such-image:1 not found" in r.err
+    assert "handbox image build" in r.err
+    r = hb.run("sandbox", "create", env={"SANDBOX_VOLUMES": "/src:/workspace:rx"})
+    assert r.returncode == 1
+    assert 'SANDBOX_VOLUMES: "/src:/workspace:rx": mode must be ro or rw' in r.err
+    r = hb.run("sandbox", "create", "--volume", "%s/missing:/workspace" % tmp_path)
+    assert r.returncode == 2 or r.returncode == 1
+    assert "missing" in r.err and "No such file" in r.err
+    r = hb.run("sandbox", "create", "--memory", "lots")
+    assert r.returncode == 2 and '--memory: "lots"' in r.err
+    r = hb.run("sandbox", "create", "--bogus")
+    assert r.returncode == 2 and "--help" in r.err
+    r = hb.run("sandbox", "ls", env={"SANDBOX_USER_ID": "-3"})
+    assert r.returncode == 1 and 'SANDBOX_USER_ID: "-3"' in r.err
+    r = hb.run("sandbox", "rm", "nosuchsandbox")
+    assert r.returncode == 1 and 'no sandbox "nosuchsandbox"' in r.err
+    # no engine: a socket path with nothing behind it, and a dead socket
+    r = hb.run("sandbox", "ls", env={"DOCKER_HOST": "unix://%s/none.sock" % tmp_path})
+    assert r.returncode == 1
+    assert "no Docker engine answers at %s/none.sock" % tmp_path in r.err
+    assert "is dockerd running?" in r.err
+    dead = str(tmp_path / "dead.sock")
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(dead)
+    s.close()
+    r = hb.run("sandbox", "create", "--image", BUSYBOX, env={"DOCKER_HOST": "unix://" + dead})
+    assert r.returncode == 1
+    assert "no Docker engine answers at %s: is dockerd running?" % dead in r.err
+    r = hb.run("sandbox", "ls", env={"DOCKER_HOST": "tcp://127.0.0.1:2375"})
+    assert r.returncode == 1 and "expected unix://" in r.err
+
+
+def test_start_failure_reports_the_sandbox_output_and_leaves_nothing(hb, tmp_path):
+    before = set(docker("ps", "-aq", "--filter", "label=handbox.sandbox").stdout.split())
+    # an "sandboxd" that complains and exits
+    r = hb.run("sandbox", "create", "--image", BUSYBOX, env={"HANDBOX_SANDBOXD": "/bin/busybox"})
+    assert r.returncode == 1
+    assert "stopped (exit code" in r.err and "before it was ready" in r.err
+    assert "applet not found" in r.err, r.err
+    # one that never answers: the limit is the user's, not a fixed wall
+    hang = tmp_path / "hang.sh"
+    hang.write_text("#!/bin/sh\nexec sleep 600\n")
+    hang.chmod(0o755)
+    r = hb.run("sandbox", "create", "--image", DEBIAN, "--ready-timeout", "1.5",
+               env={"HANDBOX_SANDBOXD": str(hang)})
+    assert r.returncode == 1
+    assert "did not answer within 1.5 s" in r.err, r.err
+    after = set(docker("ps", "-aq", "--filter", "label=handbox.sandbox").stdout.split())
+    assert after <= before, "a failed create left a container behind"
+
+
+def test_help_everywhere(hb):
+    for args in (["--help"], ["sandbox", "--help"], ["image", "build", "--help"]) + tuple(
+            ["sandbox", c, "--help"] for c in ("create", "ls", "exec", "ports", "cp", "rm", "gc",
+                                               "inspect", "logs", "start")):
+        r = hb.run(*args)
+        assert r.returncode == 0, (args, r.err)
+        assert "usage:" in r.out, args
