@@ -1,6 +1,7 @@
 /* config.c — command line and environment of sandboxd; see config.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,22 @@
 
 static const char usage[] =
 	"usage: handbox-sandboxd [--port N] [--host ADDR] [--workdir DIR]\n"
+	"                        [--ready-fd FD] [--label KEY=VALUE]...\n"
 	"\n"
 	"The server inside a handbox sandbox: runs the agent's commands, serves\n"
 	"files and git state, and proxies to ports inside the sandbox.\n"
 	"\n"
-	"  --port N        TCP port to listen on (default 8000)\n"
+	"  --port N        TCP port to listen on (default 8000; 0 = any free port)\n"
 	"  --host ADDR     IPv4 address to bind (default 127.0.0.1; the runtime\n"
 	"                  passes 0.0.0.0 inside a container)\n"
 	"  --workdir DIR   default working directory of commands (default\n"
 	"                  /workspace when it exists, else the user's home)\n"
+	"  --ready-fd FD   once listening, write the port and a newline to this\n"
+	"                  inherited descriptor (a pipe) and close it: with\n"
+	"                  --port 0 that is how the runtime learns the port\n"
+	"  --label KEY=VALUE\n"
+	"                  ignored; marks the process for the runtime that\n"
+	"                  started it (visible in ps and /proc/PID/cmdline)\n"
 	"  --help, --version\n"
 	"\n"
 	"Environment:\n"
@@ -48,18 +56,47 @@ int parse_uid(const char *name, const char *value, unsigned *uid, char *err,
 	return 0;
 }
 
-static int parse_port(const char *value, int *port, char *err, size_t errlen)
+/* A decimal number lo…hi, digits only: strtol alone takes " 80", "+80"
+ * and "-0". */
+static int parse_range(const char *value, long lo, long hi, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(value, &end, 10);
-	/* a digit first: strtol alone takes " 80" and "+80" */
-	if (!isdigit((unsigned char)*value) || *end || errno || v < 1 || v > 65535)
+	if (!isdigit((unsigned char)*value) || *end || errno || v < lo || v > hi)
+		return HB_EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_port(const char *value, int *port, char *err, size_t errlen)
+{
+	long v;
+
+	if (parse_range(value, 0, 65535, &v))
 		return hb_fail(err, errlen, HB_EINVAL,
-			       "--port: \"%s\": expected a TCP port from 1 to 65535", value);
+			       "--port: \"%s\": expected a TCP port from 0 (any free port) to 65535",
+			       value);
 	*port = (int)v;
+	return 0;
+}
+
+/* A descriptor we inherited open for writing; 0-2 are ours to keep. */
+static int parse_ready_fd(const char *value, int *fd, char *err, size_t errlen)
+{
+	long v;
+	int fl;
+
+	if (parse_range(value, 3, 1048576, &v))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "--ready-fd: \"%s\": expected a file descriptor number from 3", value);
+	fl = fcntl((int)v, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "--ready-fd: %ld: not a descriptor open for writing", v);
+	*fd = (int)v;
 	return 0;
 }
 
@@ -143,6 +180,8 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 		{ "port", required_argument, NULL, 'p' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +192,7 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->port = 8000;
+	cfg->ready_fd = -1;
 	strcpy(cfg->host, "127.0.0.1");
 	cfg->passwd_path = "/etc/passwd";
 	/* 0, not 1: glibc and musl then also forget a half-read "-xyz" left
@@ -171,6 +211,15 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 			break;
 		case 'w':
 			workdir = optarg;
+			break;
+		case 'r':
+			if ((rc = parse_ready_fd(optarg, &cfg->ready_fd, err, errlen)))
+				return rc;
+			break;
+		case 'l':
+			if (optarg[0] == '=' || !strchr(optarg, '='))
+				return hb_fail(err, errlen, HB_EINVAL,
+					       "--label: \"%s\": expected KEY=VALUE", optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);

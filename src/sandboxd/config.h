@@ -11,8 +11,9 @@
 #define SANDBOXD_VERSION "0.1.0"
 
 struct sandboxd_config {
-	int port;
+	int port;                   /* 0 = any free port (see ready_fd) */
 	char host[64];
+	int ready_fd;               /* gets "PORT\n" once we listen; -1 = none */
 	char workdir[PATH_MAX];     /* default cwd of commands */
 	char **api_keys;            /* NULL-terminated, owned */
 	struct sandbox_user user;   /* who commands run as */

@@ -53,6 +53,19 @@ static void hide_session_keys(void)
 	prctl(PR_SET_DUMPABLE, 0);
 }
 
+/* --ready-fd: the port we listen on (the kernel's pick under --port 0),
+ * then EOF. Whoever started us learns the port without racing for one,
+ * and an EOF with nothing before it means we never listened. */
+static void report_ready(int fd, int port)
+{
+	char line[16];
+	int n = snprintf(line, sizeof(line), "%d\n", port);
+
+	if (write(fd, line, (size_t)n) != n)
+		fprintf(stderr, "handbox-sandboxd: --ready-fd %d: cannot write the port\n", fd);
+	close(fd);
+}
+
 static void limit_descriptors(void)
 {
 	struct rlimit rl;
@@ -114,6 +127,7 @@ int main(int argc, char **argv)
 	info.iface = strcmp(sandboxd_cfg.host, "0.0.0.0") ? sandboxd_cfg.host : NULL;
 	info.pprotocols = protocols;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
+		       LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.max_http_header_data = HTTP_HEADER_DATA_MAX;
 	info.max_http_header_pool = 64;
@@ -129,11 +143,13 @@ int main(int argc, char **argv)
 	}
 	vhost = lws_create_vhost(sandboxd_lws, &info);
 	if (!vhost) {
-		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use?)\n",
+		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use, "
+			"or the address not one of this host's?)\n",
 			sandboxd_cfg.host, sandboxd_cfg.port);
 		lws_context_destroy(sandboxd_lws);
 		return 1;
 	}
+	sandboxd_cfg.port = lws_get_vhost_listen_port(vhost);
 	fdwatch_init(vhost);
 	bash_init();
 	if (reaper_init(on_terminate)) {
@@ -144,6 +160,8 @@ int main(int argc, char **argv)
 		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port, (int)getpid(),
 		(unsigned)sandboxd_cfg.user.uid,
 		sandboxd_cfg.api_keys[0] ? ", session key required" : ", no session key");
+	if (sandboxd_cfg.ready_fd >= 0)
+		report_ready(sandboxd_cfg.ready_fd, sandboxd_cfg.port);
 
 	while (!stopping)
 		if (lws_service(sandboxd_lws, 0) < 0)

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/hb_error.h"
 #include "sandboxd/config.h"
@@ -106,7 +107,7 @@ static void test_options(void **state)
 
 static void test_bad_port(void **state)
 {
-	static const char *bad[] = { "0", "65536", "-1", "abc", "80x", "", " 80",
+	static const char *bad[] = { "65536", "-1", "abc", "80x", "", " 80", "+0",
 				     "99999999999999999999" };
 	char *argv[] = { "handbox-sandboxd", "--port", NULL, NULL };
 	size_t i;
@@ -115,6 +116,47 @@ static void test_bad_port(void **state)
 		argv[2] = (char *)bad[i];
 		rejects(argv, no_env, "--port", bad[i][0] ? bad[i] : "\"\"");
 	}
+}
+
+/* --port 0 asks the kernel for a free port; --ready-fd then reports it, so
+ * the descriptor must be open for writing (a pipe's write end). */
+static void test_port_zero_and_ready_fd(void **state)
+{
+	char fdnum[16], rdnum[16];
+	char *argv[] = { "handbox-sandboxd", "--port", "0", "--ready-fd", fdnum,
+			 "--label", "handbox.sandbox=0123456789ab",
+			 "--label=handbox.state-dir=/tmp/a=b", NULL };
+	char *read_end[] = { "handbox-sandboxd", "--ready-fd", rdnum, NULL };
+	char *closed[] = { "handbox-sandboxd", "--ready-fd", "1000", NULL };
+	char *low[] = { "handbox-sandboxd", "--ready-fd", "2", NULL };
+	char *word[] = { "handbox-sandboxd", "--ready-fd", "three", NULL };
+	char *no_eq[] = { "handbox-sandboxd", "--label", "handbox", NULL };
+	char *no_key[] = { "handbox-sandboxd", "--label", "=x", NULL };
+	char *plain[] = { "handbox-sandboxd", NULL };
+	struct sandboxd_config cfg;
+	char err[256];
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	snprintf(fdnum, sizeof(fdnum), "%d", p[1]);
+	snprintf(rdnum, sizeof(rdnum), "%d", p[0]);
+	assert_int_equal(load(argv, no_env, err, sizeof(err), &cfg), 0);
+	assert_int_equal(cfg.port, 0);
+	assert_int_equal(cfg.ready_fd, p[1]);
+	config_free(&cfg);
+
+	assert_int_equal(load(plain, no_env, err, sizeof(err), &cfg), 0);
+	assert_int_equal(cfg.ready_fd, -1);
+	config_free(&cfg);
+
+	rejects(read_end, no_env, "--ready-fd", "not a descriptor open for writing");
+	rejects(closed, no_env, "--ready-fd", "1000");
+	rejects(low, no_env, "--ready-fd", "\"2\"");
+	rejects(word, no_env, "--ready-fd", "three");
+	rejects(no_eq, no_env, "--label", "KEY=VALUE");
+	rejects(no_key, no_env, "--label", "\"=x\"");
+	close(p[0]);
+	close(p[1]);
 }
 
 static void test_bad_host(void **state)
@@ -241,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_port),
+		cmocka_unit_test(test_port_zero_and_ready_fd),
 		cmocka_unit_test(test_bad_host),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_reload_after_error),
