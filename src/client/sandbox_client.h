@@ -34,17 +34,36 @@ struct sandbox_exec_result {
 
 /* Runs the command, writing its stdout to fd 1 and its stderr to fd 2 as it
  * comes. Returns 0 once the command has ended (see res), or HB_E… with a
- * message when it could not be run or the connection broke. */
+ * message when it could not be run or the connection broke: HB_EPERM for a
+ * refused session key, HB_EINVAL for options sandboxd refuses, HB_ENOENT
+ * (or HB_EPERM) when the program or directory is missing (or not
+ * allowed), HB_EBUSY when sandboxd has too many exec sessions, HB_EIO for
+ * a sandboxd that does not answer or a broken connection.
+ *
+ * While it runs, SIGINT, SIGTERM, SIGHUP and SIGQUIT of this thread are
+ * sent to the command (blocked here, read from a signalfd; those still
+ * pending at the end are dropped); a third SIGINT closes the connection,
+ * which kills the command. With pty and forward_stdin, a terminal on fd 0
+ * is in raw mode until the call returns, and SIGWINCH sends our new size.
+ * When our stdout's reader goes away (EPIPE), the connection is closed and
+ * res says exit_code 141, signal "SIGPIPE", as a local pipeline would.
+ * docs/sandbox-client.md has the details. */
 int sandbox_exec(const struct sandbox_conn *c, const struct sandbox_exec_opts *o,
 		 struct sandbox_exec_result *res, char *err, size_t errlen);
 
 /* Copies a local file or folder (recursively) to an absolute path in the
- * sandbox, as `cp -r` would: into remote when that is an existing folder.
- * Files end up owned by the sandbox user. */
+ * sandbox, as `cp -r` would: into remote when that is an existing folder
+ * ("dir/." copies dir's contents). Files end up owned by the sandbox user;
+ * those executable here are made executable there. Symlinks are copied as
+ * the files they point to; links to folders, dangling links and special
+ * files are skipped. Returns 0 or HB_E… with a message naming the path. */
 int sandbox_copy_in(const struct sandbox_conn *c, const char *local,
 		    const char *remote, char *err, size_t errlen);
 /* Copies a file or folder of the sandbox to a local path, as `cp -r`
- * would. local "-" writes a single file to stdout. */
+ * would. local "-" writes a single file to stdout. Names the sandbox lists
+ * are used only as plain names, and nothing inside a copied folder is
+ * written through a symlink, so a hostile sandbox cannot write outside
+ * local. */
 int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
 		     const char *local, char *err, size_t errlen);
 

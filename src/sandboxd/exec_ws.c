@@ -31,6 +31,7 @@
 #include "common/hb_error.h"
 #include "common/utf8.h"
 #include "sandboxd/bash_request.h"
+#include "sandboxd/cgroup.h"
 #include "sandboxd/child.h"
 #include "sandboxd/exec_ws.h"
 #include "sandboxd/http.h"
@@ -63,6 +64,8 @@ struct exec_session {
 	int output_paused;
 	int rx_paused;               /* the socket is not read (stdin backed up) */
 	int timed_out;
+	int oom_known;               /* oom_before was read at the start */
+	unsigned long long oom_before; /* the cgroup's OOM kills before it */
 	struct buf stdin_pending;    /* stdin the command's queue could not take */
 	size_t stdin_off;            /* bytes of stdin_pending already passed on */
 	lws_sorted_usec_list_t start_sul, timeout_sul;
@@ -226,7 +229,8 @@ static int session_writeable(struct http_conn *c)
 static void on_done(struct child *ch)
 {
 	struct exec_session *s = (struct exec_session *)ch;
-	int status = ch->status, sig = 0, code;
+	int status = ch->status, sig = 0, code, oom;
+	unsigned long long oom_after;
 	char name[16];
 	json_t *j;
 
@@ -241,9 +245,13 @@ static void on_done(struct child *ch)
 	} else {
 		code = WEXITSTATUS(status);
 	}
-	j = json_pack("{s:s, s:i, s:o, s:b}", "type", "exit", "exit_code", code,
+	/* the kernel's OOM killer sends SIGKILL; a kill counted in the
+	 * sandbox's cgroup while the command ran is taken to be its death */
+	oom = sig == SIGKILL && s->oom_known && !cgroup_oom_kills(&oom_after) &&
+	      oom_after > s->oom_before;
+	j = json_pack("{s:s, s:i, s:o, s:b, s:b}", "type", "exit", "exit_code", code,
 		      "signal", sig ? json_string(name) : json_null(),
-		      "timed_out", s->timed_out);
+		      "timed_out", s->timed_out, "oom_killed", oom);
 	if (ws_send_json(s->conn, j)) {
 		session_fail(s, CLOSE_FAILED, "internal error",
 			     "cannot send the exit status: out of memory");
@@ -634,6 +642,7 @@ static int session_start(struct exec_session *s, json_t *m)
 	s->ch.on_output = on_output;
 	s->ch.on_done = on_done;
 	s->ch.on_stdin_ready = on_stdin_ready;
+	s->oom_known = !cgroup_oom_kills(&s->oom_before);
 	rc = child_start(&s->ch, &spec, err, sizeof(err));
 	start_request_free(&r);
 	lws_sul_cancel(&s->start_sul);

@@ -115,7 +115,8 @@ def test_exit_code_and_separate_streams(sandboxd):
     assert r.messages[0]["type"] == "started" and r.messages[0]["pid"] > 0
     assert r.out[STDOUT] == b"out\nmore\n"
     assert r.out[STDERR] == b"err\n"
-    assert exit == {"type": "exit", "exit_code": 3, "signal": None, "timed_out": False}
+    assert exit == {"type": "exit", "exit_code": 3, "signal": None, "timed_out": False,
+                    "oom_killed": False}
     assert r.close_code == 1000
 
 
@@ -253,7 +254,8 @@ def test_signal_ends_command(sandboxd, given, name, number):
     r.send({"type": "signal", "signal": given})
     exit = r.finish()
     assert exit == {"type": "exit", "exit_code": 128 + number, "signal": name,
-                    "timed_out": False}
+                    "timed_out": False,
+                    "oom_killed": False}
     assert r.out[STDOUT] == b"partial\n"
 
 
@@ -283,7 +285,8 @@ def test_timeout_terminates_and_keeps_partial_output(sandboxd):
     r, exit = run(sandboxd, command="echo before; sleep 100; echo never", timeout=0.5)
     assert r.out[STDOUT] == b"before\n"
     assert exit == {"type": "exit", "exit_code": 143, "signal": "SIGTERM",
-                    "timed_out": True}
+                    "timed_out": True,
+                    "oom_killed": False}
 
 
 def test_timeout_kills_a_command_that_ignores_term(sandboxd):
@@ -405,7 +408,8 @@ def test_memory_stays_bounded_for_a_slow_reader(sandboxd):
         received += len(r.out[STDOUT])
         r.out[STDOUT] = bytearray()  # counted, not kept
     exit = r.finish()
-    assert exit == {"type": "exit", "exit_code": 0, "signal": None, "timed_out": False}
+    assert exit == {"type": "exit", "exit_code": 0, "signal": None, "timed_out": False,
+                    "oom_killed": False}
     assert received == size
     assert vm_kib(sandboxd.pid, "VmHWM") < 64 << 10
 
