@@ -171,33 +171,51 @@ int sandbox_ls_main(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-int sandbox_ports_main(int argc, char **argv)
+/* The shape of every command on one sandbox: flags, exactly one id, the
+ * runtime opened, the sandbox found, then fn. */
+static int on_one_sandbox(int argc, char **argv, const char *usage, int allow,
+			  int (*fn)(struct cli_runtime *c, const struct hb_sandbox *sb,
+				    const struct common_args *a, const char *cmd))
 {
 	struct common_args a;
 	struct cli_runtime c;
 	struct hb_sandbox sb;
-	int rc = parse_common(argc, argv, ports_usage, ARG_JSON, &a), i;
+	int rc = parse_common(argc, argv, usage, allow, &a);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, "ports", 1)))
+	if ((rc = need_ids(&a, argv[0], 1)))
 		return rc;
 	if (cli_runtime_open(&c))
 		return 1;
 	rc = cli_find(&c, argv[a.first], &sb);
-	if (rc == 0 && a.json) {
-		json_t *o = sandbox_to_json(&sb, 0);
-		cli_print_json(json_incref(json_object_get(o, "ports")));
-		json_decref(o);
-	} else if (rc == 0) {
-		for (i = 0; i < SANDBOX_PORT_COUNT; i++)
-			if (sb.host_ports[i])
-				printf(strchr(sb.host, ':') ? "%d http://[%s]:%d\n"
-							    : "%d http://%s:%d\n",
-				       sandbox_ports[i], sb.host, sb.host_ports[i]);
-	}
+	if (rc == 0)
+		rc = fn(&c, &sb, &a, argv[0]);
 	cli_runtime_close(&c);
 	return rc;
+}
+
+static int print_ports(struct cli_runtime *c, const struct hb_sandbox *sb,
+		       const struct common_args *a, const char *cmd)
+{
+	int i;
+
+	if (a->json) {
+		json_t *o = sandbox_to_json(sb, 0);
+		cli_print_json(json_incref(json_object_get(o, "ports")));
+		json_decref(o);
+		return 0;
+	}
+	for (i = 0; i < SANDBOX_PORT_COUNT; i++)
+		if (sb->host_ports[i])
+			printf(strchr(sb->host, ':') ? "%d http://[%s]:%d\n" : "%d http://%s:%d\n",
+			       sandbox_ports[i], sb->host, sb->host_ports[i]);
+	return 0;
+}
+
+int sandbox_ports_main(int argc, char **argv)
+{
+	return on_one_sandbox(argc, argv, ports_usage, ARG_JSON, print_ports);
 }
 
 int sandbox_rm_main(int argc, char **argv)
@@ -288,77 +306,55 @@ int sandbox_gc_main(int argc, char **argv)
 	return rc || st.failed ? 1 : 0;
 }
 
+static int print_inspect(struct cli_runtime *c, const struct hb_sandbox *sb,
+			 const struct common_args *a, const char *cmd)
+{
+	cli_print_json(sandbox_to_json(sb, 1));
+	return 0;
+}
+
 int sandbox_inspect_main(int argc, char **argv)
 {
-	struct common_args a;
-	struct cli_runtime c;
-	struct hb_sandbox sb;
-	int rc = parse_common(argc, argv, inspect_usage, 0, &a);
+	return on_one_sandbox(argc, argv, inspect_usage, 0, print_inspect);
+}
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, "inspect", 1)))
-		return rc;
-	if (cli_runtime_open(&c))
+static int print_logs(struct cli_runtime *c, const struct hb_sandbox *sb,
+		      const struct common_args *a, const char *cmd)
+{
+	char err[1024], *logs = NULL;
+
+	if (c->rt.backend->logs(&c->rt, sb->id, a->tail, &logs, err, sizeof(err))) {
+		cli_error("%s", err);
 		return 1;
-	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0)
-		cli_print_json(sandbox_to_json(&sb, 1));
-	cli_runtime_close(&c);
-	return rc;
+	}
+	fputs(logs, stdout);
+	free(logs);
+	return 0;
 }
 
 int sandbox_logs_main(int argc, char **argv)
 {
-	struct common_args a;
-	struct cli_runtime c;
-	struct hb_sandbox sb;
-	char err[1024], *logs = NULL;
-	int rc = parse_common(argc, argv, logs_usage, ARG_TAIL, &a);
+	return on_one_sandbox(argc, argv, logs_usage, ARG_TAIL, print_logs);
+}
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, "logs", 1)))
-		return rc;
-	if (cli_runtime_open(&c))
+static int change_state(struct cli_runtime *c, const struct hb_sandbox *sb,
+			const struct common_args *a, const char *cmd)
+{
+	const struct runtime_backend *b = c->rt.backend;
+	int (*op)(struct runtime *, const char *, char *, size_t) =
+		!strcmp(cmd, "start") ? b->start : !strcmp(cmd, "stop") ? b->stop
+		: !strcmp(cmd, "pause") ? b->pause : b->resume;
+	char err[4096];
+
+	if (op(&c->rt, sb->id, err, sizeof(err))) {
+		cli_error("%s", err);
 		return 1;
-	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0) {
-		if (c.rt.backend->logs(&c.rt, sb.id, a.tail, &logs, err, sizeof(err))) {
-			cli_error("%s", err);
-			rc = 1;
-		} else
-			fputs(logs, stdout);
 	}
-	free(logs);
-	cli_runtime_close(&c);
-	return rc;
+	printf("%s: %s\n", cmd, sb->id);
+	return 0;
 }
 
 int sandbox_lifecycle_main(int argc, char **argv)
 {
-	const char *cmd = argv[0];
-	struct common_args a;
-	struct cli_runtime c;
-	struct hb_sandbox sb;
-	char err[1024];
-	int (*op)(struct runtime *, const char *, char *, size_t);
-	int rc = parse_common(argc, argv, lifecycle_usage, 0, &a);
-
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, cmd, 1)))
-		return rc;
-	if (cli_runtime_open(&c))
-		return 1;
-	op = !strcmp(cmd, "start") ? c.rt.backend->start
-	   : !strcmp(cmd, "stop")  ? c.rt.backend->stop
-	   : !strcmp(cmd, "pause") ? c.rt.backend->pause : c.rt.backend->resume;
-	if ((rc = cli_find(&c, argv[a.first], &sb)) == 0) {
-		if (op(&c.rt, sb.id, err, sizeof(err))) {
-			cli_error("%s", err);
-			rc = 1;
-		} else
-			printf("%s: %s\n", cmd, sb.id);
-	}
-	cli_runtime_close(&c);
-	return rc;
+	return on_one_sandbox(argc, argv, lifecycle_usage, 0, change_state);
 }
