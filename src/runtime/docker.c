@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/hb_error.h"
 #include "runtime/docker.h"
+#include "runtime/owner.h"
 #include "runtime/ready.h"
 
 #define CREATE_ATTEMPTS 3       /* a fresh id per name clash */
@@ -214,11 +214,8 @@ static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
 	char id[SANDBOX_ID_LEN + 1], key[SANDBOX_KEY_LEN + 1], path[256];
 	int rc;
 
-	if (!rt->opt.sandboxd_path || rt->opt.sandboxd_path[0] != '/' ||
-	    access(rt->opt.sandboxd_path, X_OK) != 0)
-		return hb_fail(err, errlen, HB_ENOENT,
-			       "sandboxd not found at %s: run make, or set HANDBOX_SANDBOXD",
-			       rt->opt.sandboxd_path ? rt->opt.sandboxd_path : "(unset)");
+	if ((rc = runtime_check_sandboxd(rt, err, errlen)))
+		return rc;
 	if ((rc = volumes_check_hosts(&spec->volumes, err, errlen)))
 		return rc;
 	if (spec->isolated && (rc = ensure_isolated_network(rt, err, errlen)))

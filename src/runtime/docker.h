@@ -9,12 +9,6 @@
 #include "runtime/docker_api.h"
 #include "runtime/runtime.h"
 
-#define LABEL_SANDBOX   "handbox.sandbox"
-#define LABEL_OWNER     "handbox.owner"
-#define LABEL_STATE_DIR "handbox.state_dir"
-#define LABEL_LEASE     "handbox.lease"
-#define LABEL_WORKDIR   "handbox.workdir"
-
 /* The network `--network isolated` attaches to: internal (no route out). */
 #define ISOLATED_NETWORK "handbox-isolated"
 

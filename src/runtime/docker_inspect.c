@@ -8,6 +8,7 @@
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "runtime/docker.h"
+#include "runtime/owner.h"
 
 static void copy_str(char *dst, size_t len, const char *src)
 {

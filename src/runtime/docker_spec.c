@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "runtime/docker.h"
+#include "runtime/owner.h"
 
 /* sandboxd inside every container, bind-mounted read-only. */
 #define SANDBOXD_IN_CONTAINER "/.handbox/sandboxd"

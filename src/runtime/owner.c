@@ -10,6 +10,7 @@
 
 #include "common/hb_error.h"
 #include "runtime/owner.h"
+#include "runtime/proc_stat.h"
 
 int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -97,52 +98,32 @@ int owner_server_id(const char *state_dir, char out[OWNER_ID_LEN + 1],
 	return 0;
 }
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. The
- * command name (field 2) may hold spaces and parentheses, so parse from
- * the last ')'. */
-static int start_time_of(pid_t pid, unsigned long long *ticks)
+int owner_lease_of(pid_t pid, char out[OWNER_LEASE_MAX], char *err, size_t errlen)
 {
-	char path[64], buf[1024], *p;
-	int fd, i;
-	ssize_t n;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return HB_ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return HB_ENOENT;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p)
-		return HB_EINVAL;
-	for (i = 2; i < 22 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", ticks) != 1)
-		return HB_EINVAL;
+	if (pid <= 0 || proc_stat_read(pid, &st))
+		return hb_fail(err, errlen, HB_ENOENT, "no process %d is running", (int)pid);
+	snprintf(out, OWNER_LEASE_MAX, "%d:%llu", (int)pid, st.start);
 	return 0;
 }
 
-int owner_lease_of(pid_t pid, char out[OWNER_LEASE_MAX], char *err, size_t errlen)
+int owner_lease_stat(const char *lease, struct proc_stat *st)
 {
-	unsigned long long t;
+	unsigned long long want;
+	int pid;
 
-	if (pid <= 0 || start_time_of(pid, &t))
-		return hb_fail(err, errlen, HB_ENOENT, "no process %d is running", (int)pid);
-	snprintf(out, OWNER_LEASE_MAX, "%d:%llu", (int)pid, t);
+	if (!lease || sscanf(lease, "%d:%llu", &pid, &want) != 2 || pid <= 0 ||
+	    proc_stat_read((pid_t)pid, st) != 0 || st->start != want)
+		return HB_ENOENT;
 	return 0;
 }
 
 bool owner_lease_alive(const char *lease)
 {
-	unsigned long long want, t;
-	int pid;
+	struct proc_stat st;
 
-	if (sscanf(lease, "%d:%llu", &pid, &want) != 2 || pid <= 0)
-		return false;
-	return start_time_of(pid, &t) == 0 && t == want;
+	return owner_lease_stat(lease, &st) == 0;
 }
 
 bool owner_is_orphan(const char *owner, const char *state_dir, const char *lease,

@@ -18,8 +18,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "runtime/proc_stat.h"
+
 #define OWNER_ID_LEN 32
 #define OWNER_LEASE_MAX 48
+
+/* The names under which every backend records these marks, and the
+ * sandbox's id and workdir: container labels for docker, `--label NAME=VALUE`
+ * arguments of sandboxd for the process backend (so that a sandboxd whose
+ * record is gone can still be recognised in /proc). */
+#define LABEL_SANDBOX   "handbox.sandbox"
+#define LABEL_OWNER     "handbox.owner"
+#define LABEL_STATE_DIR "handbox.state_dir"
+#define LABEL_LEASE     "handbox.lease"
+#define LABEL_WORKDIR   "handbox.workdir"
 
 /* $HANDBOX_STATE_DIR, else ~/.handbox, into out. */
 int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen);
@@ -30,8 +42,13 @@ int owner_server_id(const char *state_dir, char out[OWNER_ID_LEN + 1],
 /* The lease string of process pid ("pid:starttime"), HB_ENOENT if it is
  * not running. */
 int owner_lease_of(pid_t pid, char out[OWNER_LEASE_MAX], char *err, size_t errlen);
-/* true while the process named by lease runs. */
+/* true while the process named by lease runs (a zombie still counts:
+ * it has not been reaped). */
 bool owner_lease_alive(const char *lease);
+/* Reads the process named by lease into st: HB_ENOENT when lease is NULL
+ * or not "pid:starttime", or that process has ended (its pid now names
+ * another process, or none). */
+int owner_lease_stat(const char *lease, struct proc_stat *st);
 /* true when a sandbox with these marks is an orphan (see above); why gets
  * a short reason ("state directory /x is gone"). */
 bool owner_is_orphan(const char *owner, const char *state_dir, const char *lease,

@@ -1,8 +1,10 @@
-/* runtime.c — picking a backend, and what every backend shares: sandbox
- * ids, session keys, state names and look-up by id prefix. */
+/* runtime.c — picking a backend, and what every backend shares: the
+ * sandboxd check, sandbox ids, session keys, state names and look-up by id
+ * prefix. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "common/hb_error.h"
 #include "runtime/runtime.h"
@@ -39,6 +41,17 @@ void runtime_close(struct runtime *rt)
 	if (rt->backend)
 		rt->backend->close(rt);
 	rt->backend = NULL;
+}
+
+int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen)
+{
+	const char *path = rt->opt.sandboxd_path;
+
+	if (!path || path[0] != '/' || access(path, X_OK) != 0)
+		return hb_fail(err, errlen, HB_ENOENT,
+			       "sandboxd not found at %s: run make, or set HANDBOX_SANDBOXD",
+			       path ? path : "(unset)");
+	return 0;
 }
 
 struct find_state {

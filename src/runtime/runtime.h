@@ -8,6 +8,7 @@
 #ifndef HB_RUNTIME_H
 #define HB_RUNTIME_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,7 +59,7 @@ struct hb_sandbox {
 	char session_api_key[SANDBOX_KEY_LEN + 1];
 	char host[64];                   /* address to reach published ports */
 	int host_ports[SANDBOX_PORT_COUNT]; /* 0 = not published */
-	char workdir[256];
+	char workdir[PATH_MAX];          /* a host path for process sandboxes */
 	enum sandbox_state state;
 	int exit_code;                   /* when EXITED */
 	bool oom_killed;                 /* the engine says so */
@@ -121,6 +122,11 @@ extern const struct runtime_backend runtime_process;
 int runtime_open(struct runtime *rt, const struct runtime_options *opt,
 		 char *err, size_t errlen);
 void runtime_close(struct runtime *rt);
+
+/* Checks that opt.sandboxd_path names an executable (an absolute path):
+ * every backend runs that file, so create fails early, with a message
+ * saying how to get one, rather than with an engine's or exec's error. */
+int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen);
 
 /* Looks a sandbox up by id, unique id prefix, or name, in any backend
  * state; returns HB_ENOENT with "no sandbox X" otherwise. */
