@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# images/build-all.sh — build the three handbox test images and check them.
+# images/build-all.sh — build the handbox sandbox images and check them.
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
 Usage: images/build-all.sh [--force] [--no-cache] [--no-verify]
 
-Build handbox/busybox:latest, handbox/debian:bookworm and handbox/musl:latest
-with images/build-{busybox,debian,musl}.sh (each skips an image that is up
-to date), then run images/verify.sh. Prints what was built and how long
-each step took; exits non-zero if a build or a check failed.
+Build the three sandbox images handbox's tests use, from Debian packages (no
+registry), then run images/verify.sh:
+  handbox/busybox:latest   build/handbox image build --base busybox
+  handbox/sandbox:latest   build/handbox image build --base bookworm
+  handbox/musl:latest      images/build-musl.sh
+Each build skips an image that is up to date. Prints what was built and how
+long each step took; exits non-zero if a build or a check failed.
 
   --force      rebuild every image (cached rootfs and busybox are reused)
   --no-cache   rebuild everything from the Debian archive
   --no-verify  skip images/verify.sh
   -h, --help   show this help
+
+Needs build/handbox (run make first; HANDBOX=PATH names another binary) and
+a running Docker engine (bash .ci/setup.sh --docker-only starts one).
+See docs/images.md.
 EOF
 }
 
@@ -33,17 +40,23 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HBI_PROG=build-all.sh
 # shellcheck source=images/lib/common.sh
 source "$here/lib/common.sh"
+hbi_require_handbox
 hbi_require_docker
 
 all_start=$(hbi_now)
 summary=()
 failed=0
-for spec in busybox:handbox/busybox:latest debian:handbox/debian:bookworm musl:handbox/musl:latest; do
-    name=${spec%%:*}
+for spec in busybox:handbox/busybox:latest bookworm:handbox/sandbox:latest musl:handbox/musl:latest; do
+    base=${spec%%:*}
     tag=${spec#*:}
-    echo "==> images/build-$name.sh $tag"
+    if [[ $base == musl ]]; then
+        cmd=("$here/build-musl.sh" "${opts[@]}" "$tag")
+    else
+        cmd=("$HBI_HANDBOX" image build --base "$base" --tag "$tag" "${opts[@]}")
+    fi
+    echo "==> ${cmd[*]}"
     t=$(hbi_now)
-    if "$here/build-$name.sh" "${opts[@]}" "$tag"; then
+    if "${cmd[@]}"; then
         status=ok
     else
         status=FAILED

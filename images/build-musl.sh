@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # images/build-musl.sh — build an "Alpine-like" image whose only C library is
-# musl, assembled from Debian packages. See images/README.md for what it
+# musl, assembled from Debian packages. See docs/images.md for what it
 # holds and how far it is from Alpine.
 set -euo pipefail
 
@@ -28,8 +28,9 @@ Build a scratch image whose userland is musl-based and holds no glibc:
   -h, --help      show this help
 
 Needs musl-tools (musl-gcc), build-essential, a Debian archive reachable for
-apt-get source (first build only; cached in ${HANDBOX_CACHE:-~/.cache/handbox})
-and a running Docker engine (see .ci/setup.sh).
+apt-get source (first build only; cached in ${HANDBOX_CACHE:-~/.cache/handbox}),
+build/handbox (make; it imports the image: HANDBOX=PATH names another) and a
+running Docker engine (see .ci/setup.sh).
 EOF
 }
 
@@ -80,6 +81,7 @@ if ! hbi_should_build "$TAG" "$recipe" "$FORCE"; then
     exit 0
 fi
 
+hbi_require_handbox
 work=$(mktemp -d "${TMPDIR:-/tmp}/handbox-musl.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -99,7 +101,7 @@ if [[ $BUSYBOX != static ]]; then
     fi
 fi
 if [[ -z $bbdesc ]]; then
-    hbi_busybox_static "$work"
+    hbi_busybox_static
     install -m 0755 "$HBI_BB" "$bb"
     bbdesc="busybox $HBI_BB_VERSION (Debian busybox-static, static glibc)"
 fi
@@ -147,14 +149,16 @@ glibc=$(find "$root" \( -name 'libc.so.6' -o -name 'ld-linux*' -o -name 'libc-2.
 [[ -z $glibc ]] || hbi_die "glibc files in the rootfs: $glibc"
 
 hbi_tar_rootfs "$root" "$work/rootfs.tar" 1000:1000:./home/user 1000:1000:./workspace
-hbi_import "$work/rootfs.tar" "$TAG" \
-    "ENV $HBI_PATH_ENV" \
-    'WORKDIR /workspace' \
-    'CMD ["/bin/sh"]' \
-    "LABEL org.handbox.recipe=$recipe" \
-    'LABEL org.handbox.image=musl' \
-    "LABEL org.handbox.musl=$musl_version" \
-    "LABEL org.handbox.busybox=\"$bbdesc\""
+"$HBI_HANDBOX" image import --tag "$TAG" \
+    --change "ENV $HBI_PATH_ENV" \
+    --change 'WORKDIR /workspace' \
+    --change 'CMD ["/bin/sh"]' \
+    --change "LABEL handbox.recipe=$recipe" \
+    --change 'LABEL handbox.image=musl' \
+    --change "LABEL handbox.musl=$musl_version" \
+    --change "LABEL handbox.busybox=\"$bbdesc\"" \
+    "$work/rootfs.tar" >/dev/null ||
+    hbi_die "importing $work/rootfs.tar as $TAG failed"
 
 out=$(docker run --rm "$TAG" /bin/sh -c 'hb-musl-probe && echo ok' 2>&1) || true
 if [[ $out != *$'hb-musl-probe: ok\nok' ]]; then

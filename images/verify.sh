@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
-# images/verify.sh — check that the handbox test images do what
-# images/README.md says, printing every command and its output.
+# images/verify.sh — check that the handbox sandbox images do what
+# docs/images.md says, printing every command and its output.
 set -euo pipefail
 
 BUSYBOX_IMAGE=${HANDBOX_BUSYBOX_IMAGE:-handbox/busybox:latest}
-DEBIAN_IMAGE=${HANDBOX_DEBIAN_IMAGE:-handbox/debian:bookworm}
+SANDBOX_IMAGE=${HANDBOX_SANDBOX_IMAGE:-handbox/sandbox:latest}
 MUSL_IMAGE=${HANDBOX_MUSL_IMAGE:-handbox/musl:latest}
 
 usage() {
     cat <<EOF
-Usage: images/verify.sh [busybox] [debian] [musl]
+Usage: images/verify.sh [busybox] [sandbox] [musl]
 
-Run the checks of the handbox test images (all three when none is named),
+Run the checks of the handbox sandbox images (all three when none is named),
 printing each command and its output, and exit non-zero if one fails:
-  busybox  $BUSYBOX_IMAGE: /bin/sh works, busybox is the only executable
-  debian   $DEBIAN_IMAGE: python3, git, curl, user 1000, /workspace owner
+  busybox  $BUSYBOX_IMAGE: /bin/sh works, busybox is the only executable,
+           users root and 1000
+  sandbox  $SANDBOX_IMAGE: python3, node, npm, git, curl, ps, user 1000,
+           /workspace owner
   musl     $MUSL_IMAGE: the musl test program, ldd, no glibc file
   all      a static executable bind-mounted read-only into the image runs
            (as sandboxd will): the host's static busybox
-Tags can be changed with HANDBOX_BUSYBOX_IMAGE, HANDBOX_DEBIAN_IMAGE and
+Tags can be changed with HANDBOX_BUSYBOX_IMAGE, HANDBOX_SANDBOX_IMAGE and
 HANDBOX_MUSL_IMAGE.
 EOF
 }
@@ -27,11 +29,11 @@ which=()
 for a in "$@"; do
     case $a in
     -h | --help) usage; exit 0 ;;
-    busybox | debian | musl) which+=("$a") ;;
+    busybox | sandbox | musl) which+=("$a") ;;
     *) echo "verify.sh: unknown argument: $a (see --help)" >&2; exit 2 ;;
     esac
 done
-((${#which[@]})) || which=(busybox debian musl)
+((${#which[@]})) || which=(busybox sandbox musl)
 
 HBI_PROG=verify.sh
 # shellcheck source=images/lib/common.sh
@@ -83,20 +85,22 @@ for w in "${which[@]}"; do
             '^/bin/busybox /etc/group /etc/passwd $' \
             "$BUSYBOX_IMAGE" /bin/sh -c \
             'find / -xdev -type f ! -path "/etc/hosts" ! -path "/etc/hostname" ! -path "/etc/resolv.conf" ! -path /.dockerenv | sort | tr "\n" " "'
-        check "busybox: /tmp is 1777, /workspace exists, passwd has only root" \
-            '^drwxrwxrwt /workspace root:x:0:0:root:/root:/bin/sh$' \
+        check "busybox: /tmp is 1777, /workspace owned by 1000, users root and 1000" \
+            '^drwxrwxrwt 1000 root:x:0:0:root:/root:/bin/sh user:x:1000:1000:user:/home/user:/bin/sh$' \
             "$BUSYBOX_IMAGE" /bin/sh -c \
-            'echo $(stat -c %A /tmp) $(cd /workspace && pwd) $(cat /etc/passwd)'
+            'echo $(stat -c %A /tmp) $(stat -c %u /workspace) $(cat /etc/passwd)'
         ;;
-    debian)
-        check "debian: python3" '^1$' "$DEBIAN_IMAGE" python3 -c 'print(1)'
-        check "debian: user" '^uid=1000\(user\) gid=1000\(user\)' "$DEBIAN_IMAGE" id user
-        check "debian: tools, home, /workspace owner" \
+    sandbox)
+        check "sandbox: python3" '^1$' "$SANDBOX_IMAGE" python3 -c 'print(1)'
+        check "sandbox: node, npm, ps" '^v[0-9]+\.[0-9.]+ [0-9]+\.[0-9.]+ bash$' \
+            "$SANDBOX_IMAGE" bash -c 'echo $(node --version) $(npm --version) $(ps -p 1 -o comm=)'
+        check "sandbox: user" '^uid=1000\(user\) gid=1000\(user\)' "$SANDBOX_IMAGE" id user
+        check "sandbox: tools, home, /workspace owner" \
             '^git version .*curl [0-9].*/home/user 1000:1000$' \
-            "$DEBIAN_IMAGE" bash -c \
+            "$SANDBOX_IMAGE" bash -c \
             'echo $(git --version) $(curl --version | head -n1 | cut -d" " -f1,2) $(getent passwd user | cut -d: -f6) $(stat -c %u:%g /workspace)'
-        check "debian: PATH" '^/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$' \
-            "$DEBIAN_IMAGE" printenv PATH
+        check "sandbox: PATH" '^/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$' \
+            "$SANDBOX_IMAGE" printenv PATH
         ;;
     musl)
         check "musl: test program (musl-gcc, dynamic)" '^hb-musl-probe: ok$' \

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# images/lib/common.sh — helpers shared by the images/build-*.sh scripts.
+# images/lib/common.sh — helpers shared by the image scripts (build-all.sh,
+# build-musl.sh, musl/build-busybox-musl.sh, verify.sh). The busybox and
+# bookworm images are built by `handbox image build` (src/runtime/image_build.c).
 #
 # Sourced, never run. Everything here is prefixed hbi_ (handbox images) so it
 # cannot collide with the tests' hb_ helpers. Functions report errors on
@@ -11,6 +13,8 @@ HBI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HBI_CACHE=${HANDBOX_CACHE:-${HOME:-/root}/.cache/handbox}
 HBI_PATH_ENV='PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 HBI_PROG=${HBI_PROG:-$(basename "$0")}
+# The handbox binary: imports images through the Docker Engine API.
+HBI_HANDBOX=${HANDBOX:-$HBI_ROOT/../build/handbox}
 
 hbi_log()  { printf '%s: %s\n' "$HBI_PROG" "$*" >&2; }
 hbi_warn() { printf '%s: warning: %s\n' "$HBI_PROG" "$*" >&2; }
@@ -31,6 +35,11 @@ hbi_require_docker() {
     fi
 }
 
+hbi_require_handbox() {
+    [[ -x $HBI_HANDBOX ]] ||
+        hbi_die "$HBI_HANDBOX: no such executable: run make first (or set HANDBOX=PATH)"
+}
+
 hbi_image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 hbi_image_label() {
@@ -38,7 +47,7 @@ hbi_image_label() {
 }
 
 # hbi_recipe_hash FILE... — a short hash of the files that define an image.
-# It goes into the image as the label org.handbox.recipe, so an image built
+# It goes into the image as the label handbox.recipe, so an image built
 # by an older version of a script is rebuilt rather than silently reused.
 hbi_recipe_hash() {
     cat "$@" | sha256sum | cut -c1-16
@@ -52,7 +61,7 @@ hbi_should_build() {
         return 0
     fi
     hbi_image_exists "$tag" || return 0
-    have=$(hbi_image_label "$tag" org.handbox.recipe)
+    have=$(hbi_image_label "$tag" handbox.recipe)
     if [[ $have == "$recipe" ]]; then
         return 1
     fi
@@ -77,21 +86,6 @@ hbi_require_pkgs() {
     done
     ((${#missing[@]} == 0)) ||
         hbi_die "missing Debian packages: ${missing[*]} (apt-get install ${missing[*]}, or run .ci/setup.sh)"
-}
-
-# hbi_deb_extract PKG DIR — unpack the .deb of PKG from the archive into DIR
-# (downloaded into the cache with apt-get download, reused afterwards).
-hbi_deb_extract() {
-    local pkg=$1 dir=$2 debdir="$HBI_CACHE/debs" deb
-    mkdir -p "$debdir" "$dir"
-    deb=$(ls -t "$debdir/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-    if [[ -z $deb ]]; then
-        hbi_log "downloading $pkg with apt-get download"
-        (cd "$debdir" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
-            hbi_die "apt-get download $pkg failed (run apt-get update first?)"
-        deb=$(ls -t "$debdir/${pkg}"_*.deb | head -n1)
-    fi
-    dpkg-deb -x "$deb" "$dir"
 }
 
 # hbi_is_static FILE — 0 when FILE is an ELF executable with no program
@@ -163,6 +157,9 @@ hbi_tar_rootfs() {
 # machine's apt configuration as one-line "deb URI SUITE COMPONENTS" entries,
 # from both /etc/apt/sources.list(.d/*.list) and deb822 .sources files.
 # HANDBOX_DEBIAN_MIRROR (and HANDBOX_DEBIAN_SECURITY_MIRROR) override them.
+# The same rules as debian_sources() in src/runtime/image_build.c, which
+# `handbox image build` uses; this copy gives musl/build-busybox-musl.sh
+# its deb-src lines.
 hbi_debian_sources() {
     local type=${1:-deb}
     if [[ -n ${HANDBOX_DEBIAN_MIRROR:-} ]]; then
@@ -211,39 +208,14 @@ hbi_debian_sources() {
     ' "${files[@]}" | awk '$3 ~ /^bookworm(-updates|-security|\/updates)?$/' | sort -u
 }
 
-# hbi_busybox_static WORKDIR — set HBI_BB to a static busybox executable and
-# HBI_BB_VERSION to its Debian version: the installed busybox-static's
-# /bin/busybox, else the one in busybox-static's .deb (unpacked in WORKDIR).
-# Debian's plain "busybox" package also installs /bin/busybox, but linked
-# against glibc dynamically: it would not run in a scratch image.
+# hbi_busybox_static — set HBI_BB to Debian's static busybox (package
+# busybox-static) and HBI_BB_VERSION to its version. Debian's plain
+# "busybox" package also installs /bin/busybox, but linked against glibc
+# dynamically: it would not run in a scratch image.
 hbi_busybox_static() {
-    local work=$1 deb
-    if hbi_pkg_installed busybox-static && hbi_is_static /bin/busybox; then
-        HBI_BB=/bin/busybox
-        HBI_BB_VERSION=$(dpkg-query -W -f='${Version}' busybox-static)
-    else
-        hbi_log "busybox-static is not installed: using its .deb from the archive"
-        hbi_deb_extract busybox-static "$work/busybox-static-deb"
-        HBI_BB=$work/busybox-static-deb/bin/busybox
-        deb=$(ls -t "$HBI_CACHE"/debs/busybox-static_*.deb | head -n1)
-        HBI_BB_VERSION=$(dpkg-deb -f "$deb" Version)
+    if ! hbi_pkg_installed busybox-static || ! hbi_is_static /bin/busybox; then
+        hbi_die "no static /bin/busybox: apt-get install busybox-static"
     fi
-    hbi_is_static "$HBI_BB" || hbi_die "$HBI_BB is not a static executable"
-}
-
-# hbi_import TAR TAG CHANGE... — docker import TAR as TAG with the given
-# --change instructions, then drop the image TAG named before, if nothing
-# else uses it, so rebuilds leave no dangling images behind.
-hbi_import() {
-    local tar=$1 tag=$2 old new c args=()
-    shift 2
-    for c in "$@"; do
-        args+=(--change "$c")
-    done
-    old=$(docker image inspect -f '{{ .Id }}' "$tag" 2>/dev/null || true)
-    new=$(docker import "${args[@]}" "$tar" "$tag") ||
-        hbi_die "docker import of $tar as $tag failed"
-    if [[ -n $old && $old != "$new" ]]; then
-        docker rmi "$old" >/dev/null 2>&1 || true
-    fi
+    HBI_BB=/bin/busybox
+    HBI_BB_VERSION=$(dpkg-query -W -f='${Version}' busybox-static)
 }

@@ -15,7 +15,7 @@ SANDBOXD = os.path.abspath(os.environ.get("SANDBOXD", os.path.join(ROOT, "build"
 
 IMAGES = {
     "busybox": "handbox/busybox:latest",
-    "debian": "handbox/debian:bookworm",
+    "debian": "handbox/sandbox:latest",
     "musl": "handbox/musl:latest",
 }
 
@@ -33,7 +33,10 @@ def require_image(image):
 
 
 class SandboxContainer(SandboxdClient):
-    def __init__(self, image, env=None, extra_args=(), name_prefix="hb-test"):
+    def __init__(self, image, env=None, extra_args=(), name_prefix="hb-test",
+                 memory=None):
+        """memory: a limit such as "64m" for the whole container, swap
+        included (docker run --memory M --memory-swap M)."""
         require_engine()
         require_image(image)
         self.image = image
@@ -46,6 +49,8 @@ class SandboxContainer(SandboxdClient):
                 "-e", "OH_SESSION_API_KEYS_0=" + self.key]
         for k, v in (env or {}).items():
             args += ["-e", "%s=%s" % (k, v)]
+        if memory:
+            args += ["--memory", memory, "--memory-swap", memory]
         args += list(extra_args)
         args += ["--entrypoint", "/.handbox/sandboxd", image, "--host", "0.0.0.0"]
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
