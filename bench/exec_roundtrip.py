@@ -89,7 +89,7 @@ def bench_docker_exec(sb, runs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=300)
-    ap.add_argument("--image", default="handbox/debian:bookworm")
+    ap.add_argument("--image", default="handbox/sandbox:latest")
     ap.add_argument("--json", help="also write the figures to this file")
     a = ap.parse_args()
     sb = lib.Sandbox(a.image)

@@ -41,7 +41,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--streams", type=int, default=100)
     ap.add_argument("--size", default="64M")
-    ap.add_argument("--image", default="handbox/debian:bookworm")
+    ap.add_argument("--image", default="handbox/sandbox:latest")
     ap.add_argument("--json")
     a = ap.parse_args()
     size = int(a.size[:-1]) << {"K": 10, "M": 20, "G": 30}[a.size[-1]]

@@ -67,7 +67,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", default="1G")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--image", default="handbox/debian:bookworm")
+    ap.add_argument("--image", default="handbox/sandbox:latest")
     ap.add_argument("--json")
     a = ap.parse_args()
     size = size_bytes(a.size)
