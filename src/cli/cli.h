@@ -10,4 +10,12 @@ int cmd_image(int argc, char **argv);
 /* "handbox: MESSAGE\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Handles SIGINT, SIGTERM and SIGHUP (cli_signals.c): the first of them
+ * calls stop(sig), which must be async-signal-safe and make the work in
+ * progress stop and clean up (stop may be NULL); a second one ends the
+ * program at once, killed by that signal. cli_caught_signal() says which
+ * signal came first, or 0: the command then exits with 128 + it. */
+void cli_catch_signals(void (*stop)(int sig));
+int cli_caught_signal(void);
+
 #endif

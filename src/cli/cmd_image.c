@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,34 +74,6 @@ static void print_progress(void *arg, const char *line)
 	fprintf(stderr, "handbox: [%6.1f s] %s\n", now_s() - start_time, line);
 }
 
-static volatile sig_atomic_t got_signal;
-
-/* The first Ctrl-C stops the build, which then cleans up; a second one
- * ends us at once. */
-static void on_signal(int sig)
-{
-	if (got_signal) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	got_signal = sig;
-	image_build_interrupt(sig);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static void print_result(const char *tag, const struct image_result *res)
 {
 	printf("%s %s %.1f MB\n", tag, res->id, res->size / 1e6);
@@ -138,10 +109,12 @@ static int bad_option(const char *cmd, int opt, char **argv)
 	return 2;
 }
 
+/* The exit status: 128 + the first signal when one came (it stopped the
+ * build, which cleaned up after itself), else 0 or 1. */
 static int exit_status(int rc)
 {
-	if (got_signal)
-		return 128 + got_signal;
+	if (cli_caught_signal())
+		return 128 + cli_caught_signal();
 	return rc < 0 ? 1 : 0;
 }
 
@@ -190,7 +163,7 @@ static int image_build_cmd(int argc, char **argv)
 		o.tag = image_base_default_tag(o.base);
 	o.docker_host = getenv("DOCKER_HOST");
 	o.progress.line = print_progress;
-	catch_signals();
+	cli_catch_signals(image_build_interrupt);
 	rc = image_build(&o, &res, err, sizeof(err));
 	if (rc < 0) {
 		cli_error("image build: %s", err);
@@ -251,7 +224,7 @@ static int image_import_cmd(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	catch_signals();
+	cli_catch_signals(image_build_interrupt);
 	rc = image_import_fd(getenv("DOCKER_HOST"), tag, fd, changes, nchanges, &pr, &res,
 			     err, sizeof(err));
 	if (rc < 0)

@@ -10,6 +10,7 @@
 #include "cli/sandbox_cmds.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "runtime/ready.h"
 #include "runtime/sandbox_json.h"
 
 static const char sandbox_usage[] =
@@ -54,7 +55,9 @@ static const char create_usage[] =
 	"  --owner-pid PID     the sandbox belongs to process PID: once PID ends,\n"
 	"                      `sandbox gc` removes it (unless\n"
 	"                      SANDBOX_KEEP_RUNTIME_ALIVE=true)\n"
-	"  --json              print one JSON object\n";
+	"  --json              print one JSON object\n"
+	"\n"
+	"Ctrl-C while it waits removes the half-made sandbox (exit 128+signal).\n";
 
 int cli_wants_help(int argc, char **argv, const char *usage)
 {
@@ -78,14 +81,26 @@ void cli_print_json(json_t *v)
 	json_decref(v);
 }
 
-int cli_runtime_open(struct cli_runtime *c)
+int cli_settings_read(struct cli_runtime *c)
+{
+	char err[1024];
+
+	memset(&c->rt, 0, sizeof(c->rt));
+	if (settings_from_env(&c->settings, err, sizeof(err))) {
+		cli_error("%s", err);
+		settings_free(&c->settings);
+		return 1;
+	}
+	return 0;
+}
+
+int cli_runtime_start(struct cli_runtime *c)
 {
 	struct runtime_options opt;
 	char err[1024];
 	static bool warned;
 
-	if (settings_from_env(&c->settings, err, sizeof(err)) ||
-	    settings_owner(&c->settings, err, sizeof(err))) {
+	if (settings_owner(&c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
 		settings_free(&c->settings);
 		return 1;
@@ -102,6 +117,11 @@ int cli_runtime_open(struct cli_runtime *c)
 		return 1;
 	}
 	return 0;
+}
+
+int cli_runtime_open(struct cli_runtime *c)
+{
+	return cli_settings_read(c) || cli_runtime_start(c);
 }
 
 void cli_runtime_close(struct cli_runtime *c)
@@ -121,7 +141,7 @@ int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb)
 	return 0;
 }
 
-static int valid_env(const char *kv)
+bool cli_valid_env(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	const char *p;
@@ -146,9 +166,10 @@ static void print_created(const struct hb_sandbox *sb, double seconds)
 	printf("  url              %s\n", url);
 	printf("  session_api_key  %s\n", sb->session_api_key);
 	for (i = 1; i < SANDBOX_PORT_COUNT; i++)
-		if (sb->host_ports[i])
-			printf("  port %-5d       http://%s:%d\n", sandbox_ports[i], sb->host,
-			       sb->host_ports[i]);
+		if (sb->host_ports[i]) {
+			sandbox_port_url(sb, i, url, sizeof(url));
+			printf("  port %-5d       %s\n", sandbox_ports[i], url);
+		}
 }
 
 enum { OPT_IMAGE = 256, OPT_VOLUME, OPT_USER_ID, OPT_BIND, OPT_NETWORK, OPT_MEMORY,
@@ -176,12 +197,12 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 		       char *lease, bool *json)
 {
 	char err[1024], cwd[4096];
-	unsigned long n;
+	unsigned long n = 0;
 	int rc = 0;
 
 	switch (opt) {
 	case OPT_IMAGE:
-		snprintf(s->image, sizeof(s->image), "%s", arg);
+		rc = parse_string("--image", arg, s->image, sizeof(s->image), err, sizeof(err));
 		break;
 	case OPT_VOLUME:
 		if (!*volumes_reset) {
@@ -194,8 +215,8 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 				   err, sizeof(err));
 		break;
 	case OPT_USER_ID:
-		rc = parse_uint("--user-id", arg, 2147483647UL, &n, err, sizeof(err));
-		s->user_id = (unsigned)n;
+		if ((rc = parse_uint("--user-id", arg, 2147483647UL, &n, err, sizeof(err))) == 0)
+			s->user_id = (unsigned)n;
 		break;
 	case OPT_BIND:
 		rc = parse_bind_address("--bind", arg, s->bind_address, sizeof(s->bind_address),
@@ -203,7 +224,8 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 		break;
 	case OPT_NETWORK:
 		s->isolated = !strcmp(arg, "isolated");
-		snprintf(s->network, sizeof(s->network), "%s", s->isolated ? "" : arg);
+		rc = parse_string("--network", s->isolated ? "" : arg, s->network,
+				  sizeof(s->network), err, sizeof(err));
 		break;
 	case OPT_MEMORY:
 		rc = parse_size("--memory", arg, &s->memory_bytes, err, sizeof(err));
@@ -212,11 +234,11 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 		rc = parse_cpus("--cpus", arg, &s->nano_cpus, err, sizeof(err));
 		break;
 	case OPT_PIDS:
-		rc = parse_uint("--pids", arg, 4194304UL, &n, err, sizeof(err));
-		s->pids_limit = (int64_t)n;
+		if ((rc = parse_uint("--pids", arg, 4194304UL, &n, err, sizeof(err))) == 0)
+			s->pids_limit = (int64_t)n;
 		break;
 	case OPT_ENV:
-		if (!valid_env(arg))
+		if (!cli_valid_env(arg))
 			rc = hb_fail(err, sizeof(err), HB_EINVAL,
 				     "--env: \"%s\": expected NAME=VALUE (NAME: letters, digits, _)", arg);
 		else if (*nenv >= SANDBOX_ENV_MAX - 1)
@@ -261,10 +283,12 @@ int sandbox_create_main(int argc, char **argv)
 	if (cli_wants_help(argc, argv, create_usage))
 		return 0;
 	envs = calloc(SANDBOX_ENV_MAX, sizeof(*envs));
-	if (!envs || cli_runtime_open(&c)) {
+	if (!envs || cli_settings_read(&c)) {
 		free(envs);
 		return 1;
 	}
+	/* flags first: a usage error touches neither the state directory
+	 * nor the engine */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", create_options, NULL)) != -1)
 		if ((rc = create_flag(opt, optarg, &c.settings, envs, &nenv, &volumes_reset,
@@ -275,6 +299,10 @@ int sandbox_create_main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (cli_runtime_start(&c)) {
+		free(envs);
+		return 1;
+	}
 	settings_spec(&c.settings, &spec);
 	for (i = 0; i < nenv; i++)
 		spec.env[i] = envs[i];
@@ -284,10 +312,13 @@ int sandbox_create_main(int argc, char **argv)
 		cli_error("warning: RUNTIME=process: the sandbox is a plain process on this "
 			  "machine with NO isolation; its commands can read and change "
 			  "everything your user can");
+	/* Ctrl-C stops the wait; the backend then removes the half-made
+	 * sandbox, which nobody would be left to stop */
+	cli_catch_signals(ready_interrupt);
 	t0 = now_us();
 	if (c.rt.backend->create(&c.rt, &spec, &sb, err, sizeof(err))) {
 		cli_error("%s", err);
-		rc = 1;
+		rc = cli_caught_signal() ? 128 + cli_caught_signal() : 1;
 		goto out;
 	}
 	if (json)

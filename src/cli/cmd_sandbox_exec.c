@@ -10,8 +10,8 @@
 #include "cli/sandbox_cmds.h"
 #include "client/sandbox_client.h"
 
-/* Exit statuses of `sandbox exec` that are not the command's own, as
- * docker exec has them. */
+/* The exit status of `sandbox exec` when the command did not run (a bad
+ * flag included: 2 could be the command's own), as docker exec has it. */
 #define EXIT_HANDBOX_ERROR 125
 
 static const char exec_usage[] =
@@ -19,7 +19,8 @@ static const char exec_usage[] =
 	"\n"
 	"Run COMMAND in the sandbox (without a shell: use sh -c 'LINE' for one),\n"
 	"streaming its stdout and stderr here, and exit with its exit status\n"
-	"(128+N when signal N ended it; 125 when handbox itself failed).\n"
+	"(128+N when signal N ended it; 125 when it did not run: a bad flag, no\n"
+	"such sandbox, or handbox itself failed).\n"
 	"\n"
 	"  -i, --interactive   send our stdin to the command (then end-of-file)\n"
 	"  -t, --tty           run it on a terminal the size of ours\n"
@@ -42,8 +43,9 @@ static int connect_to(struct cli_runtime *c, const char *ref, struct hb_sandbox 
 	if (cli_find(c, ref, sb))
 		return 1;
 	if (sb->state != SANDBOX_RUNNING || !sb->host_ports[0]) {
-		cli_error("sandbox %s is %s (handbox sandbox start %s)", sb->id,
-			  sandbox_state_name(sb->state), sb->id);
+		cli_error("sandbox %s is %s (handbox sandbox %s %s)", sb->id,
+			  sandbox_state_name(sb->state),
+			  sb->state == SANDBOX_PAUSED ? "resume" : "start", sb->id);
 		return 1;
 	}
 	sandbox_url(sb, url, urllen);
@@ -90,10 +92,11 @@ int sandbox_exec_main(int argc, char **argv)
 		case 'w': o.cwd = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'e':
-			if (!strchr(optarg, '=')) {
-				cli_error("--env: \"%s\": expected NAME=VALUE", optarg);
+			if (!cli_valid_env(optarg)) {
+				cli_error("--env: \"%s\": expected NAME=VALUE (NAME: letters, "
+					  "digits, _)", optarg);
 				free(env);
-				return 2;
+				return EXIT_HANDBOX_ERROR;
 			}
 			env[nenv++] = optarg;
 			break;
@@ -101,7 +104,7 @@ int sandbox_exec_main(int argc, char **argv)
 			if (parse_seconds_ms("--timeout", optarg, &ms, err, sizeof(err))) {
 				cli_error("%s", err);
 				free(env);
-				return 2;
+				return EXIT_HANDBOX_ERROR;
 			}
 			o.timeout_s = ms / 1000.0;
 			break;
@@ -112,7 +115,7 @@ int sandbox_exec_main(int argc, char **argv)
 		default:
 			fputs(exec_usage, stderr);
 			free(env);
-			return 2;
+			return EXIT_HANDBOX_ERROR;
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
@@ -120,7 +123,7 @@ int sandbox_exec_main(int argc, char **argv)
 	if (argc - optind < 2 || (!strcmp(argv[optind + 1], "--") && argc - optind < 3)) {
 		cli_error("sandbox exec: expected ID and a COMMAND (see --help)");
 		free(env);
-		return 2;
+		return EXIT_HANDBOX_ERROR;
 	}
 	o.env = nenv ? env : NULL;
 	o.argv = argv + optind + 1 + !strcmp(argv[optind + 1], "--");

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
+#include "common/hb_error.h"
 #include "common/ids.h"
 #include "runtime/owner.h"
 #include "runtime/sandbox_json.h"
@@ -50,7 +51,8 @@ static const char lifecycle_usage[] =
 	"\n"
 	"stop: SIGTERM to sandboxd, which ends its commands (SIGKILL after 10 s);\n"
 	"start: start a stopped sandbox again (its host ports may change: see\n"
-	"`sandbox ports`); pause/resume: freeze and thaw every process in it.\n";
+	"`sandbox ports`); pause/resume: freeze and thaw every process in it.\n"
+	"A sandbox already in the state asked for is left as it is (exit 0).\n";
 
 /* The flags a subcommand accepts, for parse_common(). */
 enum { ARG_JSON = 1, ARG_DRY_RUN = 2, ARG_TAIL = 4 };
@@ -102,14 +104,46 @@ static int parse_common(int argc, char **argv, const char *usage, int allow,
 	return 0;
 }
 
-static int need_ids(const struct common_args *a, const char *cmd, int exactly_one)
+enum ids { NO_IDS, ONE_ID, SOME_IDS };
+
+/* What every command here starts with: its flags, its sandbox ids (none,
+ * exactly one, at least one), then the runtime opened. false: return
+ * *status (0 after --help, 2 on bad usage, 1 when the runtime could not
+ * be opened); true: close c when done. */
+static bool begin(int argc, char **argv, const char *usage, int allow, enum ids ids,
+		  struct common_args *a, struct cli_runtime *c, int *status)
 {
-	if (a->count == 0 || (exactly_one && a->count != 1)) {
-		cli_error("sandbox %s: expected %s sandbox id (see --help)", cmd,
-			  exactly_one ? "one" : "at least one");
-		return 2;
+	int rc = parse_common(argc, argv, usage, allow, a);
+
+	*status = rc < 0 ? 0 : rc;
+	if (rc)
+		return false;
+	*status = 2;
+	if (ids == NO_IDS && a->count) {
+		cli_error("sandbox %s: unexpected argument \"%s\" (see --help)", argv[0],
+			  argv[a->first]);
+		return false;
 	}
-	return 0;
+	if ((ids == ONE_ID && a->count != 1) || (ids == SOME_IDS && a->count == 0)) {
+		cli_error("sandbox %s: expected %s sandbox id (see --help)", argv[0],
+			  ids == ONE_ID ? "one" : "at least one");
+		return false;
+	}
+	*status = 1;
+	return cli_runtime_open(c) == 0;
+}
+
+/* Every sandbox of the backend through fn; false after saying why not. */
+static bool list_all(struct cli_runtime *c, int (*fn)(const struct hb_sandbox *sb, void *arg),
+		     void *arg)
+{
+	char err[1024];
+
+	if (c->rt.backend->list(&c->rt, fn, arg, err, sizeof(err))) {
+		cli_error("%s", err);
+		return false;
+	}
+	return true;
 }
 
 struct ls_state {
@@ -123,6 +157,8 @@ static int ls_one(const struct hb_sandbox *sb, void *arg)
 	char url[160], why[512], created[ISOTIME_STR_LEN];
 	bool orphan = owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why));
 
+	sandbox_port_url(sb, 0, url, sizeof(url));
+
 	if (st->list) {
 		json_t *o = sandbox_to_json(sb, 0);
 		json_object_set_new(o, "orphan", json_boolean(orphan));
@@ -132,11 +168,10 @@ static int ls_one(const struct hb_sandbox *sb, void *arg)
 	if (st->n++ == 0)
 		printf("%-12s  %-8s  %-28s  %-24s  %-20s  %s\n", "ID", "STATE", "IMAGE", "URL",
 		       "CREATED", "OWNER");
-	sandbox_url(sb, url, sizeof(url));
 	isotime_format(sb->created_us, created);
 	created[19] = '\0';
 	printf("%-12s  %-8s  %-28.28s  %-24s  %-20s  %s\n", sb->id, sandbox_state_name(sb->state),
-	       sb->image, sb->host_ports[0] ? url : "-", created,
+	       sb->image, url[0] ? url : "-", created,
 	       orphan ? "gone (gc removes it)" : "present");
 	return 0;
 }
@@ -146,29 +181,20 @@ int sandbox_ls_main(int argc, char **argv)
 	struct common_args a;
 	struct cli_runtime c;
 	struct ls_state st = { NULL, 0 };
-	char err[1024];
-	int rc = parse_common(argc, argv, ls_usage, ARG_JSON, &a);
+	int status;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.count) {
-		cli_error("sandbox ls: unexpected argument \"%s\"", argv[a.first]);
-		return 2;
-	}
-	if (cli_runtime_open(&c))
-		return 1;
+	if (!begin(argc, argv, ls_usage, ARG_JSON, NO_IDS, &a, &c, &status))
+		return status;
 	if (a.json)
 		st.list = json_array();
-	rc = c.rt.backend->list(&c.rt, ls_one, &st, err, sizeof(err));
-	if (rc)
-		cli_error("%s", err);
-	else if (a.json)
+	status = list_all(&c, ls_one, &st) ? 0 : 1;
+	if (status == 0 && a.json)
 		cli_print_json(st.list), st.list = NULL;
-	else if (st.n == 0)
+	else if (status == 0 && st.n == 0)
 		printf("no sandboxes\n");
 	json_decref(st.list);
 	cli_runtime_close(&c);
-	return rc ? 1 : 0;
+	return status;
 }
 
 /* The shape of every command on one sandbox: flags, exactly one id, the
@@ -180,14 +206,10 @@ static int on_one_sandbox(int argc, char **argv, const char *usage, int allow,
 	struct common_args a;
 	struct cli_runtime c;
 	struct hb_sandbox sb;
-	int rc = parse_common(argc, argv, usage, allow, &a);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, argv[0], 1)))
+	if (!begin(argc, argv, usage, allow, ONE_ID, &a, &c, &rc))
 		return rc;
-	if (cli_runtime_open(&c))
-		return 1;
 	rc = cli_find(&c, argv[a.first], &sb);
 	if (rc == 0)
 		rc = fn(&c, &sb, &a, argv[0]);
@@ -198,6 +220,7 @@ static int on_one_sandbox(int argc, char **argv, const char *usage, int allow,
 static int print_ports(struct cli_runtime *c, const struct hb_sandbox *sb,
 		       const struct common_args *a, const char *cmd)
 {
+	char url[160];
 	int i;
 
 	if (a->json) {
@@ -206,10 +229,11 @@ static int print_ports(struct cli_runtime *c, const struct hb_sandbox *sb,
 		json_decref(o);
 		return 0;
 	}
-	for (i = 0; i < SANDBOX_PORT_COUNT; i++)
-		if (sb->host_ports[i])
-			printf(strchr(sb->host, ':') ? "%d http://[%s]:%d\n" : "%d http://%s:%d\n",
-			       sandbox_ports[i], sb->host, sb->host_ports[i]);
+	for (i = 0; i < SANDBOX_PORT_COUNT; i++) {
+		sandbox_port_url(sb, i, url, sizeof(url));
+		if (url[0])
+			printf("%d %s\n", sandbox_ports[i], url);
+	}
 	return 0;
 }
 
@@ -224,14 +248,10 @@ int sandbox_rm_main(int argc, char **argv)
 	struct cli_runtime c;
 	struct hb_sandbox sb;
 	char err[1024];
-	int rc = parse_common(argc, argv, rm_usage, 0, &a), i, failed = 0;
+	int status, i, failed = 0;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = need_ids(&a, "rm", 0)))
-		return rc;
-	if (cli_runtime_open(&c))
-		return 1;
+	if (!begin(argc, argv, rm_usage, 0, SOME_IDS, &a, &c, &status))
+		return status;
 	for (i = a.first; i < argc; i++) {
 		if (cli_find(&c, argv[i], &sb)) {
 			failed = 1;
@@ -259,10 +279,16 @@ static int gc_one(const struct hb_sandbox *sb, void *arg)
 {
 	struct gc_state *st = arg;
 	char why[512], err[1024];
+	int rc;
 
 	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
 		return 0;
-	if (!st->dry_run && st->rt->backend->remove(st->rt, sb->id, err, sizeof(err))) {
+	rc = st->dry_run ? 0 : st->rt->backend->remove(st->rt, sb->id, err, sizeof(err));
+	/* gone since the listing (another gc, an rm): nothing left to do,
+	 * and not ours to report as removed */
+	if (rc == HB_ENOENT)
+		return 0;
+	if (rc) {
 		cli_error("%s", err);
 		st->failed = 1;
 		return 0;
@@ -280,30 +306,21 @@ int sandbox_gc_main(int argc, char **argv)
 	struct common_args a;
 	struct cli_runtime c;
 	struct gc_state st = { 0 };
-	char err[1024];
-	int rc = parse_common(argc, argv, gc_usage, ARG_JSON | ARG_DRY_RUN, &a);
+	int status;
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.count) {
-		cli_error("sandbox gc: unexpected argument \"%s\"", argv[a.first]);
-		return 2;
-	}
-	if (cli_runtime_open(&c))
-		return 1;
+	if (!begin(argc, argv, gc_usage, ARG_JSON | ARG_DRY_RUN, NO_IDS, &a, &c, &status))
+		return status;
 	st.rt = &c.rt;
 	st.dry_run = a.dry_run;
 	if (a.json)
 		st.removed = json_array();
-	rc = c.rt.backend->list(&c.rt, gc_one, &st, err, sizeof(err));
-	if (rc)
-		cli_error("%s", err);
-	else if (a.json)
+	status = list_all(&c, gc_one, &st) ? st.failed : 1;
+	if (status != 1 && a.json)
 		cli_print_json(json_pack("{s:o, s:b}", "removed", st.removed, "dry_run",
 					 a.dry_run)), st.removed = NULL;
 	json_decref(st.removed);
 	cli_runtime_close(&c);
-	return rc || st.failed ? 1 : 0;
+	return status;
 }
 
 static int print_inspect(struct cli_runtime *c, const struct hb_sandbox *sb,

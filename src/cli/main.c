@@ -13,8 +13,9 @@ static const char usage[] =
 	"A self-hostable sandbox runtime for AI coding agents.\n"
 	"\n"
 	"commands:\n"
-	"  sandbox create|ls|exec|ports|cp|rm|gc   manage sandboxes\n"
-	"  image build                             build a sandbox image\n"
+	"  sandbox COMMAND   manage sandboxes: create, ls, exec, ports, cp, rm, gc,\n"
+	"                    inspect, logs, start, stop, pause, resume\n"
+	"  image build       build a sandbox image\n"
 	"\n"
 	"`handbox COMMAND --help` describes each command.\n";
 

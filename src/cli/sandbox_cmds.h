@@ -16,8 +16,13 @@ struct cli_runtime {
 };
 
 /* Reads the settings and opens the backend; prints the error and returns
- * nonzero on failure (then nothing needs closing). */
+ * nonzero on failure (then nothing needs closing). The two halves, for a
+ * command whose flags change the settings: cli_settings_read() (on
+ * success, c is closed with cli_runtime_close() whatever follows), then
+ * cli_runtime_start() (which, when it fails, leaves nothing to close). */
 int cli_runtime_open(struct cli_runtime *c);
+int cli_settings_read(struct cli_runtime *c);
+int cli_runtime_start(struct cli_runtime *c);
 void cli_runtime_close(struct cli_runtime *c);
 /* Finds ref (id, id prefix, container name); prints the error. */
 int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
@@ -26,6 +31,9 @@ int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
 int cli_wants_help(int argc, char **argv, const char *usage);
 /* Prints a JSON value on stdout (and frees it). */
 void cli_print_json(json_t *v);
+/* NAME=VALUE with NAME of letters, digits and _, not starting with a
+ * digit: what --env accepts. */
+bool cli_valid_env(const char *kv);
 
 int sandbox_create_main(int argc, char **argv);
 int sandbox_ls_main(int argc, char **argv);

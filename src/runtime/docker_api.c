@@ -51,11 +51,14 @@ int docker_api_open(struct docker_api **out, const char *docker_host,
 		sock = docker_host + 7;
 	}
 	if (strlen(sock) >= sizeof(api->socket))
-		return hb_fail(err, errlen, HB_EINVAL, "DOCKER_HOST: socket path too long");
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "DOCKER_HOST: \"%s\": socket path longer than %zu bytes",
+			       docker_host, sizeof(api->socket) - 1);
 	if (!curl_ready) {
 		/* Not thread-safe in libcurl 7.88: done by the first (main-thread)
 		 * caller; every handbox program opens its engine before threads. */
-		curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return hb_fail(err, errlen, HB_EIO, "cannot initialise libcurl");
 		curl_ready = 1;
 	}
 	api = calloc(1, sizeof(*api));
@@ -101,6 +104,9 @@ const char *docker_reply_message(const struct docker_reply *r)
 	return fallback;
 }
 
+/* An engine message is one line; a proxy's HTML page is cut short. */
+#define MESSAGE_MAX 400
+
 int docker_fail(const struct docker_reply *r, char *err, size_t errlen,
 		const char *fmt, ...)
 {
@@ -115,6 +121,8 @@ int docker_fail(const struct docker_reply *r, char *err, size_t errlen,
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		n--;
+	if (n > MESSAGE_MAX)
+		n = MESSAGE_MAX;
 	if (err)
 		snprintf(err, errlen, "%s: %.*s", prefix, (int)n, msg);
 	return r->status == 404 ? HB_ENOENT : r->status == 409 ? HB_EBUSY : HB_EIO;
@@ -189,10 +197,11 @@ static int perform(struct docker_api *api, const char *method, const char *path,
 	CURLcode cc;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (snprintf(url, sizeof(url), "http://docker/" DOCKER_API_VERSION "%s", path)
-	    >= (int)sizeof(url))
-		return hb_fail(err, errlen, HB_ETOOBIG, "Docker API path too long");
+	    >= (int)sizeof(url)) {
+		rc = hb_fail(err, errlen, HB_ETOOBIG, "Docker API path too long");
+		goto out;
+	}
 	curl_easy_setopt(api->curl, CURLOPT_UNIX_SOCKET_PATH, api->socket);
 	curl_easy_setopt(api->curl, CURLOPT_URL, url);
 	curl_easy_setopt(api->curl, CURLOPT_CUSTOMREQUEST, method);
@@ -214,14 +223,26 @@ static int perform(struct docker_api *api, const char *method, const char *path,
 	} else {
 		curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &out->status);
 		out->body = buf_steal(&t->body, &out->len);
-		if (!out->body)
-			out->body = strdup("");
-		if (out->len)
+		if (!out->body && !(out->body = strdup("")))
+			rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		else if (out->len)
 			out->json = json_loadb(out->body, out->len, 0, NULL);
 	}
+out:
 	buf_free(&t->body);
+	/* every option set for this request goes, the POSTFIELDS pointer
+	 * (freed by our caller) first of all */
 	curl_easy_reset(api->curl);
 	return rc;
+}
+
+/* A header list of one line; NULL when out of memory. */
+static struct curl_slist *content_type(const char *type)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "Content-Type: %s", type);
+	return curl_slist_append(NULL, line);
 }
 
 int docker_api_call(struct docker_api *api, const char *method, const char *path,
@@ -232,12 +253,16 @@ int docker_api_call(struct docker_api *api, const char *method, const char *path
 	char *text = NULL;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	buf_init(&t.body, REPLY_LIMIT);
 	if (body) {
 		text = json_dumps(body, JSON_COMPACT);
-		if (!text)
+		h = content_type("application/json");
+		if (!text || !h) {
+			free(text);
+			curl_slist_free_all(h);
 			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-		h = curl_slist_append(h, "Content-Type: application/json");
+		}
 		curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, text);
 	} else if (!strcmp(method, "POST")) {
 		curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, "");
@@ -261,11 +286,13 @@ int docker_api_upload_fd(struct docker_api *api, const char *method,
 			 char *err, size_t errlen)
 {
 	struct transfer t = { .fd = fd };
-	struct curl_slist *h = NULL;
+	struct curl_slist *h;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	buf_init(&t.body, REPLY_LIMIT);
-	h = curl_slist_append(h, "Content-Type: application/x-tar");
+	if (!(h = content_type("application/x-tar")))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	curl_easy_setopt(api->curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(api->curl, CURLOPT_READFUNCTION, on_upload);
 	curl_easy_setopt(api->curl, CURLOPT_READDATA, &t);
@@ -282,6 +309,7 @@ int docker_api_download(struct docker_api *api, const char *path,
 {
 	struct transfer t = { .fd = -1, .sink = sink, .sink_arg = arg };
 
+	memset(out, 0, sizeof(*out));
 	buf_init(&t.body, REPLY_LIMIT);
 	stall_limit(api->curl);
 	return perform(api, "GET", path, NULL, &t, out, err, errlen);

@@ -39,7 +39,8 @@ const char *docker_reply_message(const struct docker_reply *r);
  * body (borrowed, may be NULL) is sent as JSON. Returns 0 whatever the HTTP
  * status (check out->status), or HB_EIO with "no Docker engine answers at
  * SOCKET: is dockerd running?" when the socket can't be reached. The reply
- * body is capped at 64 MiB. out is freed by the caller. */
+ * body is capped at 64 MiB. out is zeroed first, whatever happens, so the
+ * caller can always docker_reply_free() it. */
 int docker_api_call(struct docker_api *api, const char *method, const char *path,
 		    json_t *body, struct docker_reply *out, char *err, size_t errlen);
 
@@ -58,8 +59,9 @@ int docker_api_download(struct docker_api *api, const char *path,
 			void *arg, struct docker_reply *out,
 			char *err, size_t errlen);
 
-/* Writes "PREFIX: MESSAGE" for a failed reply and returns the matching
- * HB_E… code (404 → HB_ENOENT, 409 → HB_EBUSY, others HB_EIO). */
+/* Writes "PREFIX: MESSAGE" for a failed reply (the message cut at a few
+ * hundred characters) and returns the matching HB_E… code (404 →
+ * HB_ENOENT, 409 → HB_EBUSY, others HB_EIO). */
 int docker_fail(const struct docker_reply *r, char *err, size_t errlen,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -15,6 +15,37 @@ static void copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
+/* A label copied whole, or false: a state directory cut short would be
+ * "gone", and gc would remove a sandbox whose owner is alive. */
+static bool copy_label(char *dst, size_t len, json_t *labels, const char *name)
+{
+	const char *v = json_string_value(json_object_get(labels, name));
+
+	if (!v)
+		v = "";
+	if (strlen(v) >= len)
+		return false;
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
+bool docker_sandbox_id_ok(const char *id)
+{
+	return id && strlen(id) == SANDBOX_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == SANDBOX_ID_LEN;
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+bool docker_name_prefix_ok(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return n == 0 ||
+	       (n <= SANDBOX_NAME_MAX - SANDBOX_ID_LEN - 1 && strchr(ALNUM, prefix[0]) &&
+		strspn(prefix, ALNUM "_.-") == n);
+}
+
 static enum sandbox_state state_of(const char *s)
 {
 	if (!s)
@@ -50,19 +81,35 @@ static void reach_host(char *out, size_t len, const char *ip)
 	copy_str(out, len, ip);
 }
 
-static void common_labels(json_t *labels, struct hb_sandbox *sb)
+/* The marks handbox writes, whole. A container with others (a label
+ * cut short, an id handbox would not make) is not one of our sandboxes:
+ * false, and no command touches it. */
+static bool our_labels(json_t *labels, struct hb_sandbox *sb)
 {
-	copy_str(sb->id, sizeof(sb->id),
-		 json_string_value(json_object_get(labels, LABEL_SANDBOX)));
-	copy_str(sb->owner, sizeof(sb->owner),
-		 json_string_value(json_object_get(labels, LABEL_OWNER)));
-	copy_str(sb->lease, sizeof(sb->lease),
-		 json_string_value(json_object_get(labels, LABEL_LEASE)));
-	copy_str(sb->state_dir, sizeof(sb->state_dir),
-		 json_string_value(json_object_get(labels, LABEL_STATE_DIR)));
-	copy_str(sb->workdir, sizeof(sb->workdir),
-		 json_string_value(json_object_get(labels, LABEL_WORKDIR)));
+	return copy_label(sb->id, sizeof(sb->id), labels, LABEL_SANDBOX) &&
+	       docker_sandbox_id_ok(sb->id) &&
+	       copy_label(sb->owner, sizeof(sb->owner), labels, LABEL_OWNER) &&
+	       copy_label(sb->lease, sizeof(sb->lease), labels, LABEL_LEASE) &&
+	       copy_label(sb->state_dir, sizeof(sb->state_dir), labels, LABEL_STATE_DIR) &&
+	       copy_label(sb->workdir, sizeof(sb->workdir), labels, LABEL_WORKDIR);
+}
+
+/* The name handbox gives a sandbox: prefix + id (the engine writes it
+ * with a leading "/"). A `docker run` of an image committed from a
+ * sandbox inherits its labels but not its name: not ours. */
+static bool our_name(const char *name, const char *prefix, struct hb_sandbox *sb)
+{
+	size_t plen = strlen(prefix);
+
+	if (!name)
+		return false;
+	if (*name == '/')
+		name++;
+	if (strncmp(name, prefix, plen) || strcmp(name + plen, sb->id))
+		return false;
+	copy_str(sb->name, sizeof(sb->name), name);
 	copy_str(sb->backend, sizeof(sb->backend), "docker");
+	return true;
 }
 
 /* NetworkSettings.Ports: {"8000/tcp": [{"HostIp": "127.0.0.1",
@@ -118,7 +165,7 @@ static void read_key(json_t *env, struct hb_sandbox *sb)
 	}
 }
 
-int docker_sandbox_from_inspect(json_t *c, struct hb_sandbox *sb,
+int docker_sandbox_from_inspect(json_t *c, const char *prefix, struct hb_sandbox *sb,
 				char *err, size_t errlen)
 {
 	json_t *config = json_object_get(c, "Config");
@@ -126,11 +173,9 @@ int docker_sandbox_from_inspect(json_t *c, struct hb_sandbox *sb,
 	const char *name = json_string_value(json_object_get(c, "Name"));
 
 	memset(sb, 0, sizeof(*sb));
-	common_labels(json_object_get(config, "Labels"), sb);
-	if (!sb->id[0])
+	if (!our_labels(json_object_get(config, "Labels"), sb) || !our_name(name, prefix, sb))
 		return hb_fail(err, errlen, HB_ENOENT, "container %s is not a handbox sandbox",
 			       name ? name : "?");
-	copy_str(sb->name, sizeof(sb->name), name && *name == '/' ? name + 1 : name);
 	copy_str(sb->image, sizeof(sb->image),
 		 json_string_value(json_object_get(config, "Image")));
 	read_key(json_object_get(config, "Env"), sb);
@@ -143,17 +188,21 @@ int docker_sandbox_from_inspect(json_t *c, struct hb_sandbox *sb,
 }
 
 /* Summaries list Ports as [{"IP", "PrivatePort", "PublicPort", "Type"}]. */
-int docker_sandbox_from_summary(json_t *c, struct hb_sandbox *sb)
+int docker_sandbox_from_summary(json_t *c, const char *prefix, struct hb_sandbox *sb)
 {
-	const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0));
-	json_t *p;
+	json_t *p, *names = json_object_get(c, "Names");
+	bool named = false;
 	size_t i;
 
 	memset(sb, 0, sizeof(*sb));
-	common_labels(json_object_get(c, "Labels"), sb);
-	if (!sb->id[0])
+	if (!our_labels(json_object_get(c, "Labels"), sb))
 		return HB_ENOENT;
-	copy_str(sb->name, sizeof(sb->name), name && *name == '/' ? name + 1 : name);
+	/* a container linked to others is listed under those names too */
+	json_array_foreach(names, i, p)
+		if ((named = our_name(json_string_value(p), prefix, sb)))
+			break;
+	if (!named)
+		return HB_ENOENT;
 	copy_str(sb->image, sizeof(sb->image), json_string_value(json_object_get(c, "Image")));
 	sb->state = state_of(json_string_value(json_object_get(c, "State")));
 	sb->created_us = json_integer_value(json_object_get(c, "Created")) * 1000000;

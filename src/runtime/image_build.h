@@ -14,7 +14,13 @@
  * it: a build whose tag already has that recipe does nothing.
  *
  * Progress lines go to a callback; nothing is printed. Functions return 0
- * or a negative HB_E… code with a sentence in err. */
+ * or a negative HB_E… code with a sentence in err.
+ *
+ * The files: image_build.c (this API, the steps of a build),
+ * image_sources.c (apt's sources), image_rootfs_debian.c (mmdebstrap),
+ * image_rootfs_busybox.c (libarchive), image_cache.c (cached tarballs,
+ * recipe hashes), image_engine.c (import, check, tag, remove),
+ * image_child.c (child processes, interruption), image_util.c. */
 #ifndef HB_IMAGE_BUILD_H
 #define HB_IMAGE_BUILD_H
 
@@ -27,6 +33,7 @@ enum image_base {
 
 #define IMAGE_ID_MAX 80     /* "sha256:" + 64 hex digits, and room */
 #define IMAGE_RECIPE_LEN 16 /* hex digits of handbox.recipe */
+#define IMAGE_RECIPE_LABEL "handbox.recipe"
 
 /* Called with one line (no newline) per step, from the calling thread or
  * from a helper thread while the caller waits; calls never overlap. */

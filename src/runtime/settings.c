@@ -11,7 +11,11 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "runtime/docker.h"
 #include "runtime/settings.h"
+
+/* The longest state directory a sandbox can carry (struct hb_sandbox). */
+#define STATE_DIR_MAX sizeof(((struct hb_sandbox *)0)->state_dir)
 
 int parse_size(const char *what, const char *v, int64_t *bytes, char *err, size_t errlen)
 {
@@ -36,7 +40,8 @@ int parse_size(const char *what, const char *v, int64_t *bytes, char *err, size_
 	if (n * (double)unit > (double)INT64_MAX / 2)
 		goto bad;
 	*bytes = (int64_t)(n * (double)unit);
-	if (*bytes != 0 && *bytes < (6LL << 20))
+	/* n, not bytes: "0.1" is not "0" (no limit) */
+	if (n > 0 && *bytes < (6LL << 20))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": at least 6m (the engine's minimum), or 0 for no limit",
 			       what, v);
@@ -108,6 +113,29 @@ int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t
 	return 0;
 }
 
+int parse_string(const char *what, const char *v, char *out, size_t outlen,
+		 char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (n >= outlen)
+		return hb_fail(err, errlen, HB_ETOOBIG, "%s: \"%.60s…\": longer than %zu characters",
+			       what, v, outlen - 1);
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+int parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
+		      char *err, size_t errlen)
+{
+	if (!docker_name_prefix_ok(v))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": expected a container name prefix: letters, digits, "
+			       "_ . - (starting with a letter or digit), at most %d characters",
+			       what, v, SANDBOX_NAME_MAX - SANDBOX_ID_LEN - 1);
+	return parse_string(what, v, out, outlen, err, errlen);
+}
+
 int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
 		       char *err, size_t errlen)
 {
@@ -134,14 +162,13 @@ static int find_sandboxd(char *out, size_t outlen, char *err, size_t errlen)
 		if (env[0] != '/')
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "HANDBOX_SANDBOXD: \"%s\": expected an absolute path", env);
-		snprintf(out, outlen, "%s", env);
-		return 0;
+		return parse_string("HANDBOX_SANDBOXD", env, out, outlen, err, errlen);
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (n > 0)
+		self[n] = '\0';
+	if (n <= 0 || !(slash = strrchr(self, '/')))
 		return hb_fail(err, errlen, HB_EIO, "cannot find our own executable: set HANDBOX_SANDBOXD");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
 	*slash = '\0';
 	if ((size_t)snprintf(out, outlen, "%s/handbox-sandboxd", self) >= outlen)
 		return hb_fail(err, errlen, HB_ETOOBIG, "path of our executable too long");
@@ -194,15 +221,19 @@ int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	snprintf(s->backend, sizeof(s->backend), "%s", env_or("RUNTIME", "docker"));
 	if (strlen(env_or("RUNTIME", "")) >= sizeof(s->backend))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "RUNTIME: \"%s\": expected docker or process", getenv("RUNTIME"));
-	snprintf(s->image, sizeof(s->image), "%s",
-		 env_or("SANDBOX_RUNTIME_CONTAINER_IMAGE", DEFAULT_SANDBOX_IMAGE));
-	snprintf(s->name_prefix, sizeof(s->name_prefix), "%s",
-		 env_or("HANDBOX_CONTAINER_PREFIX", DEFAULT_NAME_PREFIX));
-	snprintf(s->docker_host, sizeof(s->docker_host), "%s", env_or("DOCKER_HOST", ""));
+	snprintf(s->backend, sizeof(s->backend), "%s", env_or("RUNTIME", "docker"));
+	if ((rc = parse_string("SANDBOX_RUNTIME_CONTAINER_IMAGE",
+			       env_or("SANDBOX_RUNTIME_CONTAINER_IMAGE", DEFAULT_SANDBOX_IMAGE),
+			       s->image, sizeof(s->image), err, errlen)) ||
+	    (rc = parse_name_prefix("HANDBOX_CONTAINER_PREFIX",
+				    env_or("HANDBOX_CONTAINER_PREFIX", DEFAULT_NAME_PREFIX),
+				    s->name_prefix, sizeof(s->name_prefix), err, errlen)) ||
+	    (rc = parse_string("DOCKER_HOST", env_or("DOCKER_HOST", ""), s->docker_host,
+			       sizeof(s->docker_host), err, errlen)))
+		return rc;
 	s->pids_limit = DEFAULT_PIDS_LIMIT;
 	s->memory_bytes = default_memory();
 	s->ready_timeout_ms = DEFAULT_READY_TIMEOUT_MS;
@@ -228,6 +259,13 @@ int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
 	if ((rc = find_sandboxd(s->sandboxd_path, sizeof(s->sandboxd_path), err, errlen)) ||
 	    (rc = owner_state_dir(s->state_dir, sizeof(s->state_dir), err, errlen)))
 		return rc;
+	/* Sandboxes record it (a label) and are read back into struct
+	 * hb_sandbox: a longer one would read back as another directory, one
+	 * that is "gone", and gc would remove sandboxes whose owner lives. */
+	if (strlen(s->state_dir) >= STATE_DIR_MAX)
+		return hb_fail(err, errlen, HB_ETOOBIG,
+			       "HANDBOX_STATE_DIR: \"%.60s…\": longer than %zu characters",
+			       s->state_dir, STATE_DIR_MAX - 1);
 	if ((rc = read_volumes(s, err, errlen))) {
 		volumes_free(&s->volumes);
 		return rc;

@@ -19,10 +19,10 @@
 
 struct runtime_settings {
 	char backend[16];
-	char image[256];
+	char image[512];                 /* name, tag and digest */
 	char bind_address[64];
 	char network[128];
-	char name_prefix[64];
+	char name_prefix[SANDBOX_NAME_MAX - SANDBOX_ID_LEN]; /* name = prefix + id */
 	char sandboxd_path[4096];
 	char docker_host[1024];
 	char state_dir[4096];
@@ -58,5 +58,13 @@ int parse_uint(const char *what, const char *v, unsigned long max, unsigned long
 int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t errlen);
 int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
 		       char *err, size_t errlen);
+/* v into out whole, or HB_ETOOBIG naming what: an image, socket or path
+ * cut short would name another one. */
+int parse_string(const char *what, const char *v, char *out, size_t outlen,
+		 char *err, size_t errlen);
+/* A container name prefix ([a-zA-Z0-9][a-zA-Z0-9_.-]*): it is part of
+ * every Engine API path handbox builds. */
+int parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
+		      char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* volumes.c — parsing SANDBOX_VOLUMES and the deprecated WORKSPACE_* pair
  * into mounts (see volumes.h for the grammar). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,16 @@ static int join_path(char *out, size_t outlen, const char *base, const char *rel
 	return 0;
 }
 
+/* What the host part must look like to be a path: absolute, . or ..
+ * (alone or followed by /), or starting with ~. Anything else is a volume
+ * name or an error, never a path relative to wherever handbox runs: a
+ * ".cache" meant as a volume must not become a bind of $PWD/.cache. */
+static bool is_path(const char *src)
+{
+	return src[0] == '/' || src[0] == '~' || !strcmp(src, ".") || !strcmp(src, "..") ||
+	       !strncmp(src, "./", 2) || !strncmp(src, "../", 3);
+}
+
 /* The host side: an absolute path, ./ ../ ~/ relative paths, or a volume
  * name (named: it came as `volume:NAME`). */
 static int parse_source(struct volume *v, const char *what, const char *item,
@@ -76,7 +87,7 @@ static int parse_source(struct volume *v, const char *what, const char *item,
 {
 	int rc = 0;
 
-	if (named || (src[0] != '/' && src[0] != '.' && src[0] != '~')) {
+	if (named || !is_path(src)) {
 		const char *name = src;
 		if (!is_volume_name(name))
 			return hb_fail(err, errlen, HB_EINVAL,
@@ -94,7 +105,7 @@ static int parse_source(struct volume *v, const char *what, const char *item,
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "%s: \"%s\": ~ needs HOME set to an absolute path", what, item);
 		rc = join_path(v->source, sizeof(v->source), home, src + 1);
-	} else if (src[0] == '.') {
+	} else if (src[0] == '.') {     /* . .. ./… ../… (is_path) */
 		if (!cwd || cwd[0] != '/')
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "%s: \"%s\": no current directory to resolve it", what, item);
@@ -108,6 +119,25 @@ static int parse_source(struct volume *v, const char *what, const char *item,
 	return 0;
 }
 
+/* true when path is dir or lies below it */
+static bool within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Where a mount would hide what sandboxd itself needs: the root, its own
+ * binary, /proc, the terminals and /dev/null of commands, and the cgroup
+ * files it reads an out-of-memory kill from. /dev/shm and the like stay
+ * allowed. */
+static bool reserved_target(const char *t)
+{
+	return !strcmp(t, "/") || within(t, "/.handbox") || within(t, "/proc") ||
+	       !strcmp(t, "/dev") || within(t, "/dev/pts") || !strcmp(t, "/dev/null") ||
+	       within(t, "/sys");
+}
+
 static int parse_target(struct volume *v, const char *what, const char *item,
 			const char *dst, char *err, size_t errlen)
 {
@@ -116,11 +146,10 @@ static int parse_target(struct volume *v, const char *what, const char *item,
 			       "%s: \"%s\": the sandbox path \"%s\" must be absolute", what, item, dst);
 	if (join_path(v->target, sizeof(v->target), NULL, dst))
 		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": sandbox path too long", what, item);
-	if (!strcmp(v->target, "/") || !strcmp(v->target, "/.handbox") ||
-	    !strncmp(v->target, "/.handbox/", 10) || !strcmp(v->target, "/proc") ||
-	    !strncmp(v->target, "/proc/", 6))
+	if (reserved_target(v->target))
 		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": cannot mount over %s", what, item, v->target);
+			       "%s: \"%s\": cannot mount over %s (sandboxd needs it)", what, item,
+			       v->target);
 	return 0;
 }
 
@@ -140,21 +169,24 @@ static int append(struct volume_list *list, const struct volume *v, int at_front
 	return 0;
 }
 
-/* One host:container[:mode] item. */
-static int parse_item(struct volume *v, const char *what, char *item,
+/* One host:container[:mode] item; messages quote it as written. */
+static int parse_item(struct volume *v, const char *what, const char *item,
 		      const char *cwd, const char *home, char *err, size_t errlen)
 {
-	char copy[VOLUME_PATH_MAX * 2 + 8];
+	char work[VOLUME_PATH_MAX * 2 + 16];
 	char *fields[3], *p, *colon;
 	int n = 0, rc, named = 0;
 
-	snprintf(copy, sizeof(copy), "%s", item);
 	memset(v, 0, sizeof(*v));
-	if (!strncmp(item, "volume:", 7)) {
+	if (strlen(item) >= sizeof(work))
+		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%.60s…\": mount too long", what, item);
+	strcpy(work, item);
+	p = work;
+	if (!strncmp(p, "volume:", 7)) {
 		named = 1;
-		item += 7;
+		p += 7;
 	}
-	for (p = item; n < 3; p = colon + 1) {
+	for (; n < 3; p = colon + 1) {
 		fields[n++] = p;
 		colon = strchr(p, ':');
 		if (!colon)
@@ -163,18 +195,18 @@ static int parse_item(struct volume *v, const char *what, char *item,
 	}
 	if (n < 2 || (n == 3 && colon))
 		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": expected host:container[:ro|rw]", what, copy);
+			       "%s: \"%s\": expected host:container[:ro|rw]", what, item);
 	if (!*fields[0] || !*fields[1])
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": expected host:container[:ro|rw] (a part is empty)",
-			       what, copy);
+			       what, item);
 	if (n == 3 && strcmp(fields[2], "ro") && strcmp(fields[2], "rw"))
 		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": mode must be ro or rw", what, copy);
+			       "%s: \"%s\": mode must be ro or rw", what, item);
 	v->read_only = n == 3 && !strcmp(fields[2], "ro");
-	if ((rc = parse_source(v, what, copy, fields[0], named, cwd, home, err, errlen)))
+	if ((rc = parse_source(v, what, item, fields[0], named, cwd, home, err, errlen)))
 		return rc;
-	return parse_target(v, what, copy, fields[1], err, errlen);
+	return parse_target(v, what, item, fields[1], err, errlen);
 }
 
 int volumes_parse(struct volume_list *list, const char *what, const char *spec,
@@ -189,8 +221,15 @@ int volumes_parse(struct volume_list *list, const char *what, const char *spec,
 	if (!copy)
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t len;
+
+		/* "a:/a, b:/b" reads as two mounts; a blank kept at either
+		 * end would become part of a path or the mode */
 		while (*item == ' ')
 			item++;
+		len = strlen(item);
+		while (len && item[len - 1] == ' ')
+			item[--len] = '\0';
 		if (!*item)
 			continue;
 		if ((rc = parse_item(&v, what, item, cwd, home, err, errlen)))
@@ -236,9 +275,12 @@ int volumes_add_legacy(struct volume_list *list, const char *base,
 
 	snprintf(item, sizeof(item), "%s:%s", base, target);
 	memset(&v, 0, sizeof(v));
-	if (base[0] != '/' && base[0] != '.' && base[0] != '~')
+	if (!is_path(base))
 		return hb_fail(err, errlen, HB_EINVAL,
-			       "WORKSPACE_BASE: \"%s\": expected a host path", base);
+			       "WORKSPACE_BASE: \"%s\": expected a host path (/…, ./…, ~/…)", base);
+	if (list->n >= VOLUMES_MAX)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "WORKSPACE_BASE: SANDBOX_VOLUMES already has %d mounts", VOLUMES_MAX);
 	if ((rc = parse_source(&v, "WORKSPACE_BASE", item, base, 0, cwd, home, err, errlen)) ||
 	    (rc = parse_target(&v, "WORKSPACE_MOUNT_PATH", item, target, err, errlen)))
 		return rc;
@@ -258,10 +300,11 @@ int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen
 		const struct volume *v = &list->v[i];
 		if (v->kind != VOLUME_BIND)
 			continue;
+		/* the engine would make an empty root-owned directory there */
 		if (stat(v->source, &st) != 0)
 			return hb_fail(err, errlen, HB_ENOENT,
-				       "volume %s:%s: %s: %s", v->source, v->target, v->source,
-				       strerror(errno));
+				       "mount %s:%s: host path %s: %s (handbox does not create it)",
+				       v->source, v->target, v->source, strerror(errno));
 	}
 	return 0;
 }

@@ -3,9 +3,12 @@
  *   SANDBOX_VOLUMES=/home/me/app:/workspace:rw,/data:/data:ro,cache:/cache
  *
  * Comma-separated host:container[:ro|rw] (rw is the default). The first
- * mount is the workspace. The host part is a path (absolute, or starting
- * with ./ ../ or ~/, resolved against the current directory or $HOME), a
- * named volume (`cache`, or explicitly `volume:cache`). Pure parsing: no
+ * mount is the workspace. The host part is a path (absolute, . or .., or
+ * starting with ./ ../ or ~/, resolved against the current directory or
+ * $HOME) or a named volume (`cache`, or explicitly `volume:cache`);
+ * anything else (`.cache`, `my dir`) is an error, never guessed. The
+ * container part is absolute and not where sandboxd's own files are (/,
+ * /.handbox, /proc, /dev, /dev/pts, /dev/null, /sys). Pure parsing: no
  * file is looked at, so it can be unit-tested; volumes_check_hosts() then
  * checks that bind sources exist. */
 #ifndef HB_VOLUMES_H

@@ -4,10 +4,12 @@ re-attaching, gc, concurrency, and the errors users meet."""
 import concurrent.futures
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import http.server
 import urllib.request
 
@@ -43,6 +45,18 @@ def docker(*args):
 
 def container_exists(name):
     return docker("inspect", name).returncode == 0
+
+
+def server_id(hb):
+    """The server id of hb's state directory (made on first use)."""
+    hb.run("sandbox", "ls", check=True)
+    with open(os.path.join(hb.state_dir, "server-id")) as f:
+        return f.read().strip()
+
+
+def ours(hb):
+    """The containers, running or not, that hb's state directory made."""
+    return docker("ps", "-aq", "--filter", "label=handbox.owner=" + server_id(hb)).stdout.split()
 
 
 def listening_address(port):
@@ -318,6 +332,91 @@ def test_gc_removes_orphans_and_nothing_else(hb, tmp_path):
         other.rm_all()
 
 
+def test_gc_and_ls_leave_lookalikes_alone(hb, tmp_path):
+    """gc removes by name (prefix + id): a container that carries a
+    sandbox's labels under another name (a `docker run` of an image
+    committed from a sandbox), or a handbox.sandbox label handbox would
+    not write, is no sandbox, and gc must not act on it or on the real
+    sandbox whose id it names."""
+    live = hb.create("--image", BUSYBOX)
+    twin = "handbox-test-twin-%d" % os.getpid()
+    odd = "handbox-test-odd-%d" % os.getpid()
+    gone = str(tmp_path / "no-such-state-dir")
+    assert docker("run", "-d", "--name", twin, "--label", "handbox.sandbox=" + live.id,
+                  "--label", "handbox.owner=0", "--label", "handbox.state_dir=" + gone,
+                  BUSYBOX, "sleep", "600").returncode == 0
+    assert docker("run", "-d", "--name", odd, "--label", "handbox.sandbox=yes",
+                  BUSYBOX, "sleep", "600").returncode == 0
+    try:
+        assert [s["id"] for s in hb.ls()].count(live.id) == 1
+        assert hb.inspect(live.id[:8])["container"] == live.container
+        r = hb.run("sandbox", "gc", "--json")
+        assert r.returncode == 0, r.err
+        assert [x["id"] for x in json.loads(r.out)["removed"]] == []
+        for name in (live.container, twin, odd):
+            assert container_exists(name), name
+        assert live.run("echo ok")["stdout"] == "ok\n"
+    finally:
+        docker("rm", "-f", twin, odd)
+
+
+def test_interrupted_create_removes_the_container(hb, tmp_path):
+    """Ctrl-C while create waits: nobody is left to stop the sandbox, so
+    create removes it and exits 128+SIGINT."""
+    hang = tmp_path / "hang.sh"
+    hang.write_text("#!/bin/sh\nexec sleep 600\n")
+    hang.chmod(0o755)
+    owner = server_id(hb)
+    env = dict(hb.env, HANDBOX_SANDBOXD=str(hang))
+    p = subprocess.Popen([HANDBOX, "sandbox", "create", "--image", DEBIAN, "--ready-timeout",
+                          "120"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    running = []
+    for _ in range(300):
+        running = docker("ps", "-q", "--filter", "label=handbox.owner=" + owner).stdout.split()
+        if running:
+            break
+        time.sleep(0.1)
+    assert running, "the container never started"
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGINT, err
+    assert b"interrupted by signal 2" in err
+    assert ours(hb) == []
+
+
+def test_pause_and_resume_ask_for_a_state(hb):
+    sb = hb.create("--image", BUSYBOX)
+    for _ in range(2):
+        hb.run("sandbox", "pause", sb.id, check=True)
+    r = hb.run("sandbox", "exec", sb.id, "--", "true")
+    assert r.returncode == 125 and "is paused (handbox sandbox resume %s)" % sb.id in r.err
+    for _ in range(2):
+        hb.run("sandbox", "resume", sb.id, check=True)
+    assert hb.inspect(sb.id)["state"] == "running"
+    hb.run("sandbox", "stop", sb.id, check=True)
+    for cmd in ("pause", "resume"):
+        r = hb.run("sandbox", cmd, sb.id)
+        assert r.returncode == 1
+        assert "cannot %s sandbox %s: it is exited (handbox sandbox start %s)" % (
+            cmd, sb.id, sb.id) in r.err, r.err
+    r = hb.run("sandbox", "logs", sb.id, "--tail", "5", check=True)
+    assert "listening on" in r.out or "stopping" in r.out
+
+
+def test_ipv6_binding_gives_bracketed_urls(hb):
+    try:
+        with socket.socket(socket.AF_INET6) as s6:
+            s6.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    r = hb.run("sandbox", "create", "--image", BUSYBOX, "--bind", "::1", check=True)
+    sid = r.out.split()[1]
+    hb.created.append(sid)
+    assert "url              http://[::1]:" in r.out
+    assert "port 8011        http://[::1]:" in r.out
+    assert "8011 http://[::1]:" in hb.run("sandbox", "ports", sid, check=True).out
+
+
 def test_twenty_concurrent_creates_without_port_clash(hb):
     def one(_):
         return hb.run("sandbox", "create", "--json", "--image", BUSYBOX)
@@ -373,6 +472,38 @@ def test_clear_errors(hb, tmp_path):
     assert "no Docker engine answers at %s: is dockerd running?" % dead in r.err
     r = hb.run("sandbox", "ls", env={"DOCKER_HOST": "tcp://127.0.0.1:2375"})
     assert r.returncode == 1 and "expected unix://" in r.err
+
+
+def test_refused_inputs_name_the_input(hb, tmp_path):
+    # the engine's socket would give the sandbox root on this host
+    for sock in ("/var/run/docker.sock", "/run/docker.sock"):
+        if os.path.exists(sock):
+            r = hb.run("sandbox", "create", "--image", BUSYBOX, "--volume", sock + ":/s")
+            assert r.returncode == 1
+            assert "%s is the Docker engine's socket" % sock in r.err, r.err
+    # a dot-name is neither a volume name nor a ./path (never $PWD/.cache)
+    r = hb.run("sandbox", "create", "--volume", ".cache:/cache")
+    assert r.returncode == 2 and '--volume: ".cache:/cache": ".cache" is neither' in r.err
+    r = hb.run("sandbox", "create", env={"SANDBOX_VOLUMES": "%s:/dev" % tmp_path})
+    assert r.returncode == 1 and "cannot mount over /dev" in r.err
+    # "0.1" is not "0" (no limit)
+    r = hb.run("sandbox", "create", "--memory", "0.1")
+    assert r.returncode == 2 and '--memory: "0.1": at least 6m' in r.err
+    # values that would be cut short, or end up in Engine API paths
+    r = hb.run("sandbox", "create", "--image", "x" * 600)
+    assert r.returncode == 2 and "--image" in r.err and "longer than" in r.err
+    r = hb.run("sandbox", "ls", env={"HANDBOX_CONTAINER_PREFIX": "../../images/"})
+    assert r.returncode == 1 and 'HANDBOX_CONTAINER_PREFIX: "../../images/"' in r.err
+    # a usage error leaves the state directory alone
+    fresh = Handbox(tmp_path / "fresh-state")
+    assert fresh.run("sandbox", "create", "--bogus").returncode == 2
+    assert not os.path.exists(fresh.state_dir)
+    # exec: 2 could be the command's own status; handbox's is 125
+    for args in (["--bogus", "x", "true"], ["-e", "1X=2", "x", "true"], ["x"],
+                 ["--timeout", "soon", "x", "true"]):
+        r = hb.run("sandbox", "exec", *args)
+        assert r.returncode == 125, (args, r.returncode, r.err)
+    assert ours(hb) == []
 
 
 def test_start_failure_reports_the_sandbox_output_and_leaves_nothing(hb, tmp_path):

@@ -1,5 +1,7 @@
 /* test_settings.c — runtime/settings parsers and owner leases: the values
- * users write in flags and variables, and the messages for bad ones. */
+ * users write in flags and variables, and the messages for bad ones; and
+ * which engine containers count as sandboxes when read back (what gc and
+ * every other command may touch). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "runtime/docker.h"
 #include "runtime/owner.h"
 #include "runtime/settings.h"
 
@@ -35,6 +38,40 @@ static void test_sizes(void **state)
 	assert_int_equal(parse_size("--memory", "1k", &b, err, sizeof(err)), HB_EINVAL);
 	assert_non_null(strstr(err, "at least 6m"));
 	assert_int_equal(parse_size("--memory", "", &b, err, sizeof(err)), HB_EINVAL);
+	/* not zero, so not "no limit" */
+	assert_int_equal(parse_size("--memory", "0.1", &b, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "--memory: \"0.1\": at least 6m"));
+	assert_int_equal(parse_size("--memory", "0.5b", &b, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_size("--memory", "0m", &b, err, sizeof(err)), 0);
+	assert_int_equal(b, 0);
+}
+
+static void test_strings_and_prefixes(void **state)
+{
+	char out[8], prefix[64];
+
+	assert_int_equal(parse_string("--image", "busybox", out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "busybox");
+	/* cut short, it would name another image */
+	assert_int_equal(parse_string("--image", "busybox:1", out, sizeof(out), err, sizeof(err)),
+			 HB_ETOOBIG);
+	assert_non_null(strstr(err, "--image: \"busybox:1"));
+	assert_non_null(strstr(err, "longer than 7 characters"));
+
+	assert_int_equal(parse_name_prefix("P", "oh-agent-server-", prefix, sizeof(prefix), err,
+					   sizeof(err)), 0);
+	assert_int_equal(parse_name_prefix("P", "My_box.1", prefix, sizeof(prefix), err,
+					   sizeof(err)), 0);
+	/* it goes into Engine API paths as it is */
+	assert_int_equal(parse_name_prefix("HANDBOX_CONTAINER_PREFIX", "../../images/x", prefix,
+					   sizeof(prefix), err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "HANDBOX_CONTAINER_PREFIX: \"../../images/x\": expected"));
+	assert_int_equal(parse_name_prefix("P", "a?b", prefix, sizeof(prefix), err, sizeof(err)),
+			 HB_EINVAL);
+	assert_int_equal(parse_name_prefix("P", "-x", prefix, sizeof(prefix), err, sizeof(err)),
+			 HB_EINVAL);
+	assert_int_equal(parse_name_prefix("P", "a b", prefix, sizeof(prefix), err, sizeof(err)),
+			 HB_EINVAL);
 }
 
 static void test_cpus_bools_numbers(void **state)
@@ -105,7 +142,106 @@ static void test_settings_from_env(void **state)
 	assert_non_null(strstr(err, "HANDBOX_STATE_DIR"));
 	unsetenv("HANDBOX_STATE_DIR");
 	unsetenv("SANDBOX_VOLUMES");
+	setenv("HANDBOX_CONTAINER_PREFIX", "x/../", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "HANDBOX_CONTAINER_PREFIX: \"x/../\""));
+	unsetenv("HANDBOX_CONTAINER_PREFIX");
+	setenv("DOCKER_HOST", "unix:///run/docker.sock", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), 0);
+	assert_string_equal(s.docker_host, "unix:///run/docker.sock");
+	settings_free(&s);
+	unsetenv("DOCKER_HOST");
+	unsetenv("SANDBOX_VOLUMES");
 	unsetenv("SANDBOX_USER_ID");
+}
+
+/* Values that would be cut short: refused, naming the variable. */
+static void test_settings_too_long(void **state)
+{
+	struct runtime_settings s;
+	char longer[1200];
+
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	setenv("SANDBOX_RUNTIME_CONTAINER_IMAGE", longer, 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_ETOOBIG);
+	assert_non_null(strstr(err, "SANDBOX_RUNTIME_CONTAINER_IMAGE: \"aaa"));
+	unsetenv("SANDBOX_RUNTIME_CONTAINER_IMAGE");
+
+	longer[0] = '/';
+	setenv("HANDBOX_STATE_DIR", longer, 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_ETOOBIG);
+	assert_non_null(strstr(err, "HANDBOX_STATE_DIR: \"/aaa"));
+	unsetenv("HANDBOX_STATE_DIR");
+
+	memcpy(longer, "unix:///", 8);
+	setenv("DOCKER_HOST", longer, 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), HB_ETOOBIG);
+	assert_non_null(strstr(err, "DOCKER_HOST"));
+	unsetenv("DOCKER_HOST");
+}
+
+static json_t *summary(const char *name, const char *id, const char *state_dir)
+{
+	return json_pack("{s:[s], s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:[]}",
+			 "Names", name, "Image", "img", "State", "running",
+			 "Labels", LABEL_SANDBOX, id, LABEL_OWNER, "0123", LABEL_STATE_DIR,
+			 state_dir, LABEL_LEASE, "", LABEL_WORKDIR, "/workspace", "Ports");
+}
+
+/* Only what handbox made is a sandbox: gc and rm act on prefix + id, so a
+ * container with another name or a mangled label must not be taken for
+ * one. */
+static void test_which_containers_are_sandboxes(void **state)
+{
+	const char *prefix = "oh-agent-server-";
+	struct hb_sandbox sb;
+	char longer[1100];
+	json_t *c;
+
+	c = summary("/oh-agent-server-0123456789ab", "0123456789ab", "/home/me/.handbox");
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), 0);
+	assert_string_equal(sb.id, "0123456789ab");
+	assert_string_equal(sb.name, "oh-agent-server-0123456789ab");
+	assert_string_equal(sb.state_dir, "/home/me/.handbox");
+	/* another prefix's: not this configuration's to touch */
+	assert_int_equal(docker_sandbox_from_summary(c, "other-", &sb), HB_ENOENT);
+	json_decref(c);
+
+	/* `docker run` of an image committed from a sandbox: same labels,
+	 * another name */
+	c = summary("/gracious_swartz", "0123456789ab", "/home/me/.handbox");
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), HB_ENOENT);
+	json_decref(c);
+
+	/* an id handbox would not make (it would go into a URL path) */
+	c = summary("/oh-agent-server-../../x", "../../x", "/home/me/.handbox");
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), HB_ENOENT);
+	json_decref(c);
+	c = summary("/oh-agent-server-0123456789abc", "0123456789abc", "/home/me/.handbox");
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), HB_ENOENT);
+	json_decref(c);
+
+	/* a state directory cut short would look gone: not ours */
+	memset(longer, 'd', sizeof(longer) - 1);
+	longer[0] = '/';
+	longer[sizeof(longer) - 1] = '\0';
+	c = summary("/oh-agent-server-0123456789ab", "0123456789ab", longer);
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), HB_ENOENT);
+	json_decref(c);
+
+	/* linked containers list more names; ours is among them */
+	c = summary("/web/oh-agent-server-0123456789ab", "0123456789ab", "/s");
+	json_array_append_new(json_object_get(c, "Names"),
+			      json_string("/oh-agent-server-0123456789ab"));
+	assert_int_equal(docker_sandbox_from_summary(c, prefix, &sb), 0);
+	assert_string_equal(sb.name, "oh-agent-server-0123456789ab");
+	json_decref(c);
+
+	assert_true(docker_sandbox_id_ok("0123456789ab"));
+	assert_false(docker_sandbox_id_ok("0123456789AB"));
+	assert_false(docker_sandbox_id_ok("0123456789a"));
+	assert_false(docker_sandbox_id_ok(NULL));
 }
 
 static void test_leases_and_orphans(void **state)
@@ -139,6 +275,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_strings_and_prefixes),
+		cmocka_unit_test(test_settings_too_long),
+		cmocka_unit_test(test_which_containers_are_sandboxes),
 		cmocka_unit_test(test_cpus_bools_numbers),
 		cmocka_unit_test(test_bind_addresses),
 		cmocka_unit_test(test_settings_from_env),

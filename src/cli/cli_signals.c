@@ -1,0 +1,43 @@
+/* cli_signals.c — Ctrl-C (and TERM, HUP) for the commands that must clean
+ * up before they end: the first signal asks the work in progress to stop,
+ * a second one ends the program at once. See cli.h. */
+#include <signal.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static volatile sig_atomic_t caught;
+static void (*volatile stop_work)(int sig);
+
+static void on_signal(int sig)
+{
+	void (*stop)(int) = stop_work;
+
+	if (caught) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	caught = sig;
+	if (stop)
+		stop(sig);
+}
+
+void cli_catch_signals(void (*stop)(int sig))
+{
+	struct sigaction sa;
+
+	stop_work = stop;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int cli_caught_signal(void)
+{
+	return caught;
+}

@@ -1,0 +1,60 @@
+/* image_child.h — the child processes an image build runs (mmdebstrap,
+ * apt-get download, busybox --list-full) and the build's interruption by a
+ * signal, which reaches the child that runs at the time.
+ *
+ * Each child runs in a process group of its own, so an interrupt reaches
+ * everything it started (apt's methods, dpkg), and is always reaped. */
+#ifndef HB_IMAGE_CHILD_H
+#define HB_IMAGE_CHILD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+
+#define IMAGE_REAP_MS (2 * 60 * 1000)  /* a child that closed its pipes */
+
+struct image_child {
+	pid_t pid;
+	int out, err;   /* read ends of its stdout and stderr; -1 once closed */
+};
+
+/* Async-signal-safe: notes the interruption and passes sig on to the
+ * process group of the child running now, if any. */
+void image_interrupt(int sig);
+
+/* Forgets an earlier interruption; at the start of a build. */
+void image_interrupt_clear(void);
+
+/* HB_EIO with "interrupted by signal N (NAME)" once image_interrupt() was
+ * called, else 0. */
+int image_interrupted(char *err, size_t errlen);
+
+/* Starts argv (exe is its path, or NULL to run the executable open as
+ * exec_fd) with stdin on /dev/null and stdout and stderr on pipes, in a
+ * process group of its own that image_interrupt() signals. cwd may be
+ * NULL. On success the caller reaps it with image_child_reap(); on
+ * failure nothing is left to reap or close. */
+int image_child_start(struct image_child *c, const char *exe, int exec_fd,
+		      char *const argv[], const char *cwd, char *err, size_t errlen);
+
+/* Closes c's pipes and reaps it, killing its process group when it is
+ * still there after timeout_ms. *status gets its wait status. */
+int image_child_reap(struct image_child *c, int timeout_ms, int *status);
+
+/* Runs argv to its end (at most timeout_ms; then it is killed and the
+ * call fails), collecting its stdout and stderr into out and errout, each
+ * up to 1 MiB (the rest is read and dropped). On success the caller frees
+ * out and errout with buf_free(); on failure they hold nothing. */
+int image_child_run(const char *exe, int exec_fd, char *const argv[], const char *cwd,
+		    int timeout_ms, struct buf *out, struct buf *errout, int *status,
+		    char *err, size_t errlen);
+
+/* "exited with status N", "was killed by signal N (NAME)"… into s. */
+void image_status_text(int status, char *s, size_t n);
+
+/* The last `lines` lines of text, each on a new line indented "  | ",
+ * into out: a child's output quoted in an error message. */
+void image_text_tail(const char *text, size_t len, int lines, char *out, size_t outlen);
+
+#endif
