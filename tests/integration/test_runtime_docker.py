@@ -532,3 +532,27 @@ def test_help_everywhere(hb):
         r = hb.run(*args)
         assert r.returncode == 0, (args, r.err)
         assert "usage:" in r.out, args
+
+
+def test_any_image_works_whatever_its_user_and_entrypoint(hb, tmp_path):
+    """An image with its own USER, ENTRYPOINT, CMD and WORKDIR (as most
+    images off a registry have) becomes a sandbox with no build step."""
+    tag = "handbox-test/odd-image:%d" % os.getpid()
+    (tmp_path / "Dockerfile").write_text(
+        "FROM %s\nUSER 1000\nWORKDIR /home/nobody-here\n"
+        'ENTRYPOINT ["/bin/false"]\nCMD ["--never"]\nENV FROM_IMAGE=kept\n' % BUSYBOX)
+    r = subprocess.run(["docker", "build", "-q", "-t", tag, str(tmp_path)],
+                       capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    assert r.returncode == 0, r.stderr
+    try:
+        # only a sandboxd started as root (despite USER 1000) can switch
+        # to another uid
+        sb = hb.create("--image", tag, "--user-id", "4321")
+        out = sb.run("id -u; echo $FROM_IMAGE; cat /proc/1/cmdline | tr '\\0' ' '")
+        assert out["exit_code"] == 0, out
+        lines = out["stdout"].splitlines()
+        assert lines[0] == "4321" and lines[1] == "kept"
+        assert lines[2].startswith("/.handbox/sandboxd "), lines
+    finally:
+        hb.rm_all()
+        docker("rmi", "-f", tag)
