@@ -1,7 +1,10 @@
 /* main.c — `handbox`: the command line. Dispatches to the subcommands. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -30,8 +33,26 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A closed fd 0, 1 or 2 (`handbox … <&-`) would be the next descriptor we
+ * open (libwebsockets' /dev/urandom, curl's socket…): `exec -i` would then
+ * feed the command that file, and output meant for stdout would go into a
+ * socket. They are /dev/null instead. */
+static void std_fds_open(void)
+{
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got >= 0 && got != fd)
+			close(got);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	std_fds_open();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;

@@ -9,10 +9,10 @@
  * their parent's descriptor without following symlinks, so nothing is
  * written outside the local target.
  *
- * Only regular files and folders are copied. A symlink is copied as the
- * file it points to; a symlink to a folder, a dangling one and special
- * files (FIFOs, sockets, devices) are skipped: the file routes cannot make
- * them, and following folder links could loop. */
+ * Only regular files and folders are copied. Symlinks inside a copied
+ * folder and special files (FIFOs, sockets, devices) are skipped: the file
+ * routes cannot make them, and following a link could hand the sandbox a
+ * file from outside the folder. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -270,15 +270,19 @@ static int copy_entry_in(struct copy *cp, int dirfd, const char *name, const cha
 	struct stat st, lst;
 	int fd, rc;
 
-	/* a dangling link, or one that went away: nothing to copy */
-	if (fstatat(dirfd, name, &st, 0))
+	/* One that went away is nothing to copy. A symlink inside the folder
+	 * is not followed: it could hand the sandbox, which runs untrusted
+	 * code, a file from outside the folder (creds -> ~/.aws/credentials),
+	 * and the file routes cannot make a link in its place. */
+	if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : local_fail(cp, errno, "cannot look at", shown);
+	if (S_ISLNK(lst.st_mode))
+		return 0;
+	st = lst;
 	if (S_ISREG(st.st_mode))
 		return upload_one(cp, dirfd, name, shown, remote);
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(lst.st_mode))
-		return 0; /* a link to a folder */
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return local_fail(cp, errno, "cannot open", shown);
@@ -416,23 +420,38 @@ out:
 /* ------------------------------------------------------------ copy-out */
 
 /* Downloads remote into name in dirfd: a new file gets mode & 0777 (less
- * the umask), an existing one is overwritten in place as cp does, except
- * through a symlink when nofollow. A file created here is removed again
- * when the download fails. */
+ * the umask), an existing one is overwritten in place as cp does. Inside
+ * a copied folder (nofollow) only a regular file is: not a symlink, and
+ * not a FIFO or device already there, which would hang us or write
+ * elsewhere. A file created here is removed again when the download
+ * fails. */
 static int download_one(struct copy *cp, int dirfd, const char *name, const char *shown,
 			const char *remote, unsigned mode, bool nofollow)
 {
-	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0);
+	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY |
+		    (nofollow ? O_NOFOLLOW | O_NONBLOCK : 0);
 	bool created = true;
+	struct stat st;
 	int fd, rc;
 
 	fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, mode & 0777);
 	if (fd < 0 && errno == EEXIST) {
 		created = false;
 		fd = openat(dirfd, name, flags | O_TRUNC);
+		if (fd < 0 && errno == ENXIO) /* a FIFO nobody reads */
+			return hb_fail(cp->err, cp->errlen, HB_EINVAL,
+				       "cannot create %s: not a regular file", shown);
 	}
 	if (fd < 0)
 		return local_fail(cp, errno, "cannot create", shown);
+	if (nofollow) {
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return hb_fail(cp->err, cp->errlen, HB_EINVAL,
+				       "cannot create %s: not a regular file", shown);
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
 	rc = file_api_download(&cp->api, remote, fd, shown, cp->err, cp->errlen);
 	if (close(fd) && !rc)
 		rc = local_fail(cp, errno, "cannot write", shown);

@@ -139,16 +139,25 @@ static void record_fill(const struct process_record *r, struct hb_sandbox *sb)
 static int lock_sandbox(struct runtime *rt, const char *id)
 {
 	char path[PATH_MAX + 64];
+	struct stat held;
 	int fd;
 
 	if (!process_id_valid(id) ||
 	    snprintf(path, sizeof(path), "%s/.%s.lock", pdir_of(rt), id) >= (int)sizeof(path))
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0)
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return -1;
 		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
 			;
-	return fd;
+		/* the holder before us may have unlinked the file (rm, or a
+		 * failed create): a lock on that inode excludes nobody who
+		 * opens the path now, so we lock the one the path names */
+		if (fstat(fd, &held) != 0 || held.st_nlink > 0)
+			return fd;
+		close(fd);
+	}
 }
 
 static void unlock_sandbox(struct runtime *rt, const char *id, int fd, bool removed)
@@ -294,7 +303,7 @@ static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
 	struct process_record *r;
 	char path[PATH_MAX + 64];
 	struct target *t;
-	int rc;
+	int rc, lockfd;
 
 	if ((rc = runtime_check_sandboxd(rt, err, errlen)))
 		return rc;
@@ -326,6 +335,9 @@ static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
 		free(t);
 		return hb_fail(err, errlen, rc, "out of memory");
 	}
+	/* held until sandboxd answers: a start, stop or rm of the id that ls
+	 * already shows waits for create to finish */
+	lockfd = lock_sandbox(rt, r->id);
 	if (spec->volumes.n > 0)
 		copy_cut(r->workdir, sizeof(r->workdir), spec->volumes.v[0].source);
 	else if ((rc = process_workspace_make(pdir_of(rt), r, err, errlen)))
@@ -339,6 +351,7 @@ static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
 		goto fail;
 	t->recorded = true;
 	record_fill(r, out);
+	unlock_sandbox(rt, r->id, lockfd, false);
 	process_record_free(r);
 	free(t);
 	return 0;
@@ -347,6 +360,7 @@ fail:
 	process_workspace_remove(pdir_of(rt), r);
 	unlink(r->log);
 	process_record_delete(pdir_of(rt), r->id, NULL, 0);
+	unlock_sandbox(rt, r->id, lockfd, true);
 	process_record_free(r);
 	free(t);
 	return rc;

@@ -225,8 +225,8 @@ int process_record_save(const char *pdir, const struct process_record *r,
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 96], *text = NULL;
 	json_t *o = to_json(r);
 	size_t len, off = 0;
-	ssize_t n;
-	int fd = -1, rc = 0;
+	ssize_t n = 0;
+	int fd = -1, rc = 0, e;
 
 	if (!o || !(text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS))) {
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
@@ -252,13 +252,16 @@ int process_record_save(const char *pdir, const struct process_record *r,
 			break;
 		off += (size_t)n;
 	}
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	/* the descriptor is closed whichever step failed */
+	e = off < len ? (n < 0 ? errno : ENOSPC) : fsync(fd) != 0 ? errno : 0;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	fd = -1;
+	if (e) {
+		rc = hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", tmp, strerror(e));
 		unlink(tmp);
 		goto out;
 	}
-	fd = -1;
 	if (rename(tmp, path) != 0) {
 		rc = hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);

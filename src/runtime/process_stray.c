@@ -41,13 +41,19 @@ static const char *label_value(const char *label, const char *name)
 }
 
 /* Reads a sandboxd's argv: --host, --workdir and the labels. Returns 0
- * when it is one of ours (it has a valid handbox.sandbox label). */
+ * when it is one of ours: a valid handbox.sandbox label in an argv of the
+ * shape process_spawn() gives (--port, --host, --workdir, --ready-fd in
+ * that order), so that another program whose arguments merely mention the
+ * label (a grep, a shell script) is never taken for a sandbox that gc
+ * kills. */
 static int from_cmdline(pid_t pid, struct process_record *r)
 {
+	static const char *const shape[] = { NULL, "--port", NULL, "--host", NULL,
+					     "--workdir", NULL, "--ready-fd" };
 	char path[64], *buf, *p, *end, *next;
 	const char *v;
 	ssize_t n;
-	int fd, found = 0;
+	int fd, found = 0, argi = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -61,8 +67,11 @@ static int from_cmdline(pid_t pid, struct process_record *r)
 	}
 	buf[n] = '\0';
 	end = buf + n;
-	for (p = buf; p < end; p = next) {
+	for (p = buf; p < end; p = next, argi++) {
 		next = p + strlen(p) + 1;
+		if ((size_t)argi < sizeof(shape) / sizeof(shape[0]) && shape[argi] &&
+		    strcmp(p, shape[argi]))
+			break;
 		if (next >= end)
 			break;
 		if (!strcmp(p, "--host"))
@@ -83,7 +92,7 @@ static int from_cmdline(pid_t pid, struct process_record *r)
 		}
 	}
 	free(buf);
-	return found ? 0 : HB_ENOENT;
+	return found && argi >= (int)(sizeof(shape) / sizeof(shape[0])) ? 0 : HB_ENOENT;
 }
 
 /* Whether the state directory a sandboxd names still holds its record.

@@ -109,6 +109,15 @@ def test_exec_without_i_gives_the_command_no_stdin(hb, sb):
     assert (r.returncode, r.stdout) == (0, b"")
 
 
+def test_exec_with_our_stdin_closed_gives_the_command_an_empty_one(hb, sb):
+    # a closed fd 0 must not become whatever handbox opens next (once it
+    # was libwebsockets' /dev/urandom, streamed to the command forever)
+    r = subprocess.run(["sh", "-c", 'exec "$0" sandbox exec -i "$1" -- wc -c <&-',
+                        HANDBOX, sb.id], env=hb.env, capture_output=True,
+                       timeout=READ_LIMIT_S)
+    assert r.returncode == 0 and r.stdout.split() == [b"0"], r.stderr
+
+
 def test_exec_streams_a_large_output_exactly(hb, sb):
     r = sh(hb, sb, "head -c 50000000 /dev/zero | tr '\\0' x; echo done >&2")
     assert r.returncode == 0
@@ -264,6 +273,22 @@ def test_cp_folder_tree_round_trip(hb, sb, tmp_path):
     assert tree(back / "proj") == want
 
 
+def test_cp_in_does_not_follow_links_out_of_the_folder(hb, sb, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("host-only\n")
+    src = tmp_path / "linked"
+    src.mkdir()
+    (src / "plain.txt").write_text("ok\n")
+    os.symlink(secret, src / "creds")
+    os.symlink(tmp_path, src / "up")
+    hb.run("sandbox", "cp", src, "%s:/tmp/linked" % sb.id, check=True)
+    r = sh(hb, sb, "ls -A /tmp/linked; cat /tmp/linked/plain.txt")
+    assert r.out.splitlines() == ["plain.txt", "ok"]
+    # named as the source itself, a link is followed, as cp does
+    hb.run("sandbox", "cp", src / "creds", "%s:/tmp/named" % sb.id, check=True)
+    assert sh(hb, sb, "cat /tmp/named").out == "host-only\n"
+
+
 def test_cp_where_things_land(hb, sb, tmp_path):
     f = tmp_path / "note.txt"
     f.write_text("note\n")
@@ -324,6 +349,19 @@ def test_cp_out_never_writes_outside_the_local_target(hb, sb, tmp_path):
     # "..": named for what it is, never a way up
     r = hb.run("sandbox", "cp", "%s:/workspace/trap/.." % sb.id, again)
     assert r.returncode == 1 and "/workspace/trap/.." in r.err
+
+
+def test_cp_out_does_not_open_a_fifo_already_in_the_local_target(hb, sb, tmp_path):
+    # a FIFO (or device) in the way inside a copied folder is refused, not
+    # opened: writing to it would hang the copy or send the bytes elsewhere
+    hb.run("sandbox", "exec", sb.id, "--", "sh", "-c",
+           "mkdir -p /workspace/fifo && echo x > /workspace/fifo/f", check=True)
+    dest = tmp_path / "dest"
+    (dest / "fifo").mkdir(parents=True)
+    os.mkfifo(dest / "fifo" / "f")
+    r = hb.run("sandbox", "cp", "%s:/workspace/fifo" % sb.id, dest, timeout=30)
+    assert r.returncode == 1 and "fifo/f: not a regular file" in r.err
+    assert stat.S_ISFIFO(os.lstat(dest / "fifo" / "f").st_mode)
 
 
 def test_cp_refuses_names_the_file_routes_would_change(hb, sb, tmp_path):

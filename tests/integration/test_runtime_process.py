@@ -397,6 +397,22 @@ def test_gc_removes_a_sandbox_whose_state_dir_is_gone(hb, tmp_path):
         assert not os.path.exists(rec["workdir"])
 
 
+def test_gc_leaves_a_process_that_only_mentions_the_label(hb):
+    """A stray is found by sandboxd's argv, not by a label anywhere in any
+    argv: a script or a grep that names one is neither listed nor killed."""
+    fake = "0123456789ab"
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)",
+                          "--label", "handbox.sandbox=" + fake])
+    try:
+        time.sleep(0.2)
+        assert by_id(hb, fake) is None
+        hb.run("sandbox", "gc", check=True)
+        assert p.poll() is None
+    finally:
+        p.kill()
+        p.wait()
+
+
 def test_gc_removes_a_sandbox_whose_owner_ended(hb):
     owner = subprocess.Popen(["sleep", "1000"])
     try:
