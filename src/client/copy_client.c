@@ -31,6 +31,10 @@
 #define DEPTH_MAX 256                 /* folders within folders */
 #define CHMOD_BATCH_BYTES (64u << 10) /* paths per chmod command */
 #define CHMOD_LIST_MAX (64u << 20)    /* paths waiting for chmod */
+/* Listings held at once during copy-out: one folder's cap is
+ * FILE_API_LIST_MAX, but a deep tree would hold one per level, so a
+ * hostile sandbox could make us keep millions of entries. */
+#define HELD_ENTRIES_MAX 100000u
 
 enum remote_kind { REMOTE_NONE, REMOTE_FILE, REMOTE_DIR, REMOTE_OTHER };
 
@@ -43,6 +47,9 @@ struct copy {
 	 * each NUL-terminated, made executable at the end */
 	struct buf exec_paths;
 	size_t n_exec;
+	/* copy-out: listing entries held by the folders being walked (each
+	 * keeps its listing while its subfolders are copied) */
+	size_t held_entries;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -526,11 +533,18 @@ static int copy_tree_out(struct copy *cp, int dirfd, const char *shown, const ch
 		rc = hb_fail(cp->err, cp->errlen, HB_ETOOBIG,
 			     "sandbox folder %s has more than %d entries, more than one "
 			     "listing gives", remote, FILE_API_LIST_MAX);
+	else if (cp->held_entries + json_array_size(entries) > HELD_ENTRIES_MAX)
+		rc = hb_fail(cp->err, cp->errlen, HB_ETOOBIG,
+			     "sandbox folder %s: the folders above it and it list more than "
+			     "%u entries; copy a smaller part of the tree", remote,
+			     HELD_ENTRIES_MAX);
+	cp->held_entries += json_array_size(entries);
 	json_array_foreach(entries, i, j) {
 		if (rc)
 			break;
 		rc = copy_entry_out(cp, dirfd, j, shown, remote, depth);
 	}
+	cp->held_entries -= json_array_size(entries);
 	json_decref(entries);
 	return rc;
 }

@@ -289,6 +289,29 @@ def test_cp_in_does_not_follow_links_out_of_the_folder(hb, sb, tmp_path):
     assert sh(hb, sb, "cat /tmp/named").out == "host-only\n"
 
 
+def test_cp_out_of_a_deep_wide_tree_is_refused_not_hoarded(hb, sb, tmp_path):
+    """Each folder keeps its listing while its subfolders are copied: a
+    tree of 12 levels of 9,000 entries would make the host hold 108,000
+    at once, past the cap, and the copy stops with a message first."""
+    made = hb.run("sandbox", "exec", sb.id, "--", "python3", "-c",
+                  "import os\n"
+                  "d = '/tmp/wide'\n"
+                  "for level in range(12):\n"
+                  "    os.makedirs(d)\n"
+                  "    for i in range(8999):\n"
+                  "        open('%s/f%d' % (d, i), 'w').close()\n"
+                  "    d += '/sub'\n")
+    assert made.returncode == 0, made.err
+    r = hb.run("sandbox", "cp", "%s:/tmp/wide" % sb.id, tmp_path / "wide")
+    assert r.returncode == 1
+    assert "list more than 100000 entries" in r.err, r.err
+    # what the cap allows still copies
+    r = hb.run("sandbox", "cp", "%s:/tmp/wide/sub/sub/sub/sub/sub/sub/sub/sub/sub" % sb.id,
+               tmp_path / "part", check=True)
+    assert len(os.listdir(tmp_path / "part")) == 9000
+    sh(hb, sb, "rm -rf /tmp/wide")
+
+
 def test_cp_where_things_land(hb, sb, tmp_path):
     f = tmp_path / "note.txt"
     f.write_text("note\n")
