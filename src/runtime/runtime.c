@@ -135,10 +135,18 @@ void sandbox_new_key(char out[SANDBOX_KEY_LEN + 1])
 	random_hex(out, SANDBOX_KEY_LEN);
 }
 
-void sandbox_url(const struct hb_sandbox *sb, char *out, size_t outlen)
+void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen)
 {
 	const char *h = sb->host[0] ? sb->host : "127.0.0.1";
 
-	snprintf(out, outlen, strchr(h, ':') ? "http://[%s]:%d" : "http://%s:%d",
-		 h, sb->host_ports[0]);
+	if (i < 0 || i >= SANDBOX_PORT_COUNT || !sb->host_ports[i])
+		snprintf(out, outlen, "%s", "");
+	else
+		snprintf(out, outlen, strchr(h, ':') ? "http://[%s]:%d" : "http://%s:%d", h,
+			 sb->host_ports[i]);
+}
+
+void sandbox_url(const struct hb_sandbox *sb, char *out, size_t outlen)
+{
+	sandbox_port_url(sb, 0, out, outlen);
 }

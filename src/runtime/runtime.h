@@ -138,7 +138,10 @@ const char *sandbox_state_name(enum sandbox_state s);
 void sandbox_new_id(char out[SANDBOX_ID_LEN + 1]);
 /* 64 random lower-case hex characters. */
 void sandbox_new_key(char out[SANDBOX_KEY_LEN + 1]);
-/* "http://HOST:PORT" of sandboxd (container port 8000). */
+/* "http://HOST:PORT" (an IPv6 host in brackets) where the sandbox's
+ * container port sandbox_ports[i] is reachable; "" when not published. */
+void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen);
+/* The same for sandboxd's API (container port 8000). */
 void sandbox_url(const struct hb_sandbox *sb, char *out, size_t outlen);
 
 #endif

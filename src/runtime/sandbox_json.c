@@ -5,17 +5,6 @@
 #include "common/ids.h"
 #include "runtime/sandbox_json.h"
 
-void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen)
-{
-	const char *h = sb->host[0] ? sb->host : "127.0.0.1";
-
-	if (i < 0 || i >= SANDBOX_PORT_COUNT || !sb->host_ports[i])
-		snprintf(out, outlen, "%s", "");
-	else
-		snprintf(out, outlen, strchr(h, ':') ? "http://[%s]:%d" : "http://%s:%d", h,
-			 sb->host_ports[i]);
-}
-
 json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key)
 {
 	json_t *o, *ports = json_object();

@@ -11,8 +11,4 @@
 /* A new object; caller json_decref()s it. with_key: include the key. */
 json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key);
 
-/* "http://HOST:PORT" (an IPv6 host in brackets) where the sandbox's
- * container port sandbox_ports[i] is reachable; "" when not published. */
-void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen);
-
 #endif

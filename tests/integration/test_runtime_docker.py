@@ -403,20 +403,6 @@ def test_pause_and_resume_ask_for_a_state(hb):
     assert "listening on" in r.out or "stopping" in r.out
 
 
-def test_ipv6_binding_gives_bracketed_urls(hb):
-    try:
-        with socket.socket(socket.AF_INET6) as s6:
-            s6.bind(("::1", 0))
-    except OSError:
-        pytest.skip("no IPv6 loopback")
-    r = hb.run("sandbox", "create", "--image", BUSYBOX, "--bind", "::1", check=True)
-    sid = r.out.split()[1]
-    hb.created.append(sid)
-    assert "url              http://[::1]:" in r.out
-    assert "port 8011        http://[::1]:" in r.out
-    assert "8011 http://[::1]:" in hb.run("sandbox", "ports", sid, check=True).out
-
-
 def test_twenty_concurrent_creates_without_port_clash(hb):
     def one(_):
         return hb.run("sandbox", "create", "--json", "--image", BUSYBOX)
