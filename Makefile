@@ -10,12 +10,14 @@ CPPFLAGS := -D_GNU_SOURCE -Isrc -Iinclude
 DEPFLAGS  = -MMD -MP
 
 COMMON_SRC   := $(wildcard src/common/*.c)
-SANDBOXD_SRC := $(wildcard src/sandboxd/*.c)
+NET_SRC      := $(wildcard src/net/*.c)
+SANDBOXD_SRC := $(wildcard src/sandboxd/*.c) $(NET_SRC)
 # main.c is the only file that is not also linked into unit tests and fuzzers.
 SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
 # The host side: runtime backends, the sandbox client and the CLI. Its
 # library (all but src/cli/main.c) is also linked into unit tests.
-HOST_SRC     := $(wildcard src/runtime/*.c src/client/*.c src/cli/*.c)
+HOST_SRC     := $(wildcard src/engine/*.c src/image/*.c src/runtime/*.c \
+		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c src/cli/*.c)
 HOST_LIB     := $(filter-out src/cli/main.c,$(HOST_SRC))
 HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread -lm
 

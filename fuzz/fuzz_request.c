@@ -20,7 +20,7 @@
 #include "common/utf8.h"
 #include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/users.h"
 
 #define CHECK(cond)							\

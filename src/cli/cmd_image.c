@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "runtime/image_build.h"
+#include "image/image_build.h"
 
 static const char image_usage[] =
 	"usage: handbox image build [--base bookworm|busybox] [--tag TAG] [--force] [--no-cache]\n"

@@ -10,7 +10,7 @@
 #include "cli/sandbox_cmds.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
-#include "runtime/ready.h"
+#include "client/ready.h"
 #include "runtime/sandbox_json.h"
 
 static const char sandbox_usage[] =

@@ -10,7 +10,7 @@
 
 #include "common/hb_error.h"
 #include "runtime/owner.h"
-#include "runtime/proc_stat.h"
+#include "common/proc_stat.h"
 
 int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen)
 {

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "runtime/proc_stat.h"
+#include "common/proc_stat.h"
 
 #define OWNER_ID_LEN 32
 #define OWNER_LEASE_MAX 48

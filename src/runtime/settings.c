@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "runtime/docker.h"
+#include "runtime/docker/docker.h"
 #include "runtime/settings.h"
 
 /* The longest state directory a sandbox can carry (struct hb_sandbox). */

@@ -8,7 +8,7 @@
 #include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
 #include "sandboxd/child.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 #define OUTPUT_CHUNK (1u << 20)        /* the reference's MAX_CONTENT_CHAR_LENGTH */

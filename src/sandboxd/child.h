@@ -18,7 +18,7 @@
 #include <libwebsockets.h>
 
 #include "common/buf.h"
-#include "sandboxd/fdwatch.h"
+#include "net/fdwatch.h"
 #include "sandboxd/proc.h"
 
 /* One read of a command's output: a pipe's default capacity, and the size

@@ -34,7 +34,7 @@
 #include "sandboxd/cgroup.h"
 #include "sandboxd/child.h"
 #include "sandboxd/exec_ws.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 #define MAX_SESSIONS 1024

@@ -30,7 +30,7 @@
 #include "common/ids.h"
 #include "common/utf8.h"
 #include "sandboxd/files.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 /* The multipart parser's buffer: file data reaches us in chunks of this

@@ -27,7 +27,7 @@
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "sandboxd/files.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 #define LIST_MAX 10000             /* entries in one listing */

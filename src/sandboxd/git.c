@@ -32,7 +32,7 @@
 #include "sandboxd/files.h"
 #include "sandboxd/git.h"
 #include "sandboxd/proc.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 #define GIT_OUTPUT_LIMIT (16u << 20)

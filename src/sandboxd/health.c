@@ -5,7 +5,7 @@
 
 #include "common/ids.h"
 #include "sandboxd/health.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 int health_alive(struct http_conn *c, json_t *body)

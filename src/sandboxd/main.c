@@ -13,8 +13,8 @@
 
 #include "common/ids.h"
 #include "sandboxd/bash.h"
-#include "sandboxd/fdwatch.h"
-#include "sandboxd/http.h"
+#include "net/fdwatch.h"
+#include "net/http.h"
 #include "sandboxd/proxy.h"
 #include "sandboxd/reaper.h"
 #include "sandboxd/sandboxd.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/ports.h"
 
 #define MAX_LISTENING 1024

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/proxy.h"
 
 #define RELAY_HIGH (256u << 10)

@@ -18,9 +18,9 @@
 #include <string.h>
 
 #include "common/hb_error.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/proxy.h"
-#include "sandboxd/ws_queue.h"
+#include "net/ws_queue.h"
 
 #define MSG_LIMIT WS_QUEUE_LIMIT        /* one message from the app */
 #define MSG_KEEP (64u << 10)            /* join buffer kept between messages */

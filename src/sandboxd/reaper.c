@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "sandboxd/fdwatch.h"
+#include "net/fdwatch.h"
 #include "sandboxd/reaper.h"
 
 struct watched {

@@ -4,7 +4,7 @@
 #include "sandboxd/files.h"
 #include "sandboxd/git.h"
 #include "sandboxd/health.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/ports.h"
 #include "sandboxd/proxy.h"
 #include "sandboxd/session.h"

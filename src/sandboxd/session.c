@@ -24,7 +24,7 @@
 #include "sandboxd/child.h"
 #include "sandboxd/env.h"
 #include "sandboxd/files.h"
-#include "sandboxd/http.h"
+#include "net/http.h"
 #include "sandboxd/sandboxd.h"
 #include "sandboxd/session.h"
 #include "sandboxd/session_parse.h"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "common/hb_error.h"
-#include "runtime/image_sources.h"
+#include "image/image_sources.h"
 
 static char err[1024];
 static char joined[8192];

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "common/hb_error.h"
-#include "runtime/process_record.h"
+#include "runtime/process/process_record.h"
 
 #define ID "0123456789ab"
 

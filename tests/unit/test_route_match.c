@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "sandboxd/http.h"
+#include "net/http.h"
 
 struct match {
 	char store[256];

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "runtime/docker.h"
+#include "runtime/docker/docker.h"
 #include "runtime/owner.h"
 #include "runtime/settings.h"
 

@@ -1,0 +1,51 @@
+/* image_cache.h — the cache of bookworm rootfs tarballs and the hashes
+ * that decide what is up to date.
+ *
+ * Two hashes: the cache key of a tarball, from mmdebstrap's arguments
+ * (which include the archive's sources), names the file
+ * CACHE/debian/bookworm-KEY.tar; the recipe, from everything that shapes
+ * an image, is its label handbox.recipe, and a build whose tag already
+ * carries the recipe it would build does nothing. */
+#ifndef HB_IMAGE_CACHE_H
+#define HB_IMAGE_CACHE_H
+
+#include <stddef.h>
+
+#include "image/image_build.h"
+#include "image/image_util.h"
+
+/* The first IMAGE_RECIPE_LEN hex digits of the SHA-1 of data. SHA-1 is the
+ * digest the linked libraries export (libwebsockets); this is a cache key
+ * and a change detector, not a signature. */
+void image_hash_hex(const void *data, size_t len, char out[IMAGE_RECIPE_LEN + 1]);
+
+/* The image's recipe: the hash of the recipe format's version, of what
+ * shaped the rootfs (shape, len bytes) and of the import instructions. */
+int image_recipe(const char *shape, size_t len, const struct strv *changes,
+		 char out[IMAGE_RECIPE_LEN + 1]);
+
+/* ${HANDBOX_CACHE:-~/.cache/handbox}, or opt when it is set, into out. */
+int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_t errlen);
+
+/* The cache key of mmdebstrap's command line argv (all but argv[0]) into
+ * key, and the tarball it names, CACHE/debian/bookworm-KEY.tar, into
+ * path. HB_EINVAL with a sentence when the path is too long. */
+int image_cache_tarball(const char *cache, const struct strv *argv,
+			char key[IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
+			char *err, size_t errlen);
+
+/* A file for the tarball final, in its directory dir: unnamed (O_TMPFILE)
+ * where the file system can, else a dot-file named after our pid, whose
+ * path goes into partial ("" otherwise). The caller closes the fd, and
+ * unlinks partial when it is not "" and the file was not committed.
+ * -1 with errno set on failure. */
+int image_cache_open(const char *dir, const char *final, char *partial, size_t partlen);
+
+/* Syncs the file open as fd and names it final; -1 with errno set. */
+int image_cache_commit(int fd, const char *partial, const char *final);
+
+/* Keeps the 3 newest tarballs in dir, and removes partial ones a build
+ * that no longer runs left behind. */
+void image_cache_prune(const char *dir);
+
+#endif

@@ -1,0 +1,175 @@
+/* http.h — sandboxd's HTTP and WebSocket front: routing, session-key auth,
+ * bounded request bodies, JSON replies and bounded WebSocket send queues.
+ *
+ * libwebsockets owns the sockets; this layer turns its callbacks into
+ * per-route handlers. One struct http_conn lives per connection (lws
+ * allocates it; it is reused across keep-alive requests and reset between
+ * them). Handlers never block: slow work answers later with http_reply_*(). */
+#ifndef HB_HTTP_H
+#define HB_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "net/ws_queue.h"
+
+struct lws;
+struct lws_context;
+struct lws_vhost;
+struct http_conn;
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_JSON_BODY_LIMIT (8u << 20)   /* cap on a buffered JSON body */
+#define WS_QUEUE_LIMIT (8u << 20)         /* cap on bytes queued to one socket */
+#define HTTP_HEADER_DATA_MAX 16384        /* cap on all request headers */
+
+enum http_method {
+	HTTP_ANY = 0, HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_PATCH,
+	HTTP_HEAD, HTTP_OPTIONS,
+};
+
+enum route_flags {
+	ROUTE_OPEN = 1 << 0, /* no session key needed */
+	ROUTE_WS = 1 << 1,   /* a WebSocket endpoint */
+};
+
+/* A handler that takes the request body as it streams in, or a WebSocket.
+ * Every callback may be NULL. Return 0 to go on, -1 to drop the connection. */
+struct http_stream_ops {
+	/* headers are in; the body (if any) follows through on_body */
+	int (*on_request)(struct http_conn *c);
+	int (*on_body)(struct http_conn *c, const char *data, size_t len);
+	int (*on_body_end)(struct http_conn *c);
+	/* the socket can take more; write with http_write_body() */
+	int (*on_writeable)(struct http_conn *c);
+	/* WebSocket: a whole message (fragments are joined, capped) */
+	int (*on_ws_message)(struct http_conn *c, const char *data, size_t len,
+			     int binary);
+	/* the connection or request is gone; free handler state */
+	void (*on_close)(struct http_conn *c);
+};
+
+/* A buffered JSON request: body is the parsed object (NULL when the request
+ * had no body). The handler replies now or later with http_reply_*(). */
+typedef int (*http_json_fn)(struct http_conn *c, json_t *body);
+
+struct route {
+	enum http_method method;
+	/* "/api/bash/bash_events/{}" — {} matches one segment, a final
+	 * "{**}" matches the rest of the path (possibly empty) */
+	const char *pattern;
+	unsigned flags;
+	http_json_fn json;
+	const struct http_stream_ops *stream;
+};
+
+struct http_conn {
+	struct lws *wsi;
+	const struct route *route;
+	enum http_method method;
+	char path[2048];
+	char *params[HTTP_MAX_PARAMS];
+	char param_store[2048];
+	int nparams;
+
+	struct buf body;        /* JSON body, or a WebSocket message */
+	int close_after_reply;
+	int replying;           /* http_reply_* has queued the whole answer */
+	struct buf out;         /* bytes still to send (headers + body) */
+	size_t out_off;
+
+	/* WebSocket */
+	int is_ws;
+	int ws_authed;
+	struct buf ws_query;    /* the handshake's query, kept; see http_query */
+	uint64_t ws_auth_deadline_us;
+	struct ws_queue ws_out;  /* messages to the client (WS_QUEUE_LIMIT) */
+	int ws_close_code;
+	const char *ws_close_reason;
+	/* the close frame the peer sent, for on_close: 1005 when it had no
+	 * code, 0 when none came */
+	int ws_peer_close_code;
+	char ws_peer_close_reason[124];
+
+	void *state;            /* the handler's own per-request state */
+	/* set by a JSON handler that answers later: called if the request
+	 * ends first (client gone), so the handler forgets c */
+	void (*on_finish)(struct http_conn *c);
+};
+
+/* Server-wide settings the HTTP layer needs. */
+struct http_config {
+	char **api_keys;        /* NULL-terminated; empty = no auth */
+};
+
+int http_server_init(const struct http_config *cfg);
+
+/* lws glue, used by main.c: the protocol serving every route. */
+extern const struct lws_protocols http_protocol;
+
+/* Query argument by name, URL-decoded, into out. Returns its length, or -1
+ * when absent or longer than outlen - 1. */
+int http_query(struct http_conn *c, const char *name, char *out, size_t outlen);
+/* A request header (lower-case name with a trailing colon, "x-foo:"). */
+int http_header(struct http_conn *c, const char *name, char *out, size_t outlen);
+
+/* Replies. The body is copied; the connection stays open for keep-alive.
+ * reply_json takes ownership of j (decref'd). */
+int http_reply(struct http_conn *c, int status, const char *content_type,
+	       const char *body, size_t len);
+int http_reply_json(struct http_conn *c, int status, json_t *j);
+/* {"detail": msg} — the reference's error shape */
+int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Deferred answers. http_defer: the handler answers c later and keeps state
+ * in it; on_gone is called if the request ends first (the client went
+ * away), so the handler forgets c (it may call http_take to get state).
+ * http_take: detaches before answering — returns state and clears both, so
+ * on_gone is no longer called. */
+void http_defer(struct http_conn *c, void *state,
+		void (*on_gone)(struct http_conn *c));
+void *http_take(struct http_conn *c);
+
+/* Streaming replies: send the status line and headers (content_length -1 =
+ * unknown: the connection closes at the end), then http_write_body() from
+ * on_writeable until done. extra_headers: NULL or "Name: value\r\n…". */
+int http_begin_stream(struct http_conn *c, int status,
+		      const char *content_type, int64_t content_length,
+		      const char *extra_headers);
+/* Writes len bytes (at most http_write_max() at a time) to the body; final
+ * ends the response. Returns 0 or -1 (drop the connection). */
+int http_write_body(struct http_conn *c, const char *data, size_t len,
+		    int final);
+size_t http_write_max(void);
+/* Asks for on_writeable to be called when the socket can take more. */
+void http_want_write(struct http_conn *c);
+
+/* WebSocket sends: queued, bounded by WS_QUEUE_LIMIT. Returns 0, or
+ * HB_ETOOBIG when the peer reads too slowly (nothing queued). */
+int ws_send_text(struct http_conn *c, const char *data, size_t len);
+int ws_send_binary(struct http_conn *c, const char *data, size_t len);
+/* Serializes and sends j (takes ownership). */
+int ws_send_json(struct http_conn *c, json_t *j);
+/* Bytes the queue can still take. */
+size_t ws_queue_room(const struct http_conn *c);
+/* Sends everything queued, then closes with code and reason. */
+void ws_close(struct http_conn *c, int code, const char *reason);
+
+/* Parses an integer in [min, max] from a query argument; writes a 422-style
+ * message naming the argument when it is not one. Returns 0, 1 when absent
+ * (value untouched), or HB_EINVAL. */
+int http_query_int(struct http_conn *c, const char *name, long long min,
+		   long long max, long long *value, char *err, size_t errlen);
+
+/* Routes live in routes.c. */
+extern const struct route sandboxd_routes[];
+
+/* Used by tests and the fuzzer: match path against a route pattern,
+ * filling params. Returns 1 on a match. */
+int route_match(const char *pattern, const char *path, char *store,
+		size_t storelen, char **params, int *nparams);
+
+#endif

@@ -1,0 +1,453 @@
+/* docker.c — the Docker backend: one container per sandbox, made and
+ * driven through the Engine API (docker_api.h). The container carries
+ * everything needed to re-attach to it (labels, the session key in its
+ * environment, its published ports), so no state is kept on the host. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/hb_error.h"
+#include "runtime/docker/docker.h"
+#include "runtime/owner.h"
+#include "client/ready.h"
+
+#define CREATE_ATTEMPTS 3       /* a fresh id per name clash */
+#define STOP_GRACE_S 10
+#define FAILURE_LOG_LINES 20
+
+struct docker_backend {
+	struct docker_api *api;
+};
+
+static struct docker_api *api_of(struct runtime *rt)
+{
+	return ((struct docker_backend *)rt->impl)->api;
+}
+
+static int docker_open(struct runtime *rt, char *err, size_t errlen)
+{
+	struct docker_backend *d;
+	int rc;
+
+	if (!rt->opt.name_prefix)
+		rt->opt.name_prefix = "";
+	/* the prefix goes into URL paths as it is: settings checked it, and
+	 * a caller that did not is stopped here */
+	if (!docker_name_prefix_ok(rt->opt.name_prefix))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "container name prefix \"%s\": expected [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+			       rt->opt.name_prefix);
+	if (!(d = calloc(1, sizeof(*d))))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	rc = docker_api_open(&d->api, rt->opt.docker_host, err, errlen);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	rt->impl = d;
+	return 0;
+}
+
+static void docker_close(struct runtime *rt)
+{
+	struct docker_backend *d = rt->impl;
+
+	if (d)
+		docker_api_close(d->api);
+	free(d);
+	rt->impl = NULL;
+}
+
+/* "/containers/NAME" + suffix for sandbox id. Only a well-formed id gets
+ * into a path: anything else is no sandbox of ours (and could otherwise
+ * name another API route). */
+static int container_path(struct runtime *rt, const char *id, const char *suffix,
+			  char *out, size_t outlen, char *err, size_t errlen)
+{
+	if (!docker_sandbox_id_ok(id))
+		return hb_fail(err, errlen, HB_ENOENT,
+			       "no sandbox \"%s\" (expected a %d-digit hex id)", id, SANDBOX_ID_LEN);
+	if ((size_t)snprintf(out, outlen, "/containers/%s%s%s", rt->opt.name_prefix, id,
+			     suffix) >= outlen)
+		return hb_fail(err, errlen, HB_ETOOBIG, "container name prefix too long");
+	return 0;
+}
+
+/* The engine's 404 for a container we asked about by name; other 404s
+ * (a network or mount gone, at start) keep the engine's sentence. */
+static bool no_such_container(const struct docker_reply *r)
+{
+	return r->status == 404 && strstr(docker_reply_message(r), "No such container");
+}
+
+/* A call on sandbox id's container whose reply body does not matter: 2xx
+ * (or ok_status) is success; a missing container is "no sandbox"; else
+ * an error saying what failed. *status (when not NULL) gets the HTTP
+ * status, 0 when the engine did not answer. */
+static int container_op(struct runtime *rt, const char *id, const char *method,
+			const char *suffix, long ok_status, const char *what,
+			long *status, char *err, size_t errlen)
+{
+	struct docker_reply r;
+	char path[256];
+	int rc;
+
+	if (status)
+		*status = 0;
+	if ((rc = container_path(rt, id, suffix, path, sizeof(path), err, errlen)))
+		return rc;
+	rc = docker_api_call(api_of(rt), method, path, NULL, &r, err, errlen);
+	if (status)
+		*status = r.status;
+	if (rc == 0 && no_such_container(&r))
+		rc = hb_fail(err, errlen, HB_ENOENT, "no sandbox %s", id);
+	else if (rc == 0 && (r.status < 200 || r.status >= 300) && r.status != ok_status)
+		rc = docker_fail(&r, err, errlen, "cannot %s sandbox %s", what, id);
+	docker_reply_free(&r);
+	return rc;
+}
+
+static int docker_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
+			  char *err, size_t errlen)
+{
+	struct docker_reply r;
+	char path[256];
+	int rc;
+
+	if ((rc = container_path(rt, id, "/json", path, sizeof(path), err, errlen)))
+		return rc;
+	rc = docker_api_call(api_of(rt), "GET", path, NULL, &r, err, errlen);
+	if (rc == 0 && r.status == 404)
+		rc = hb_fail(err, errlen, HB_ENOENT, "no sandbox %s", id);
+	else if (rc == 0 && r.status != 200)
+		rc = docker_fail(&r, err, errlen, "cannot inspect sandbox %s", id);
+	else if (rc == 0)
+		rc = docker_sandbox_from_inspect(r.json, rt->opt.name_prefix, out, err, errlen);
+	docker_reply_free(&r);
+	return rc;
+}
+
+/* 0 when the network of `--network isolated` exists and is internal;
+ * HB_ENOENT (no message) when it does not exist. One that exists under
+ * its name but is not internal is refused: a sandbox asked to be isolated
+ * must not get a route out because someone made a plain network of that
+ * name. */
+static int check_isolated_network(struct runtime *rt, char *err, size_t errlen)
+{
+	struct docker_reply r;
+	int rc = docker_api_call(api_of(rt), "GET", "/networks/" ISOLATED_NETWORK, NULL, &r,
+				 err, errlen);
+
+	if (rc == 0 && r.status == 404)
+		rc = HB_ENOENT;
+	else if (rc == 0 && r.status != 200)
+		rc = docker_fail(&r, err, errlen, "cannot inspect network %s", ISOLATED_NETWORK);
+	else if (rc == 0 && !json_is_true(json_object_get(r.json, "Internal")))
+		rc = hb_fail(err, errlen, HB_EINVAL,
+			     "network %s exists but is not internal (it has a route out): "
+			     "remove it (docker network rm %s) and handbox makes it again",
+			     ISOLATED_NETWORK, ISOLATED_NETWORK);
+	docker_reply_free(&r);
+	return rc;
+}
+
+/* The internal network, made on first use. */
+static int ensure_isolated_network(struct runtime *rt, char *err, size_t errlen)
+{
+	struct docker_reply r;
+	json_t *body;
+	long status;
+	int rc = check_isolated_network(rt, err, errlen);
+
+	if (rc != HB_ENOENT)
+		return rc;
+	/* Internal: the engine gives it no route out and no NAT. */
+	body = json_pack("{s:s, s:b, s:b, s:{s:s}}", "Name", ISOLATED_NETWORK,
+			 "Internal", 1, "CheckDuplicate", 1, "Labels", "handbox.network",
+			 "isolated");
+	if (!body)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	rc = docker_api_call(api_of(rt), "POST", "/networks/create", body, &r, err, errlen);
+	json_decref(body);
+	status = r.status;
+	if (rc == 0 && status != 201 && status != 409)
+		rc = docker_fail(&r, err, errlen, "cannot create network %s", ISOLATED_NETWORK);
+	docker_reply_free(&r);
+	if (rc || status == 201)
+		return rc;
+	/* 409: another process made it meanwhile; it too must be internal */
+	rc = check_isolated_network(rt, err, errlen);
+	return rc == HB_ENOENT ? hb_fail(err, errlen, HB_EBUSY, "network %s was made and "
+					 "removed again meanwhile: try again", ISOLATED_NETWORK)
+			       : rc;
+}
+
+/* A bind of the engine's own socket hands whoever runs in the sandbox the
+ * engine, that is root on this host: refused. Compared by inode, so
+ * /run/docker.sock, /var/run/docker.sock and links to them are one. */
+static int refuse_engine_socket(struct runtime *rt, const struct sandbox_spec *spec,
+				char *err, size_t errlen)
+{
+	struct stat sock, st;
+	int i;
+
+	if (stat(docker_api_socket(api_of(rt)), &sock) != 0)
+		return 0;
+	for (i = 0; i < spec->volumes.n; i++) {
+		const struct volume *v = &spec->volumes.v[i];
+		if (v->kind == VOLUME_BIND && stat(v->source, &st) == 0 &&
+		    st.st_dev == sock.st_dev && st.st_ino == sock.st_ino)
+			return hb_fail(err, errlen, HB_EPERM,
+				       "mount %s:%s: %s is the Docker engine's socket; a sandbox "
+				       "given it controls the engine (root on this host), so "
+				       "handbox does not mount it", v->source, v->target, v->source);
+	}
+	return 0;
+}
+
+static int create_container(struct runtime *rt, const struct sandbox_spec *spec,
+			    char id[SANDBOX_ID_LEN + 1], const char *key,
+			    char *err, size_t errlen)
+{
+	const char *network = spec->isolated ? ISOLATED_NETWORK : spec->network;
+	struct docker_reply r;
+	char path[256];
+	json_t *body;
+	int rc, attempt;
+
+	for (attempt = 1;; attempt++) {
+		sandbox_new_id(id);
+		if ((size_t)snprintf(path, sizeof(path), "/containers/create?name=%s%s",
+				     rt->opt.name_prefix, id) >= sizeof(path))
+			return hb_fail(err, errlen, HB_ETOOBIG, "container name prefix too long");
+		body = docker_create_body(spec, id, key, network, &rt->opt);
+		if (!body)
+			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		rc = docker_api_call(api_of(rt), "POST", path, body, &r, err, errlen);
+		json_decref(body);
+		if (rc || r.status == 201) {
+			docker_reply_free(&r);
+			return rc;
+		}
+		/* 409: the name is taken (ids are random: a clash is a fluke) */
+		if (r.status != 409 || attempt == CREATE_ATTEMPTS)
+			break;
+		docker_reply_free(&r);
+	}
+	if (r.status == 404 && strstr(docker_reply_message(&r), "No such image"))
+		rc = hb_fail(err, errlen, HB_ENOENT,
+			     "image %s not found: build it with `handbox image build`, "
+			     "or docker pull/load it", spec->image);
+	else if (r.status == 404 && network)
+		rc = docker_fail(&r, err, errlen, "network %s", network);
+	else
+		rc = docker_fail(&r, err, errlen, "cannot create a sandbox from %s", spec->image);
+	docker_reply_free(&r);
+	return rc;
+}
+
+struct liveness {
+	struct runtime *rt;
+	const char *id;
+};
+
+static int container_gone(void *arg)
+{
+	struct liveness *l = arg;
+	struct hb_sandbox sb;
+
+	return docker_inspect(l->rt, l->id, &sb, NULL, 0) != 0 ||
+	       sb.state != SANDBOX_RUNNING;
+}
+
+/* The reason a sandbox is not ready, with its last output lines, so the
+ * user sees sandboxd's own complaint (or the image's). */
+static int not_ready(struct runtime *rt, const char *id, int why, int timeout_ms,
+		     char *err, size_t errlen)
+{
+	struct hb_sandbox sb;
+	char *logs = NULL, lerr[256];
+	int n, sig = ready_interrupted();
+
+	if (sig)
+		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s) while "
+			       "sandbox %s was starting", sig, strsignal(sig), id);
+	if (why == HB_EBUSY)
+		n = snprintf(err, errlen, "sandbox %s did not answer within %g s "
+			     "(--ready-timeout sets the limit)", id, timeout_ms / 1000.0);
+	else if (docker_inspect(rt, id, &sb, NULL, 0) != 0)
+		n = snprintf(err, errlen, "sandbox %s vanished before it was ready", id);
+	else if (sb.oom_killed)
+		n = snprintf(err, errlen, "sandbox %s was killed for lack of memory "
+			     "while starting (raise --memory)", id);
+	else
+		n = snprintf(err, errlen, "sandbox %s stopped (exit code %d) before it was ready",
+			     id, sb.exit_code);
+	if (n > 0 && (size_t)n < errlen &&
+	    rt->backend->logs(rt, id, FAILURE_LOG_LINES, &logs, lerr, sizeof(lerr)) == 0 &&
+	    *logs)
+		snprintf(err + n, errlen - (size_t)n, "; its last output:\n%s", logs);
+	free(logs);
+	return why == HB_EBUSY ? HB_EBUSY : HB_EIO;
+}
+
+static int wait_ready(struct runtime *rt, const char *id, int timeout_ms,
+		      struct hb_sandbox *out, char *err, size_t errlen)
+{
+	struct liveness l = { rt, id };
+	char url[128];
+	int rc;
+
+	if ((rc = docker_inspect(rt, id, out, err, errlen)))
+		return rc;
+	sandbox_url(out, url, sizeof(url));
+	rc = ready_wait(url, out->session_api_key, timeout_ms, container_gone, &l);
+	if (rc)
+		return not_ready(rt, id, rc, timeout_ms, err, errlen);
+	return docker_inspect(rt, id, out, err, errlen);
+}
+
+static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
+			 struct hb_sandbox *out, char *err, size_t errlen)
+{
+	char id[SANDBOX_ID_LEN + 1], key[SANDBOX_KEY_LEN + 1];
+	int rc;
+
+	if ((rc = runtime_check_sandboxd(rt, err, errlen)) ||
+	    (rc = volumes_check_hosts(&spec->volumes, err, errlen)) ||
+	    (rc = refuse_engine_socket(rt, spec, err, errlen)))
+		return rc;
+	if (spec->isolated && (rc = ensure_isolated_network(rt, err, errlen)))
+		return rc;
+	sandbox_new_key(key);
+	if ((rc = create_container(rt, spec, id, key, err, errlen)))
+		return rc;
+	rc = container_op(rt, id, "POST", "/start", 0, "start", NULL, err, errlen);
+	if (rc == 0)
+		rc = wait_ready(rt, id, spec->ready_timeout_ms, out, err, errlen);
+	if (rc)     /* nothing half-made is left behind */
+		container_op(rt, id, "DELETE", "?force=1&v=1", 0, "remove", NULL, NULL, 0);
+	return rc;
+}
+
+static int docker_list(struct runtime *rt,
+		       int (*fn)(const struct hb_sandbox *sb, void *arg), void *arg,
+		       char *err, size_t errlen)
+{
+	struct docker_reply r;
+	struct hb_sandbox sb;
+	json_t *c;
+	size_t i;
+	int rc;
+
+	/* filters={"label":["handbox.sandbox"]}, URL-encoded */
+	rc = docker_api_call(api_of(rt), "GET",
+			     "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22"
+			     LABEL_SANDBOX "%22%5D%7D", NULL, &r, err, errlen);
+	if (rc == 0 && r.status != 200)
+		rc = docker_fail(&r, err, errlen, "cannot list sandboxes");
+	if (rc == 0)
+		json_array_foreach(r.json, i, c)
+			if (docker_sandbox_from_summary(c, rt->opt.name_prefix, &sb) == 0 &&
+			    fn(&sb, arg))
+				break;
+	docker_reply_free(&r);
+	return rc;
+}
+
+/* Host ports may change across a restart: callers inspect afterwards. */
+static int docker_start(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	struct hb_sandbox sb;
+	/* 304: already running */
+	int rc = container_op(rt, id, "POST", "/start", 304, "start", NULL, err, errlen);
+
+	return rc ? rc : wait_ready(rt, id, rt->opt.ready_timeout_ms, &sb, err, errlen);
+}
+
+static int docker_stop(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	char query[32];
+
+	snprintf(query, sizeof(query), "/stop?t=%d", STOP_GRACE_S);
+	/* 304: already stopped */
+	return container_op(rt, id, "POST", query, 304, "stop", NULL, err, errlen);
+}
+
+/* pause and resume ask for a state, as stop and start do: a sandbox
+ * already in it is fine (the engine answers 409 or 500 where it answers
+ * stop and start with 304), and one that cannot get there is named with
+ * its state rather than the engine's sentence about a 64-digit id. */
+static int freeze(struct runtime *rt, const char *id, bool pause, char *err, size_t errlen)
+{
+	const char *what = pause ? "pause" : "resume";
+	enum sandbox_state want = pause ? SANDBOX_PAUSED : SANDBOX_RUNNING;
+	struct hb_sandbox sb;
+	long status;
+	int rc = container_op(rt, id, "POST", pause ? "/pause" : "/unpause", 0, what, &status,
+			      err, errlen);
+
+	if (rc == 0 || (status != 409 && status != 500) || docker_inspect(rt, id, &sb, NULL, 0))
+		return rc;
+	if (sb.state == want)
+		return 0;
+	if (sb.state == SANDBOX_EXITED || sb.state == SANDBOX_CREATED)
+		return hb_fail(err, errlen, HB_EBUSY, "cannot %s sandbox %s: it is %s "
+			       "(handbox sandbox start %s)", what, id, sandbox_state_name(sb.state),
+			       id);
+	return hb_fail(err, errlen, HB_EBUSY, "cannot %s sandbox %s: it is %s", what, id,
+		       sandbox_state_name(sb.state));
+}
+
+static int docker_pause(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return freeze(rt, id, true, err, errlen);
+}
+
+static int docker_resume(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return freeze(rt, id, false, err, errlen);
+}
+
+/* Anonymous volumes go with the container; named ones (the user's) stay.
+ * With force, the engine's only 409 is "removal already in progress"
+ * (another rm or gc got there first): that is done, not failed. */
+static int docker_remove(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return container_op(rt, id, "DELETE", "?force=1&v=1", 409, "remove", NULL, err, errlen);
+}
+
+static int docker_logs(struct runtime *rt, const char *id, int tail, char **out,
+		       char *err, size_t errlen)
+{
+	char path[256];
+	int rc;
+
+	*out = NULL;
+	/* "/containers/NAME": the name is what follows */
+	if ((rc = container_path(rt, id, "", path, sizeof(path), err, errlen)))
+		return rc;
+	rc = docker_container_logs(api_of(rt), path + strlen("/containers/"), tail, out,
+				   err, errlen);
+	if (rc == HB_ENOENT)
+		rc = hb_fail(err, errlen, HB_ENOENT, "no sandbox %s", id);
+	return rc;
+}
+
+const struct runtime_backend runtime_docker = {
+	.name = "docker",
+	.open = docker_open,
+	.close = docker_close,
+	.create = docker_create,
+	.inspect = docker_inspect,
+	.list = docker_list,
+	.start = docker_start,
+	.stop = docker_stop,
+	.pause = docker_pause,
+	.resume = docker_resume,
+	.remove = docker_remove,
+	.logs = docker_logs,
+};

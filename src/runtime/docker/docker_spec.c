@@ -1,0 +1,153 @@
+/* docker_spec.c — the Engine API body that creates a sandbox container
+ * (POST /containers/create) from a struct sandbox_spec. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/docker/docker.h"
+#include "runtime/owner.h"
+
+/* sandboxd inside every container, bind-mounted read-only. */
+#define SANDBOXD_IN_CONTAINER "/.handbox/sandboxd"
+
+static json_t *mount_json(const char *type, const char *source, const char *target,
+			  int read_only)
+{
+	return json_pack("{s:s, s:s, s:s, s:b}", "Type", type, "Source", source,
+			 "Target", target, "ReadOnly", read_only);
+}
+
+/* Appends v to array a (taking it); false when v is NULL or out of
+ * memory. A mount or variable that went missing would change what the
+ * sandbox is, so the caller then gives up on the whole body. */
+static bool append(json_t *a, json_t *v)
+{
+	return v && json_array_append_new(a, v) == 0;
+}
+
+static json_t *mounts_json(const struct sandbox_spec *spec, const char *sandboxd)
+{
+	json_t *a = json_array();
+	bool ok = a && append(a, mount_json("bind", sandboxd, SANDBOXD_IN_CONTAINER, 1));
+	int i;
+
+	for (i = 0; ok && i < spec->volumes.n; i++) {
+		const struct volume *v = &spec->volumes.v[i];
+		ok = append(a, mount_json(v->kind == VOLUME_BIND ? "bind" : "volume",
+					  v->source, v->target, v->read_only));
+	}
+	if (!ok) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_t *env_json(const struct sandbox_spec *spec, const char *key)
+{
+	json_t *a = json_array();
+	char line[128];
+	bool ok = a != NULL;
+	int i;
+
+	for (i = 0; ok && i < SANDBOX_ENV_MAX && spec->env[i]; i++)
+		ok = append(a, json_string(spec->env[i]));
+	/* last: the engine keeps the last of two equal names, so --env
+	 * cannot replace them */
+	snprintf(line, sizeof(line), "SANDBOX_USER_ID=%u", spec->user_id);
+	ok = ok && append(a, json_string(line));
+	snprintf(line, sizeof(line), "SESSION_API_KEY=%s", key);
+	ok = ok && append(a, json_string(line));
+	if (!ok) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static bool add_ports(json_t *exposed, json_t *bindings, const char *bind_address)
+{
+	char name[16];
+	int i;
+
+	for (i = 0; i < SANDBOX_PORT_COUNT; i++) {
+		snprintf(name, sizeof(name), "%d/tcp", sandbox_ports[i]);
+		if (json_object_set_new(exposed, name, json_object()))
+			return false;
+		if (bindings &&
+		    json_object_set_new(bindings, name,
+					json_pack("[{s:s, s:s}]", "HostIp", bind_address,
+						  "HostPort", "")))
+			return false;
+	}
+	return true;
+}
+
+json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
+			   const char *key, const char *network,
+			   const struct runtime_options *opt)
+{
+	json_t *body, *host, *labels, *exposed = json_object(), *bindings = NULL;
+	const char *workdir = spec->volumes.n ? spec->volumes.v[0].target : NULL;
+	json_t *cmd = json_pack("[s, s, s, s]", "--port", "8000", "--host", "0.0.0.0");
+	bool ok = cmd && exposed;
+
+	if (ok && workdir)
+		ok = append(cmd, json_string("--workdir")) && append(cmd, json_string(workdir));
+	/* An isolated sandbox publishes nothing: the host reaches it on its
+	 * own address on the internal network. */
+	if (ok && !spec->isolated)
+		ok = (bindings = json_object()) != NULL;
+	if (!ok || !add_ports(exposed, bindings, spec->bind_address)) {
+		json_decref(cmd);
+		json_decref(exposed);
+		json_decref(bindings);
+		return NULL;
+	}
+	labels = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			   LABEL_SANDBOX, id, LABEL_OWNER, opt->owner_id ? opt->owner_id : "",
+			   LABEL_STATE_DIR, opt->state_dir ? opt->state_dir : "",
+			   LABEL_LEASE, spec->keep_alive || !opt->lease ? "" : opt->lease,
+			   LABEL_WORKDIR, workdir ? workdir : "");
+	/* json_pack takes the "o" values even when it fails */
+	host = json_pack("{s:o, s:o, s:{s:s}}",
+			 "Mounts", mounts_json(spec, opt->sandboxd_path),
+			 "PortBindings", bindings ? bindings : json_object(),
+			 "RestartPolicy", "Name", "no");
+	if (!host) {
+		json_decref(cmd);
+		json_decref(exposed);
+		json_decref(labels);
+		return NULL;
+	}
+	/* the reference's way to reach the host (a local LLM, say); an
+	 * isolated sandbox is not meant to */
+	if (!spec->isolated)
+		json_object_set_new(host, "ExtraHosts",
+				    json_pack("[s]", "host.docker.internal:host-gateway"));
+	if (network)
+		json_object_set_new(host, "NetworkMode", json_string(network));
+	if (spec->memory_bytes > 0) {
+		json_object_set_new(host, "Memory", json_integer(spec->memory_bytes));
+		/* no swap beyond the limit: a runaway job is stopped, not paged */
+		json_object_set_new(host, "MemorySwap", json_integer(spec->memory_bytes));
+	}
+	if (spec->nano_cpus > 0)
+		json_object_set_new(host, "NanoCpus", json_integer(spec->nano_cpus));
+	if (spec->pids_limit > 0)
+		json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
+	body = json_pack("{s:s, s:[s], s:o, s:o, s:s, s:o, s:o, s:o}",
+			 "Image", spec->image,
+			 "Entrypoint", SANDBOXD_IN_CONTAINER,
+			 "Cmd", cmd,
+			 "Env", env_json(spec, key),
+			 /* sandboxd starts as root to switch to the sandbox user
+			  * (an image's USER would stop it from doing so) */
+			 "User", "0",
+			 "Labels", labels,
+			 "ExposedPorts", exposed,
+			 "HostConfig", host);
+	if (workdir)
+		json_object_set_new(body, "WorkingDir", json_string(workdir));
+	return body;
+}
