@@ -15,3 +15,18 @@ int hb_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	}
 	return code;
 }
+
+const char *hb_strerror(int code)
+{
+	switch (code) {
+	case HB_OK: return "success";
+	case HB_ENOMEM: return "out of memory";
+	case HB_EINVAL: return "invalid input";
+	case HB_ETOOBIG: return "input too large";
+	case HB_ENOENT: return "not found";
+	case HB_EIO: return "input/output error";
+	case HB_EPERM: return "not allowed";
+	case HB_EBUSY: return "busy or timed out";
+	default: return "unknown error";
+	}
+}
