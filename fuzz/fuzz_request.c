@@ -21,6 +21,7 @@
 #include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
 #include "net/http.h"
+#include "sandboxd/routes.h"
 #include "sandboxd/users.h"
 
 #define CHECK(cond)							\

@@ -3,6 +3,7 @@
  * Replies are assembled in full (status line, headers, body) in c->out and
  * sent from the WRITEABLE callback, so the common small JSON answer leaves in
  * one write: that single write is most of sandboxd's exec round-trip time. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,11 +23,24 @@
  * a client without the key must not make us hold megabytes. */
 #define WS_AUTH_FRAME_LIMIT 4096
 
-static const struct http_config *server_cfg;
+static struct http_config server_cfg;
+/* cfg->key_header as libwebsockets looks custom headers up: "name:" */
+static char key_header_lws[64];
 
 int http_server_init(const struct http_config *cfg)
 {
-	server_cfg = cfg;
+	size_t i, n;
+
+	if (!cfg->routes || !cfg->key_header || !cfg->key_query)
+		return HB_EINVAL;
+	n = strlen(cfg->key_header);
+	if (!n || n + 2 > sizeof(key_header_lws))
+		return HB_EINVAL;
+	for (i = 0; i < n; i++)
+		key_header_lws[i] = (char)tolower((unsigned char)cfg->key_header[i]);
+	key_header_lws[n] = ':';
+	key_header_lws[n + 1] = '\0';
+	server_cfg = *cfg;
 	return 0;
 }
 
@@ -81,7 +95,7 @@ static const struct route *route_find(struct http_conn *c, int want_ws,
 	const struct route *r;
 
 	*path_known = 0;
-	for (r = sandboxd_routes; r->pattern; r++) {
+	for (r = server_cfg.routes; r && r->pattern; r++) {
 		if (!route_match(r->pattern, c->path, c->param_store,
 				 sizeof(c->param_store), c->params, &c->nparams))
 			continue;
@@ -190,7 +204,7 @@ static int key_is_valid(const char *given)
 	int ok = 0;
 	unsigned diff;
 
-	for (k = server_cfg->api_keys; k && *k; k++) {
+	for (k = server_cfg.api_keys; k && *k; k++) {
 		klen = strlen(*k);
 		diff = (unsigned)(glen ^ klen);
 		for (i = 0; i < klen; i++)
@@ -202,7 +216,7 @@ static int key_is_valid(const char *given)
 
 static int auth_required(void)
 {
-	return server_cfg && server_cfg->api_keys && server_cfg->api_keys[0];
+	return server_cfg.api_keys && server_cfg.api_keys[0];
 }
 
 /* 1 = a valid key came with the request, 0 = none came, -1 = a wrong one. */
@@ -210,9 +224,9 @@ static int request_key_state(struct http_conn *c, int allow_query)
 {
 	char key[512];
 
-	if (http_header(c, "x-session-api-key:", key, sizeof(key)) >= 0)
+	if (http_header(c, key_header_lws, key, sizeof(key)) >= 0)
 		return key_is_valid(key) ? 1 : -1;
-	if (allow_query && http_query(c, "session_api_key", key, sizeof(key)) >= 0)
+	if (allow_query && http_query(c, server_cfg.key_query, key, sizeof(key)) >= 0)
 		return key_is_valid(key) ? 1 : -1;
 	return 0;
 }
@@ -709,16 +723,16 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 		return -1;
 	c->route = route_find(c, 1, &known);
 	if (!c->route) {
-		ws_close(c, 4004, "no such WebSocket endpoint");
+		ws_close(c, server_cfg.ws_close_no_route, "no such WebSocket endpoint");
 		return 0;
 	}
 	keystate = auth_required() ? request_key_state(c, 1) : 1;
 	if (keystate < 0) {
-		ws_close(c, 4001, "Authentication failed");
+		ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	}
 	if (keystate == 0) {
-		/* first-frame auth: {"type":"auth","session_api_key":…} */
+		/* first-frame auth: {"type":"auth", key_query: KEY} */
 		buf_init(&c->body, WS_AUTH_FRAME_LIMIT);
 		lws_set_timer_usecs(wsi, WS_AUTH_WINDOW_US);
 		return 0;
@@ -732,11 +746,11 @@ static int ws_check_auth_frame(struct http_conn *c)
 	const char *type = NULL, *key = NULL;
 	int ok;
 
-	json_unpack(j, "{s?s, s?s}", "type", &type, "session_api_key", &key);
+	json_unpack(j, "{s?s, s?s}", "type", &type, server_cfg.key_query, &key);
 	ok = j && type && key && !strcmp(type, "auth") && key_is_valid(key);
 	json_decref(j);
 	if (!ok) {
-		ws_close(c, 4001, "Authentication failed");
+		ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	}
 	lws_set_timer_usecs(c->wsi, LWS_SET_TIMER_USEC_CANCEL);
@@ -816,7 +830,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_TIMER:
 		if (c && c->is_ws && !c->ws_authed)
-			ws_close(c, 4001, "Authentication failed");
+			ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		conn_finish(c);

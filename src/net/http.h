@@ -1,12 +1,14 @@
-/* http.h — sandboxd's HTTP and WebSocket front: routing, session-key auth,
+/* http.h — an HTTP and WebSocket server layer: routing, API-key auth,
  * bounded request bodies, JSON replies and bounded WebSocket send queues.
+ * It knows no program's routes: sandboxd (and later `handbox serve`)
+ * passes its route table and its auth policy in struct http_config.
  *
  * libwebsockets owns the sockets; this layer turns its callbacks into
  * per-route handlers. One struct http_conn lives per connection (lws
  * allocates it; it is reused across keep-alive requests and reset between
  * them). Handlers never block: slow work answers later with http_reply_*(). */
-#ifndef HB_HTTP_H
-#define HB_HTTP_H
+#ifndef HB_NET_HTTP_H
+#define HB_NET_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +33,7 @@ enum http_method {
 };
 
 enum route_flags {
-	ROUTE_OPEN = 1 << 0, /* no session key needed */
+	ROUTE_OPEN = 1 << 0, /* no API key needed */
 	ROUTE_WS = 1 << 1,   /* a WebSocket endpoint */
 };
 
@@ -99,11 +101,26 @@ struct http_conn {
 	void (*on_finish)(struct http_conn *c);
 };
 
-/* Server-wide settings the HTTP layer needs. */
+/* What a program serves, and how a client shows its key. */
 struct http_config {
+	/* the first route that matches a request's path answers it; the
+	 * table ends with a NULL pattern and outlives the server */
+	const struct route *routes;
 	char **api_keys;        /* NULL-terminated; empty = no auth */
+	/* the request header that carries a key ("X-Session-API-Key"; any
+	 * case, no colon) */
+	const char *key_header;
+	/* the query argument that may carry a key on a WebSocket handshake,
+	 * and the field of the first-frame auth message
+	 * {"type":"auth", "<key_query>": KEY} */
+	const char *key_query;
+	int ws_close_auth;      /* close code: missing or wrong key */
+	int ws_close_no_route;  /* close code: no WebSocket route at the path */
 };
 
+/* Copies cfg (its pointers must outlive the server); one per process.
+ * Returns 0, or HB_EINVAL when routes or a key name is missing or the
+ * header name is over 62 bytes. */
 int http_server_init(const struct http_config *cfg);
 
 /* lws glue, used by main.c: the protocol serving every route. */
@@ -163,9 +180,6 @@ void ws_close(struct http_conn *c, int code, const char *reason);
  * (value untouched), or HB_EINVAL. */
 int http_query_int(struct http_conn *c, const char *name, long long min,
 		   long long max, long long *value, char *err, size_t errlen);
-
-/* Routes live in routes.c. */
-extern const struct route sandboxd_routes[];
 
 /* Used by tests and the fuzzer: match path against a route pattern,
  * filling params. Returns 1 on a match. */

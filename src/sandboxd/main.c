@@ -17,6 +17,7 @@
 #include "net/http.h"
 #include "sandboxd/proxy.h"
 #include "sandboxd/reaper.h"
+#include "sandboxd/routes.h"
 #include "sandboxd/sandboxd.h"
 
 /* lws keeps a table of every possible descriptor; with the huge soft limits
@@ -114,8 +115,17 @@ int main(int argc, char **argv)
 	hide_session_keys();
 	limit_descriptors();
 	sandboxd_started_us = sandboxd_last_exec_us = now_us();
+	memset(&hcfg, 0, sizeof(hcfg));
+	hcfg.routes = sandboxd_routes;
 	hcfg.api_keys = sandboxd_cfg.api_keys;
-	http_server_init(&hcfg);
+	hcfg.key_header = "X-Session-API-Key";
+	hcfg.key_query = "session_api_key";
+	hcfg.ws_close_auth = 4001;
+	hcfg.ws_close_no_route = 4004;
+	if (http_server_init(&hcfg)) {
+		fprintf(stderr, "handbox-sandboxd: bad HTTP settings\n");
+		return 1;
+	}
 
 	lws_set_log_level(LLL_ERR, NULL);
 	protocols[0] = &http_protocol;

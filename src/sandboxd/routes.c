@@ -4,9 +4,9 @@
 #include "sandboxd/files.h"
 #include "sandboxd/git.h"
 #include "sandboxd/health.h"
-#include "net/http.h"
 #include "sandboxd/ports.h"
 #include "sandboxd/proxy.h"
+#include "sandboxd/routes.h"
 #include "sandboxd/session.h"
 
 const struct route sandboxd_routes[] = {

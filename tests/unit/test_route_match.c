@@ -1,4 +1,4 @@
-/* test_route_match.c — sandboxd/http's route_match(): literal segments,
+/* test_route_match.c — net/http's route_match(): literal segments,
  * "{}" (one segment), a final "{**}" (the rest), captured parameters,
  * and what must not match; then a few paths against the real table. */
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "net/http.h"
+#include "sandboxd/routes.h"
 
 struct match {
 	char store[256];
