@@ -10,7 +10,7 @@
 #include "cli/sandbox_cmds.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
-#include "client/ready.h"
+#include "common/parse.h"
 #include "runtime/sandbox_json.h"
 
 static const char sandbox_usage[] =
@@ -165,10 +165,10 @@ static void print_created(const struct hb_sandbox *sb, double seconds)
 	       strcmp(sb->backend, "docker") ? "process" : "container", sb->name, sb->image);
 	printf("  url              %s\n", url);
 	printf("  session_api_key  %s\n", sb->session_api_key);
-	for (i = 1; i < SANDBOX_PORT_COUNT; i++)
+	for (i = 1; i < HB_SANDBOX_PORTS; i++)
 		if (sb->host_ports[i]) {
 			sandbox_port_url(sb, i, url, sizeof(url));
-			printf("  port %-5d       %s\n", sandbox_ports[i], url);
+			printf("  port %-5d       %s\n", hb_sandbox_ports[i], url);
 		}
 }
 
@@ -269,6 +269,13 @@ static int create_flag(int opt, const char *arg, struct runtime_settings *s,
 	return 0;
 }
 
+static struct hb_cancel create_cancel;
+
+static void cli_cancel_create(int sig)
+{
+	hb_cancel_request(&create_cancel, sig);
+}
+
 int sandbox_create_main(int argc, char **argv)
 {
 	struct cli_runtime c;
@@ -307,16 +314,16 @@ int sandbox_create_main(int argc, char **argv)
 	for (i = 0; i < nenv; i++)
 		spec.env[i] = envs[i];
 	if (lease[0] && !spec.keep_alive)
-		c.rt.opt.lease = lease;
-	if (!strcmp(c.rt.backend->name, "process"))
+		spec.lease = lease;
+	if (!strcmp(runtime_backend_name(&c.rt), "process"))
 		cli_error("warning: RUNTIME=process: the sandbox is a plain process on this "
 			  "machine with NO isolation; its commands can read and change "
 			  "everything your user can");
 	/* Ctrl-C stops the wait; the backend then removes the half-made
 	 * sandbox, which nobody would be left to stop */
-	cli_catch_signals(ready_interrupt);
+	cli_catch_signals(cli_cancel_create);
 	t0 = now_us();
-	if (c.rt.backend->create(&c.rt, &spec, &sb, err, sizeof(err))) {
+	if (runtime_create(&c.rt, &spec, &create_cancel, &sb, err, sizeof(err))) {
 		cli_error("%s", err);
 		rc = cli_caught_signal() ? 128 + cli_caught_signal() : 1;
 		goto out;

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
 #include "client/sandbox_client.h"
+#include "common/parse.h"
 
 /* The exit status of `sandbox exec` when the command did not run (a bad
  * flag included: 2 could be the command's own), as docker exec has it. */
@@ -42,10 +43,10 @@ static int connect_to(struct cli_runtime *c, const char *ref, struct hb_sandbox 
 {
 	if (cli_find(c, ref, sb))
 		return 1;
-	if (sb->state != SANDBOX_RUNNING || !sb->host_ports[0]) {
+	if (sb->state != HB_SANDBOX_RUNNING || !sb->host_ports[0]) {
 		cli_error("sandbox %s is %s (handbox sandbox %s %s)", sb->id,
 			  sandbox_state_name(sb->state),
-			  sb->state == SANDBOX_PAUSED ? "resume" : "start", sb->id);
+			  sb->state == HB_SANDBOX_PAUSED ? "resume" : "start", sb->id);
 		return 1;
 	}
 	sandbox_url(sb, url, urllen);

@@ -10,6 +10,7 @@
 #include "cli/sandbox_cmds.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "common/parse.h"
 #include "runtime/owner.h"
 #include "runtime/sandbox_json.h"
 
@@ -139,7 +140,7 @@ static bool list_all(struct cli_runtime *c, int (*fn)(const struct hb_sandbox *s
 {
 	char err[1024];
 
-	if (c->rt.backend->list(&c->rt, fn, arg, err, sizeof(err))) {
+	if (runtime_list(&c->rt, fn, arg, err, sizeof(err))) {
 		cli_error("%s", err);
 		return false;
 	}
@@ -229,10 +230,10 @@ static int print_ports(struct cli_runtime *c, const struct hb_sandbox *sb,
 		json_decref(o);
 		return 0;
 	}
-	for (i = 0; i < SANDBOX_PORT_COUNT; i++) {
+	for (i = 0; i < HB_SANDBOX_PORTS; i++) {
 		sandbox_port_url(sb, i, url, sizeof(url));
 		if (url[0])
-			printf("%d %s\n", sandbox_ports[i], url);
+			printf("%d %s\n", hb_sandbox_ports[i], url);
 	}
 	return 0;
 }
@@ -257,7 +258,7 @@ int sandbox_rm_main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		if (c.rt.backend->remove(&c.rt, sb.id, err, sizeof(err))) {
+		if (runtime_remove(&c.rt, sb.id, err, sizeof(err))) {
 			cli_error("%s", err);
 			failed = 1;
 			continue;
@@ -283,7 +284,7 @@ static int gc_one(const struct hb_sandbox *sb, void *arg)
 
 	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
 		return 0;
-	rc = st->dry_run ? 0 : st->rt->backend->remove(st->rt, sb->id, err, sizeof(err));
+	rc = st->dry_run ? 0 : runtime_remove(st->rt, sb->id, err, sizeof(err));
 	/* gone since the listing (another gc, an rm): nothing left to do,
 	 * and not ours to report as removed */
 	if (rc == HB_ENOENT)
@@ -340,7 +341,7 @@ static int print_logs(struct cli_runtime *c, const struct hb_sandbox *sb,
 {
 	char err[1024], *logs = NULL;
 
-	if (c->rt.backend->logs(&c->rt, sb->id, a->tail, &logs, err, sizeof(err))) {
+	if (runtime_logs(&c->rt, sb->id, a->tail, &logs, err, sizeof(err))) {
 		cli_error("%s", err);
 		return 1;
 	}
@@ -357,13 +358,13 @@ int sandbox_logs_main(int argc, char **argv)
 static int change_state(struct cli_runtime *c, const struct hb_sandbox *sb,
 			const struct common_args *a, const char *cmd)
 {
-	const struct runtime_backend *b = c->rt.backend;
 	int (*op)(struct runtime *, const char *, char *, size_t) =
-		!strcmp(cmd, "start") ? b->start : !strcmp(cmd, "stop") ? b->stop
-		: !strcmp(cmd, "pause") ? b->pause : b->resume;
+		!strcmp(cmd, "stop") ? runtime_stop : !strcmp(cmd, "pause") ? runtime_pause
+		: runtime_resume;
 	char err[4096];
 
-	if (op(&c->rt, sb->id, err, sizeof(err))) {
+	if (!strcmp(cmd, "start") ? runtime_start(&c->rt, sb->id, NULL, err, sizeof(err))
+				  : op(&c->rt, sb->id, err, sizeof(err))) {
 		cli_error("%s", err);
 		return 1;
 	}

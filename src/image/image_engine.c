@@ -6,7 +6,8 @@
 
 #include "common/buf.h"
 #include "common/hb_error.h"
-#include "runtime/docker/docker.h"
+#include "engine/docker_api.h"
+#include "engine/docker_logs.h"
 #include "image/image_child.h"
 #include "image/image_engine.h"
 

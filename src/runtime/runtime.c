@@ -1,15 +1,22 @@
-/* runtime.c — picking a backend, and what every backend shares: the
- * sandboxd check, sandbox ids, session keys, state names and look-up by id
- * prefix. */
+/* runtime.c — picking a backend, the one way into it (runtime_create()
+ * and friends: no other file touches rt->backend), the policies on top of
+ * any backend (look-up by id prefix, orphan collection), and what every
+ * backend shares: the sandboxd check, sandbox ids, session keys, state
+ * names. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 
-const int sandbox_ports[SANDBOX_PORT_COUNT] = { 8000, 8001, 8002, 8011, 8012 };
+const int hb_sandbox_ports[HB_SANDBOX_PORTS] = { 8000, 8001, 8002, 8011, 8012 };
+
+extern const struct runtime_backend runtime_docker;
+extern const struct runtime_backend runtime_process;
 
 static const struct runtime_backend *const backends[] = {
 	&runtime_docker, &runtime_process,
@@ -41,6 +48,71 @@ void runtime_close(struct runtime *rt)
 	if (rt->backend)
 		rt->backend->close(rt);
 	rt->backend = NULL;
+}
+
+const char *runtime_backend_name(const struct runtime *rt)
+{
+	return rt->backend->name;
+}
+
+int runtime_create(struct runtime *rt, const struct sandbox_spec *spec,
+		   struct hb_cancel *cancel, struct hb_sandbox *out, char *err, size_t errlen)
+{
+	return rt->backend->create(rt, spec, cancel, out, err, errlen);
+}
+
+int runtime_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
+		    char *err, size_t errlen)
+{
+	return rt->backend->inspect(rt, id, out, err, errlen);
+}
+
+int runtime_list(struct runtime *rt, int (*fn)(const struct hb_sandbox *sb, void *arg),
+		 void *arg, char *err, size_t errlen)
+{
+	return rt->backend->list(rt, fn, arg, err, errlen);
+}
+
+int runtime_start(struct runtime *rt, const char *id, struct hb_cancel *cancel,
+		  char *err, size_t errlen)
+{
+	return rt->backend->start(rt, id, cancel, err, errlen);
+}
+
+int runtime_stop(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return rt->backend->stop(rt, id, err, errlen);
+}
+
+int runtime_pause(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return rt->backend->pause(rt, id, err, errlen);
+}
+
+int runtime_resume(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return rt->backend->resume(rt, id, err, errlen);
+}
+
+int runtime_remove(struct runtime *rt, const char *id, char *err, size_t errlen)
+{
+	return rt->backend->remove(rt, id, err, errlen);
+}
+
+int runtime_logs(struct runtime *rt, const char *id, int tail, char **out,
+		 char *err, size_t errlen)
+{
+	return rt->backend->logs(rt, id, tail, out, err, errlen);
+}
+
+int runtime_cancelled(struct hb_cancel *cancel, const char *id, char *err, size_t errlen)
+{
+	int why = hb_cancel_reason(cancel);
+
+	if (why > 0 && why < NSIG)
+		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s) while "
+			       "sandbox %s was starting", why, strsignal(why), id);
+	return hb_fail(err, errlen, HB_EIO, "cancelled while sandbox %s was starting", id);
 }
 
 int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen)
@@ -99,12 +171,63 @@ int runtime_find(struct runtime *rt, const char *ref, struct hb_sandbox *out,
 	return rt->backend->inspect(rt, out->id, out, err, errlen);
 }
 
-const char *sandbox_state_name(enum sandbox_state s)
+struct gc_state {
+	struct runtime *rt;
+	bool dry_run;
+	void (*fn)(const struct hb_sandbox *sb, const char *why, int rc, const char *err,
+		   void *arg);
+	void *arg;
+};
+
+static int gc_one(const struct hb_sandbox *sb, void *arg)
+{
+	struct gc_state *st = arg;
+	char why[512], err[1024] = "";
+	int rc;
+
+	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
+		return 0;
+	rc = st->dry_run ? 0 : st->rt->backend->remove(st->rt, sb->id, err, sizeof(err));
+	/* gone since the listing (another gc, an rm): nothing left to do,
+	 * and not ours to report as removed */
+	if (rc != HB_ENOENT && st->fn)
+		st->fn(sb, why, rc, err, st->arg);
+	return 0;
+}
+
+int runtime_gc(struct runtime *rt, bool dry_run,
+	       void (*fn)(const struct hb_sandbox *sb, const char *why, int rc,
+			  const char *err, void *arg),
+	       void *arg, char *err, size_t errlen)
+{
+	struct gc_state st = { rt, dry_run, fn, arg };
+
+	return rt->backend->list(rt, gc_one, &st, err, errlen);
+}
+
+bool sandbox_id_ok(const char *id)
+{
+	return id && strlen(id) == HB_SANDBOX_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == HB_SANDBOX_ID_LEN;
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+bool sandbox_name_prefix_ok(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return n == 0 ||
+	       (n <= HB_SANDBOX_NAME_MAX - HB_SANDBOX_ID_LEN - 1 && strchr(ALNUM, prefix[0]) &&
+		strspn(prefix, ALNUM "_.-") == n);
+}
+
+const char *sandbox_state_name(enum hb_sandbox_state s)
 {
 	static const char *const names[] = {
-		[SANDBOX_CREATED] = "created", [SANDBOX_RUNNING] = "running",
-		[SANDBOX_PAUSED] = "paused",   [SANDBOX_EXITED] = "exited",
-		[SANDBOX_GONE] = "gone",       [SANDBOX_UNKNOWN] = "unknown",
+		[HB_SANDBOX_CREATED] = "created", [HB_SANDBOX_RUNNING] = "running",
+		[HB_SANDBOX_PAUSED] = "paused",   [HB_SANDBOX_EXITED] = "exited",
+		[HB_SANDBOX_GONE] = "gone",       [HB_SANDBOX_UNKNOWN] = "unknown",
 	};
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -125,21 +248,21 @@ static void random_hex(char *out, size_t nchars)
 	out[nchars] = '\0';
 }
 
-void sandbox_new_id(char out[SANDBOX_ID_LEN + 1])
+void sandbox_new_id(char out[HB_SANDBOX_ID_LEN + 1])
 {
-	random_hex(out, SANDBOX_ID_LEN);
+	random_hex(out, HB_SANDBOX_ID_LEN);
 }
 
-void sandbox_new_key(char out[SANDBOX_KEY_LEN + 1])
+void sandbox_new_key(char out[HB_SANDBOX_KEY_LEN + 1])
 {
-	random_hex(out, SANDBOX_KEY_LEN);
+	random_hex(out, HB_SANDBOX_KEY_LEN);
 }
 
 void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen)
 {
 	const char *h = sb->host[0] ? sb->host : "127.0.0.1";
 
-	if (i < 0 || i >= SANDBOX_PORT_COUNT || !sb->host_ports[i])
+	if (i < 0 || i >= HB_SANDBOX_PORTS || !sb->host_ports[i])
 		snprintf(out, outlen, "%s", "");
 	else
 		snprintf(out, outlen, strchr(h, ':') ? "http://[%s]:%d" : "http://%s:%d", h,

@@ -5,25 +5,19 @@
  * handbox-sandboxd and is reached through host ports; struct hb_sandbox says
  * where, and with which session key. Backends are blocking: callers that
  * own an event loop call them from a worker thread. */
-#ifndef HB_RUNTIME_H
-#define HB_RUNTIME_H
+#ifndef HB_RUNTIME_RUNTIME_H
+#define HB_RUNTIME_RUNTIME_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "handbox/cancel.h"
+#include "handbox/sandbox.h"
 #include "runtime/volumes.h"
 
-/* The container ports every sandbox publishes, in this order: sandboxd's
- * API, VS Code, VNC, and two for the user's apps (as in the reference). */
-#define SANDBOX_PORT_COUNT 5
-extern const int sandbox_ports[SANDBOX_PORT_COUNT];
-
-#define SANDBOX_ID_LEN 12          /* lower-case hex */
-#define SANDBOX_KEY_LEN 64         /* hex of 32 random bytes */
 #define SANDBOX_ENV_MAX 128
-#define SANDBOX_NAME_MAX 128
 
 /* What a new sandbox should be. Strings are borrowed from the caller for
  * the duration of the create call. */
@@ -39,44 +33,27 @@ struct sandbox_spec {
 	int64_t pids_limit;              /* 0 = no limit */
 	const char *env[SANDBOX_ENV_MAX]; /* "K=V", NULL-terminated */
 	bool keep_alive;                 /* survives its owner (see owner.h) */
+	const char *lease;               /* "pid:starttime" of the owning
+					    process, or NULL (see owner.h) */
 	int ready_timeout_ms;            /* wait for /health at most this long */
-};
-
-enum sandbox_state {
-	SANDBOX_CREATED, SANDBOX_RUNNING, SANDBOX_PAUSED, SANDBOX_EXITED,
-	SANDBOX_GONE, SANDBOX_UNKNOWN,
-};
-
-/* What a sandbox is now. Plain data: no _free needed. */
-struct hb_sandbox {
-	char id[SANDBOX_ID_LEN + 1];
-	char backend[16];
-	char name[SANDBOX_NAME_MAX];     /* container name / process tag */
-	char image[256];
-	char owner[64];                  /* server id of whoever created it */
-	char lease[64];                  /* "pid:starttime" or "" (keep-alive) */
-	char state_dir[1024];            /* of the owner (see owner.h) */
-	char session_api_key[SANDBOX_KEY_LEN + 1];
-	char host[64];                   /* address to reach published ports */
-	int host_ports[SANDBOX_PORT_COUNT]; /* 0 = not published */
-	char workdir[PATH_MAX];          /* a host path for process sandboxes */
-	enum sandbox_state state;
-	int exit_code;                   /* when EXITED */
-	bool oom_killed;                 /* the engine says so */
-	int64_t created_us;
+	int host_port;                   /* 0: dynamic; else the API's host port */
+	bool extra_ports;                /* VS Code and VNC on host_port + 1, + 2 */
+	const char *platform;            /* NULL: this machine's */
 };
 
 struct runtime;
 
 /* A backend's operations. Each returns 0 or a negative HB_E… code and then
- * writes a sentence a user understands into err. */
+ * writes a sentence a user understands into err. Only runtime.c calls
+ * them; everyone else calls the runtime_…() wrappers below. */
 struct runtime_backend {
 	const char *name;
 	int (*open)(struct runtime *rt, char *err, size_t errlen);
 	void (*close)(struct runtime *rt);
 	/* Creates and starts a sandbox and waits until sandboxd answers. */
 	int (*create)(struct runtime *rt, const struct sandbox_spec *spec,
-		      struct hb_sandbox *out, char *err, size_t errlen);
+		      struct hb_cancel *cancel, struct hb_sandbox *out,
+		      char *err, size_t errlen);
 	int (*inspect)(struct runtime *rt, const char *id, struct hb_sandbox *out,
 		       char *err, size_t errlen);
 	/* Calls fn for each sandbox of this backend (any owner); fn returns
@@ -85,7 +62,8 @@ struct runtime_backend {
 		    int (*fn)(const struct hb_sandbox *sb, void *arg), void *arg,
 		    char *err, size_t errlen);
 	/* Starts a stopped sandbox and waits until sandboxd answers. */
-	int (*start)(struct runtime *rt, const char *id, char *err, size_t errlen);
+	int (*start)(struct runtime *rt, const char *id, struct hb_cancel *cancel,
+		     char *err, size_t errlen);
 	int (*stop)(struct runtime *rt, const char *id, char *err, size_t errlen);
 	int (*pause)(struct runtime *rt, const char *id, char *err, size_t errlen);
 	int (*resume)(struct runtime *rt, const char *id, char *err, size_t errlen);
@@ -104,7 +82,6 @@ struct runtime_options {
 	const char *name_prefix;     /* container name prefix */
 	const char *state_dir;       /* HANDBOX_STATE_DIR */
 	const char *owner_id;        /* server id stamped on new sandboxes */
-	const char *lease;           /* "pid:starttime" of the owning process */
 	int ready_timeout_ms;        /* how long start waits for /health */
 };
 
@@ -114,32 +91,73 @@ struct runtime {
 	void *impl;                  /* the backend's own state */
 };
 
-extern const struct runtime_backend runtime_docker;
-extern const struct runtime_backend runtime_process;
-
 /* Finds the backend by name and opens it. rt is caller memory; opt's
  * strings must outlive it. Close with runtime_close(). */
 int runtime_open(struct runtime *rt, const struct runtime_options *opt,
 		 char *err, size_t errlen);
 void runtime_close(struct runtime *rt);
+/* "docker" or "process". */
+const char *runtime_backend_name(const struct runtime *rt);
 
-/* Checks that opt.sandboxd_path names an executable (an absolute path):
- * every backend runs that file, so create fails early, with a message
- * saying how to get one, rather than with an engine's or exec's error. */
-int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen);
+/* The backend's operations (see struct runtime_backend). cancel may be
+ * NULL; a cancelled create or start fails with HB_EIO after removing what
+ * it made. */
+int runtime_create(struct runtime *rt, const struct sandbox_spec *spec,
+		   struct hb_cancel *cancel, struct hb_sandbox *out,
+		   char *err, size_t errlen);
+int runtime_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
+		    char *err, size_t errlen);
+int runtime_list(struct runtime *rt, int (*fn)(const struct hb_sandbox *sb, void *arg),
+		 void *arg, char *err, size_t errlen);
+int runtime_start(struct runtime *rt, const char *id, struct hb_cancel *cancel,
+		  char *err, size_t errlen);
+int runtime_stop(struct runtime *rt, const char *id, char *err, size_t errlen);
+int runtime_pause(struct runtime *rt, const char *id, char *err, size_t errlen);
+int runtime_resume(struct runtime *rt, const char *id, char *err, size_t errlen);
+int runtime_remove(struct runtime *rt, const char *id, char *err, size_t errlen);
+int runtime_logs(struct runtime *rt, const char *id, int tail, char **out,
+		 char *err, size_t errlen);
 
 /* Looks a sandbox up by id, unique id prefix, or name, in any backend
  * state; returns HB_ENOENT with "no sandbox X" otherwise. */
 int runtime_find(struct runtime *rt, const char *ref, struct hb_sandbox *out,
 		 char *err, size_t errlen);
 
-const char *sandbox_state_name(enum sandbox_state s);
+/* Orphan collection, the policy every program that owns sandboxes runs
+ * (the CLI's gc, the app server at start): every sandbox of the backend
+ * that owner_is_orphan() calls an orphan is removed (with dry_run, only
+ * reported) and reported to fn with the reason, the result (HB_ENOENT
+ * ones, gone meanwhile, are not reported) and its message. Returns
+ * nonzero only when the sandboxes could not be listed. */
+int runtime_gc(struct runtime *rt, bool dry_run,
+	       void (*fn)(const struct hb_sandbox *sb, const char *why, int rc,
+			  const char *err, void *arg),
+	       void *arg, char *err, size_t errlen);
+
+/* The error of a create or start whose wait for sandbox id was cancelled:
+ * HB_EIO, "interrupted by signal N (NAME) while sandbox ID was starting"
+ * when the reason is a signal number. */
+int runtime_cancelled(struct hb_cancel *cancel, const char *id, char *err, size_t errlen);
+
+/* Checks that opt.sandboxd_path names an executable (an absolute path):
+ * every backend runs that file, so create fails early, with a message
+ * saying how to get one, rather than with an engine's or exec's error. */
+int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen);
+
+/* A sandbox id as handbox makes them: HB_SANDBOX_ID_LEN lower-case hex
+ * digits. Nothing else is put into an engine URL or a record path. */
+bool sandbox_id_ok(const char *id);
+/* A container name prefix: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most
+ * HB_SANDBOX_NAME_MAX - HB_SANDBOX_ID_LEN - 1 characters (or empty): it is
+ * part of every Engine API path handbox builds. */
+bool sandbox_name_prefix_ok(const char *prefix);
+const char *sandbox_state_name(enum hb_sandbox_state s);
 /* 12 random lower-case hex characters. */
-void sandbox_new_id(char out[SANDBOX_ID_LEN + 1]);
+void sandbox_new_id(char out[HB_SANDBOX_ID_LEN + 1]);
 /* 64 random lower-case hex characters. */
-void sandbox_new_key(char out[SANDBOX_KEY_LEN + 1]);
+void sandbox_new_key(char out[HB_SANDBOX_KEY_LEN + 1]);
 /* "http://HOST:PORT" (an IPv6 host in brackets) where the sandbox's
- * container port sandbox_ports[i] is reachable; "" when not published. */
+ * container port hb_sandbox_ports[i] is reachable; "" when not published. */
 void sandbox_port_url(const struct hb_sandbox *sb, int i, char *out, size_t outlen);
 /* The same for sandboxd's API (container port 8000). */
 void sandbox_url(const struct hb_sandbox *sb, char *out, size_t outlen);

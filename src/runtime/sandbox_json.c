@@ -11,9 +11,9 @@ json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key)
 	char url[160], name[16], created[ISOTIME_STR_LEN];
 	int i;
 
-	for (i = 0; i < SANDBOX_PORT_COUNT; i++)
+	for (i = 0; i < HB_SANDBOX_PORTS; i++)
 		if (sb->host_ports[i]) {
-			snprintf(name, sizeof(name), "%d", sandbox_ports[i]);
+			snprintf(name, sizeof(name), "%d", hb_sandbox_ports[i]);
 			json_object_set_new(ports, name, json_integer(sb->host_ports[i]));
 		}
 	sandbox_url(sb, url, sizeof(url));
@@ -29,7 +29,7 @@ json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key)
 		return NULL;
 	if (sb->workdir[0])
 		json_object_set_new(o, "workdir", json_string(sb->workdir));
-	if (sb->state == SANDBOX_EXITED) {
+	if (sb->state == HB_SANDBOX_EXITED) {
 		json_object_set_new(o, "exit_code", json_integer(sb->exit_code));
 		json_object_set_new(o, "oom_killed", json_boolean(sb->oom_killed));
 	}

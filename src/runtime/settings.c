@@ -11,143 +11,21 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
-#include "runtime/docker/docker.h"
+#include "common/parse.h"
 #include "runtime/settings.h"
 
 /* The longest state directory a sandbox can carry (struct hb_sandbox). */
 #define STATE_DIR_MAX sizeof(((struct hb_sandbox *)0)->state_dir)
 
-int parse_size(const char *what, const char *v, int64_t *bytes, char *err, size_t errlen)
+int settings_parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
+				char *err, size_t errlen)
 {
-	char *end;
-	double n;
-	int64_t unit = 1;
-
-	errno = 0;
-	n = strtod(v, &end);
-	if (end == v || errno || n < 0 || !isfinite(n))
-		goto bad;
-	switch (*end) {
-	case 'b': case 'B': case '\0': unit = 1; break;
-	case 'k': case 'K': unit = 1LL << 10; break;
-	case 'm': case 'M': unit = 1LL << 20; break;
-	case 'g': case 'G': unit = 1LL << 30; break;
-	case 't': case 'T': unit = 1LL << 40; break;
-	default: goto bad;
-	}
-	if (*end && end[1] && strcasecmp(end + 1, "b") && strcasecmp(end + 1, "ib"))
-		goto bad;
-	if (n * (double)unit > (double)INT64_MAX / 2)
-		goto bad;
-	*bytes = (int64_t)(n * (double)unit);
-	/* n, not bytes: "0.1" is not "0" (no limit) */
-	if (n > 0 && *bytes < (6LL << 20))
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": at least 6m (the engine's minimum), or 0 for no limit",
-			       what, v);
-	return 0;
-bad:
-	return hb_fail(err, errlen, HB_EINVAL,
-		       "%s: \"%s\": expected a size like 512m or 2g (0 = no limit)", what, v);
-}
-
-int parse_cpus(const char *what, const char *v, int64_t *nano, char *err, size_t errlen)
-{
-	char *end;
-	double n;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	errno = 0;
-	n = strtod(v, &end);
-	if (end == v || *end || errno || n < 0 || !isfinite(n) || (n > 0 && n < 0.01) ||
-	    (ncpu > 0 && n > (double)ncpu))
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": expected a number of CPUs from 0.01 to %ld (0 = no limit)",
-			       what, v, ncpu > 0 ? ncpu : 1024L);
-	*nano = (int64_t)llround(n * 1e9);
-	return 0;
-}
-
-int parse_bool(const char *what, const char *v, bool *out, char *err, size_t errlen)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off", "" };
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (!strcasecmp(v, yes[i]))
-			return *out = true, 0;
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (!strcasecmp(v, no[i]))
-			return *out = false, 0;
-	return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": expected true or false", what, v);
-}
-
-int parse_uint(const char *what, const char *v, unsigned long max, unsigned long *out,
-	       char *err, size_t errlen)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!*v || *end || errno || v[0] == '-' || v[0] == '+' || n > max)
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": expected a whole number from 0 to %lu", what, v, max);
-	*out = n;
-	return 0;
-}
-
-int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t errlen)
-{
-	char *end;
-	double s;
-
-	errno = 0;
-	s = strtod(v, &end);
-	if (end == v || *end || errno || !(s > 0) || s > 86400)
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": expected a number of seconds from 0.001 to 86400",
-			       what, v);
-	*ms = (int)ceil(s * 1000);
-	return 0;
-}
-
-int parse_string(const char *what, const char *v, char *out, size_t outlen,
-		 char *err, size_t errlen)
-{
-	size_t n = strlen(v);
-
-	if (n >= outlen)
-		return hb_fail(err, errlen, HB_ETOOBIG, "%s: \"%.60s…\": longer than %zu characters",
-			       what, v, outlen - 1);
-	memcpy(out, v, n + 1);
-	return 0;
-}
-
-int parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
-		      char *err, size_t errlen)
-{
-	if (!docker_name_prefix_ok(v))
+	if (!sandbox_name_prefix_ok(v))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": expected a container name prefix: letters, digits, "
 			       "_ . - (starting with a letter or digit), at most %d characters",
-			       what, v, SANDBOX_NAME_MAX - SANDBOX_ID_LEN - 1);
+			       what, v, HB_SANDBOX_NAME_MAX - HB_SANDBOX_ID_LEN - 1);
 	return parse_string(what, v, out, outlen, err, errlen);
-}
-
-int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
-		       char *err, size_t errlen)
-{
-	unsigned char addr[16];
-
-	if (strlen(v) >= outlen ||
-	    (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
-		return hb_fail(err, errlen, HB_EINVAL,
-			       "%s: \"%s\": expected an IP address such as 127.0.0.1 or 0.0.0.0",
-			       what, v);
-	snprintf(out, outlen, "%s", v);
-	return 0;
 }
 
 /* sandboxd next to our own executable (build/), unless HANDBOX_SANDBOXD. */
@@ -228,7 +106,7 @@ int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
 	if ((rc = parse_string("SANDBOX_RUNTIME_CONTAINER_IMAGE",
 			       env_or("SANDBOX_RUNTIME_CONTAINER_IMAGE", DEFAULT_SANDBOX_IMAGE),
 			       s->image, sizeof(s->image), err, errlen)) ||
-	    (rc = parse_name_prefix("HANDBOX_CONTAINER_PREFIX",
+	    (rc = settings_parse_name_prefix("HANDBOX_CONTAINER_PREFIX",
 				    env_or("HANDBOX_CONTAINER_PREFIX", DEFAULT_NAME_PREFIX),
 				    s->name_prefix, sizeof(s->name_prefix), err, errlen)) ||
 	    (rc = parse_string("DOCKER_HOST", env_or("DOCKER_HOST", ""), s->docker_host,
@@ -280,7 +158,12 @@ int settings_owner(struct runtime_settings *s, char *err, size_t errlen)
 
 void settings_free(struct runtime_settings *s)
 {
+	int i;
+
 	volumes_free(&s->volumes);
+	for (i = 0; i < s->nenv; i++)
+		free(s->env[i]);
+	s->nenv = 0;
 }
 
 void settings_options(const struct runtime_settings *s, struct runtime_options *opt)
@@ -297,6 +180,8 @@ void settings_options(const struct runtime_settings *s, struct runtime_options *
 
 void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 {
+	int i;
+
 	memset(spec, 0, sizeof(*spec));
 	spec->image = s->image;
 	spec->volumes = s->volumes;
@@ -309,4 +194,125 @@ void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 	spec->pids_limit = s->pids_limit;
 	spec->keep_alive = s->keep_alive;
 	spec->ready_timeout_ms = s->ready_timeout_ms;
+	spec->lease = s->lease[0] ? s->lease : NULL;
+	spec->host_port = s->host_port;
+	spec->extra_ports = s->extra_ports;
+	spec->platform = s->platform[0] ? s->platform : NULL;
+	for (i = 0; i < s->nenv; i++)
+		spec->env[i] = s->env[i];
+}
+
+bool settings_env_ok(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	const char *p;
+
+	if (!eq || eq == kv || (kv[0] >= '0' && kv[0] <= '9'))
+		return false;
+	for (p = kv; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+static int set_env(struct runtime_settings *s, const char *kv, const char *name,
+		   char *err, size_t errlen)
+{
+	if (!settings_env_ok(kv))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": expected NAME=VALUE (NAME: letters, digits, _)",
+			       name, kv);
+	if (s->nenv >= SANDBOX_ENV_MAX - 1)
+		return hb_fail(err, errlen, HB_EINVAL, "%s: more than %d variables", name,
+			       SANDBOX_ENV_MAX - 1);
+	if (!(s->env[s->nenv] = strdup(kv)))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	s->nenv++;
+	return 0;
+}
+
+/* The first volume set replaces those of SANDBOX_VOLUMES; later ones add. */
+static int set_volume(struct runtime_settings *s, const char *spec, const char *name,
+		      char *err, size_t errlen)
+{
+	char cwd[PATH_MAX];
+
+	if (!s->volumes_set) {
+		volumes_free(&s->volumes);
+		s->volumes_set = true;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	return volumes_parse(&s->volumes, name, spec, cwd, getenv("HOME"), err, errlen);
+}
+
+static int set_platform(struct runtime_settings *s, const char *v, const char *name,
+			char *err, size_t errlen)
+{
+	if (strcmp(v, "linux/amd64") && strcmp(v, "linux/arm64"))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%s\": expected linux/amd64 or linux/arm64", name, v);
+	snprintf(s->platform, sizeof(s->platform), "%s", v);
+	return 0;
+}
+
+static int set_owner_pid(struct runtime_settings *s, const char *v, const char *name,
+			 char *err, size_t errlen)
+{
+	unsigned long pid;
+	int rc = parse_uint(name, v, 4194304UL, &pid, err, errlen);
+
+	return rc ? rc : owner_lease_of((pid_t)pid, s->lease, err, errlen);
+}
+
+int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v,
+		 const char *name, char *err, size_t errlen)
+{
+	unsigned long n = 0;
+	int rc;
+
+	switch (what) {
+	case HB_SET_IMAGE:
+		return parse_string(name, v, s->image, sizeof(s->image), err, errlen);
+	case HB_SET_VOLUME:
+		return set_volume(s, v, name, err, errlen);
+	case HB_SET_USER_ID:
+		if ((rc = parse_uint(name, v, 2147483647UL, &n, err, errlen)) == 0)
+			s->user_id = (unsigned)n;
+		return rc;
+	case HB_SET_BIND:
+		return parse_bind_address(name, v, s->bind_address, sizeof(s->bind_address),
+					  err, errlen);
+	case HB_SET_NETWORK:
+		s->isolated = !strcmp(v, "isolated");
+		return parse_string(name, s->isolated ? "" : v, s->network, sizeof(s->network),
+				    err, errlen);
+	case HB_SET_MEMORY:
+		return parse_size(name, v, &s->memory_bytes, err, errlen);
+	case HB_SET_CPUS:
+		return parse_cpus(name, v, &s->nano_cpus, err, errlen);
+	case HB_SET_PIDS:
+		if ((rc = parse_uint(name, v, 4194304UL, &n, err, errlen)) == 0)
+			s->pids_limit = (int64_t)n;
+		return rc;
+	case HB_SET_ENV:
+		return set_env(s, v, name, err, errlen);
+	case HB_SET_READY_TIMEOUT:
+		return parse_seconds_ms(name, v, &s->ready_timeout_ms, err, errlen);
+	case HB_SET_OWNER_PID:
+		return set_owner_pid(s, v, name, err, errlen);
+	case HB_SET_KEEP_ALIVE:
+		return parse_bool(name, v, &s->keep_alive, err, errlen);
+	case HB_SET_HOST_PORT:
+		/* with extra ports, host_port + 2 must be a port too */
+		if ((rc = parse_uint(name, v, 65533UL, &n, err, errlen)) == 0)
+			s->host_port = (int)n;
+		return rc;
+	case HB_SET_EXTRA_PORTS:
+		return parse_bool(name, v, &s->extra_ports, err, errlen);
+	case HB_SET_PLATFORM:
+		return set_platform(s, v, name, err, errlen);
+	}
+	return hb_fail(err, errlen, HB_EINVAL, "%s: not a setting handbox knows", name);
 }

@@ -1,13 +1,14 @@
 /* settings.h — the runtime's configuration from the environment (API.md
  * § 5), with the parsers flags share. Bad values fail with a message that
  * names the variable, the value and what is expected. */
-#ifndef HB_SETTINGS_H
-#define HB_SETTINGS_H
+#ifndef HB_RUNTIME_SETTINGS_H
+#define HB_RUNTIME_SETTINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "handbox/sandbox.h"
 #include "runtime/owner.h"
 #include "runtime/runtime.h"
 
@@ -22,7 +23,7 @@ struct runtime_settings {
 	char image[512];                 /* name, tag and digest */
 	char bind_address[64];
 	char network[128];
-	char name_prefix[SANDBOX_NAME_MAX - SANDBOX_ID_LEN]; /* name = prefix + id */
+	char name_prefix[HB_SANDBOX_NAME_MAX - HB_SANDBOX_ID_LEN]; /* name = prefix + id */
 	char sandboxd_path[4096];
 	char docker_host[1024];
 	char state_dir[4096];
@@ -35,6 +36,13 @@ struct runtime_settings {
 	int64_t pids_limit;
 	int ready_timeout_ms;
 	struct volume_list volumes;
+	bool volumes_set;          /* set by settings_set(): env's are gone */
+	char *env[SANDBOX_ENV_MAX]; /* "K=V" for commands, malloc'd */
+	int nenv;
+	char lease[OWNER_LEASE_MAX]; /* of --owner-pid, or "" */
+	int host_port;
+	bool extra_ports;
+	char platform[32];
 	bool warned_legacy;        /* WORKSPACE_BASE was used */
 };
 
@@ -46,25 +54,19 @@ int settings_owner(struct runtime_settings *s, char *err, size_t errlen);
 void settings_free(struct runtime_settings *s);
 /* The options for runtime_open() (pointing into s). */
 void settings_options(const struct runtime_settings *s, struct runtime_options *opt);
-/* The parts of a sandbox_spec that come from settings (volumes borrowed). */
+/* The sandbox_spec of s (volumes and strings borrowed from s). */
 void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec);
-
-/* Parsers; `what` names the variable or flag in messages. */
-int parse_size(const char *what, const char *v, int64_t *bytes, char *err, size_t errlen);
-int parse_cpus(const char *what, const char *v, int64_t *nano, char *err, size_t errlen);
-int parse_bool(const char *what, const char *v, bool *out, char *err, size_t errlen);
-int parse_uint(const char *what, const char *v, unsigned long max, unsigned long *out,
-	       char *err, size_t errlen);
-int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t errlen);
-int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
-		       char *err, size_t errlen);
-/* v into out whole, or HB_ETOOBIG naming what: an image, socket or path
- * cut short would name another one. */
-int parse_string(const char *what, const char *v, char *out, size_t outlen,
-		 char *err, size_t errlen);
-/* A container name prefix ([a-zA-Z0-9][a-zA-Z0-9_.-]*): it is part of
- * every Engine API path handbox builds. */
-int parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
-		      char *err, size_t errlen);
+/* Sets one value given as text, as a flag or a form field gives it; name
+ * is what messages call it ("--memory"). Nothing is contacted. */
+int settings_set(struct runtime_settings *s, enum hb_setting what, const char *value,
+		 const char *name, char *err, size_t errlen);
+/* A container name prefix ([a-zA-Z0-9][a-zA-Z0-9_.-]*) into out, or
+ * HB_EINVAL naming what: it is part of every Engine API path handbox
+ * builds. */
+int settings_parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
+			       char *err, size_t errlen);
+/* NAME=VALUE with NAME of letters, digits and _, not starting with a
+ * digit: an environment assignment a command can be given. */
+bool settings_env_ok(const char *kv);
 
 #endif

@@ -88,7 +88,7 @@ static void sample(struct process_record *r)
 	strcpy(r->pid_lease, "4242:987654321");
 	r->port = 40123;
 	strcpy(r->bind_address, "0.0.0.0");
-	memset(r->session_api_key, 'k', SANDBOX_KEY_LEN);
+	memset(r->session_api_key, 'k', HB_SANDBOX_KEY_LEN);
 	strcpy(r->workdir, "/tmp/handbox-" ID "-AbCdEf");
 	r->own_workspace = true;
 	strcpy(r->owner, "ffffffffffffffffffffffffffffffff");
@@ -380,10 +380,10 @@ static void test_not_a_record_file(void **state)
 	char path[PATH_MAX], target[PATH_MAX];
 
 	/* ids become file names: anything else is no sandbox, unread */
-	assert_false(process_id_valid("../../etc/pa"));
-	assert_false(process_id_valid("0123456789AB"));
-	assert_false(process_id_valid("0123456789a"));
-	assert_true(process_id_valid(ID));
+	assert_false(sandbox_id_ok("../../etc/pa"));
+	assert_false(sandbox_id_ok("0123456789AB"));
+	assert_false(sandbox_id_ok("0123456789a"));
+	assert_true(sandbox_id_ok(ID));
 	assert_int_equal(process_record_load(dir, "../x", &r, err, sizeof(err)), HB_ENOENT);
 	assert_int_equal(process_record_load(dir, ID, &r, err, sizeof(err)), HB_ENOENT);
 

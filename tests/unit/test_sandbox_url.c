@@ -49,7 +49,7 @@ static void test_unpublished_and_out_of_range_ports_give_nothing(void **state)
 	sandbox_url(&sb, url, sizeof(url));
 	assert_string_equal(url, "");
 	sb.host_ports[1] = 5;
-	sandbox_port_url(&sb, SANDBOX_PORT_COUNT, url, sizeof(url));
+	sandbox_port_url(&sb, HB_SANDBOX_PORTS, url, sizeof(url));
 	assert_string_equal(url, "");
 	sandbox_port_url(&sb, -1, url, sizeof(url));
 	assert_string_equal(url, "");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "common/parse.h"
 #include "runtime/docker/docker.h"
 #include "runtime/owner.h"
 #include "runtime/settings.h"
@@ -58,19 +59,19 @@ static void test_strings_and_prefixes(void **state)
 	assert_non_null(strstr(err, "--image: \"busybox:1"));
 	assert_non_null(strstr(err, "longer than 7 characters"));
 
-	assert_int_equal(parse_name_prefix("P", "oh-agent-server-", prefix, sizeof(prefix), err,
+	assert_int_equal(settings_parse_name_prefix("P", "oh-agent-server-", prefix, sizeof(prefix), err,
 					   sizeof(err)), 0);
-	assert_int_equal(parse_name_prefix("P", "My_box.1", prefix, sizeof(prefix), err,
+	assert_int_equal(settings_parse_name_prefix("P", "My_box.1", prefix, sizeof(prefix), err,
 					   sizeof(err)), 0);
 	/* it goes into Engine API paths as it is */
-	assert_int_equal(parse_name_prefix("HANDBOX_CONTAINER_PREFIX", "../../images/x", prefix,
+	assert_int_equal(settings_parse_name_prefix("HANDBOX_CONTAINER_PREFIX", "../../images/x", prefix,
 					   sizeof(prefix), err, sizeof(err)), HB_EINVAL);
 	assert_non_null(strstr(err, "HANDBOX_CONTAINER_PREFIX: \"../../images/x\": expected"));
-	assert_int_equal(parse_name_prefix("P", "a?b", prefix, sizeof(prefix), err, sizeof(err)),
+	assert_int_equal(settings_parse_name_prefix("P", "a?b", prefix, sizeof(prefix), err, sizeof(err)),
 			 HB_EINVAL);
-	assert_int_equal(parse_name_prefix("P", "-x", prefix, sizeof(prefix), err, sizeof(err)),
+	assert_int_equal(settings_parse_name_prefix("P", "-x", prefix, sizeof(prefix), err, sizeof(err)),
 			 HB_EINVAL);
-	assert_int_equal(parse_name_prefix("P", "a b", prefix, sizeof(prefix), err, sizeof(err)),
+	assert_int_equal(settings_parse_name_prefix("P", "a b", prefix, sizeof(prefix), err, sizeof(err)),
 			 HB_EINVAL);
 }
 
@@ -238,10 +239,10 @@ static void test_which_containers_are_sandboxes(void **state)
 	assert_string_equal(sb.name, "oh-agent-server-0123456789ab");
 	json_decref(c);
 
-	assert_true(docker_sandbox_id_ok("0123456789ab"));
-	assert_false(docker_sandbox_id_ok("0123456789AB"));
-	assert_false(docker_sandbox_id_ok("0123456789a"));
-	assert_false(docker_sandbox_id_ok(NULL));
+	assert_true(sandbox_id_ok("0123456789ab"));
+	assert_false(sandbox_id_ok("0123456789AB"));
+	assert_false(sandbox_id_ok("0123456789a"));
+	assert_false(sandbox_id_ok(NULL));
 }
 
 static void test_leases_and_orphans(void **state)

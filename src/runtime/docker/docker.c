@@ -9,10 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "client/ready.h"
 #include "common/hb_error.h"
+#include "engine/docker_logs.h"
 #include "runtime/docker/docker.h"
 #include "runtime/owner.h"
-#include "client/ready.h"
 
 #define CREATE_ATTEMPTS 3       /* a fresh id per name clash */
 #define STOP_GRACE_S 10
@@ -36,7 +37,7 @@ static int docker_open(struct runtime *rt, char *err, size_t errlen)
 		rt->opt.name_prefix = "";
 	/* the prefix goes into URL paths as it is: settings checked it, and
 	 * a caller that did not is stopped here */
-	if (!docker_name_prefix_ok(rt->opt.name_prefix))
+	if (!sandbox_name_prefix_ok(rt->opt.name_prefix))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "container name prefix \"%s\": expected [a-zA-Z0-9][a-zA-Z0-9_.-]*",
 			       rt->opt.name_prefix);
@@ -67,9 +68,9 @@ static void docker_close(struct runtime *rt)
 static int container_path(struct runtime *rt, const char *id, const char *suffix,
 			  char *out, size_t outlen, char *err, size_t errlen)
 {
-	if (!docker_sandbox_id_ok(id))
+	if (!sandbox_id_ok(id))
 		return hb_fail(err, errlen, HB_ENOENT,
-			       "no sandbox \"%s\" (expected a %d-digit hex id)", id, SANDBOX_ID_LEN);
+			       "no sandbox \"%s\" (expected a %d-digit hex id)", id, HB_SANDBOX_ID_LEN);
 	if ((size_t)snprintf(out, outlen, "/containers/%s%s%s", rt->opt.name_prefix, id,
 			     suffix) >= outlen)
 		return hb_fail(err, errlen, HB_ETOOBIG, "container name prefix too long");
@@ -209,19 +210,21 @@ static int refuse_engine_socket(struct runtime *rt, const struct sandbox_spec *s
 }
 
 static int create_container(struct runtime *rt, const struct sandbox_spec *spec,
-			    char id[SANDBOX_ID_LEN + 1], const char *key,
+			    char id[HB_SANDBOX_ID_LEN + 1], const char *key,
 			    char *err, size_t errlen)
 {
 	const char *network = spec->isolated ? ISOLATED_NETWORK : spec->network;
 	struct docker_reply r;
-	char path[256];
+	char path[512];
 	json_t *body;
 	int rc, attempt;
 
 	for (attempt = 1;; attempt++) {
 		sandbox_new_id(id);
-		if ((size_t)snprintf(path, sizeof(path), "/containers/create?name=%s%s",
-				     rt->opt.name_prefix, id) >= sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "/containers/create?name=%s%s%s%s",
+				     rt->opt.name_prefix, id,
+				     spec->platform ? "&platform=" : "",
+				     spec->platform ? spec->platform : "") >= sizeof(path))
 			return hb_fail(err, errlen, HB_ETOOBIG, "container name prefix too long");
 		body = docker_create_body(spec, id, key, network, &rt->opt);
 		if (!body)
@@ -254,27 +257,29 @@ struct liveness {
 	const char *id;
 };
 
+static int docker_logs(struct runtime *rt, const char *id, int tail, char **out,
+		       char *err, size_t errlen);
+
 static int container_gone(void *arg)
 {
 	struct liveness *l = arg;
 	struct hb_sandbox sb;
 
 	return docker_inspect(l->rt, l->id, &sb, NULL, 0) != 0 ||
-	       sb.state != SANDBOX_RUNNING;
+	       sb.state != HB_SANDBOX_RUNNING;
 }
 
 /* The reason a sandbox is not ready, with its last output lines, so the
  * user sees sandboxd's own complaint (or the image's). */
 static int not_ready(struct runtime *rt, const char *id, int why, int timeout_ms,
-		     char *err, size_t errlen)
+		     struct hb_cancel *cancel, char *err, size_t errlen)
 {
 	struct hb_sandbox sb;
 	char *logs = NULL, lerr[256];
-	int n, sig = ready_interrupted();
+	int n;
 
-	if (sig)
-		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s) while "
-			       "sandbox %s was starting", sig, strsignal(sig), id);
+	if (hb_cancel_reason(cancel))
+		return runtime_cancelled(cancel, id, err, errlen);
 	if (why == HB_EBUSY)
 		n = snprintf(err, errlen, "sandbox %s did not answer within %g s "
 			     "(--ready-timeout sets the limit)", id, timeout_ms / 1000.0);
@@ -287,7 +292,7 @@ static int not_ready(struct runtime *rt, const char *id, int why, int timeout_ms
 		n = snprintf(err, errlen, "sandbox %s stopped (exit code %d) before it was ready",
 			     id, sb.exit_code);
 	if (n > 0 && (size_t)n < errlen &&
-	    rt->backend->logs(rt, id, FAILURE_LOG_LINES, &logs, lerr, sizeof(lerr)) == 0 &&
+	    docker_logs(rt, id, FAILURE_LOG_LINES, &logs, lerr, sizeof(lerr)) == 0 &&
 	    *logs)
 		snprintf(err + n, errlen - (size_t)n, "; its last output:\n%s", logs);
 	free(logs);
@@ -295,7 +300,7 @@ static int not_ready(struct runtime *rt, const char *id, int why, int timeout_ms
 }
 
 static int wait_ready(struct runtime *rt, const char *id, int timeout_ms,
-		      struct hb_sandbox *out, char *err, size_t errlen)
+		      struct hb_cancel *cancel, struct hb_sandbox *out, char *err, size_t errlen)
 {
 	struct liveness l = { rt, id };
 	char url[128];
@@ -304,16 +309,17 @@ static int wait_ready(struct runtime *rt, const char *id, int timeout_ms,
 	if ((rc = docker_inspect(rt, id, out, err, errlen)))
 		return rc;
 	sandbox_url(out, url, sizeof(url));
-	rc = ready_wait(url, out->session_api_key, timeout_ms, container_gone, &l);
+	rc = ready_wait(url, out->session_api_key, timeout_ms, container_gone, &l, cancel);
 	if (rc)
-		return not_ready(rt, id, rc, timeout_ms, err, errlen);
+		return not_ready(rt, id, rc, timeout_ms, cancel, err, errlen);
 	return docker_inspect(rt, id, out, err, errlen);
 }
 
 static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
-			 struct hb_sandbox *out, char *err, size_t errlen)
+			 struct hb_cancel *cancel, struct hb_sandbox *out, char *err,
+			 size_t errlen)
 {
-	char id[SANDBOX_ID_LEN + 1], key[SANDBOX_KEY_LEN + 1];
+	char id[HB_SANDBOX_ID_LEN + 1], key[HB_SANDBOX_KEY_LEN + 1];
 	int rc;
 
 	if ((rc = runtime_check_sandboxd(rt, err, errlen)) ||
@@ -327,7 +333,7 @@ static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
 		return rc;
 	rc = container_op(rt, id, "POST", "/start", 0, "start", NULL, err, errlen);
 	if (rc == 0)
-		rc = wait_ready(rt, id, spec->ready_timeout_ms, out, err, errlen);
+		rc = wait_ready(rt, id, spec->ready_timeout_ms, cancel, out, err, errlen);
 	if (rc)     /* nothing half-made is left behind */
 		container_op(rt, id, "DELETE", "?force=1&v=1", 0, "remove", NULL, NULL, 0);
 	return rc;
@@ -359,13 +365,14 @@ static int docker_list(struct runtime *rt,
 }
 
 /* Host ports may change across a restart: callers inspect afterwards. */
-static int docker_start(struct runtime *rt, const char *id, char *err, size_t errlen)
+static int docker_start(struct runtime *rt, const char *id, struct hb_cancel *cancel,
+			char *err, size_t errlen)
 {
 	struct hb_sandbox sb;
 	/* 304: already running */
 	int rc = container_op(rt, id, "POST", "/start", 304, "start", NULL, err, errlen);
 
-	return rc ? rc : wait_ready(rt, id, rt->opt.ready_timeout_ms, &sb, err, errlen);
+	return rc ? rc : wait_ready(rt, id, rt->opt.ready_timeout_ms, cancel, &sb, err, errlen);
 }
 
 static int docker_stop(struct runtime *rt, const char *id, char *err, size_t errlen)
@@ -384,7 +391,7 @@ static int docker_stop(struct runtime *rt, const char *id, char *err, size_t err
 static int freeze(struct runtime *rt, const char *id, bool pause, char *err, size_t errlen)
 {
 	const char *what = pause ? "pause" : "resume";
-	enum sandbox_state want = pause ? SANDBOX_PAUSED : SANDBOX_RUNNING;
+	enum hb_sandbox_state want = pause ? HB_SANDBOX_PAUSED : HB_SANDBOX_RUNNING;
 	struct hb_sandbox sb;
 	long status;
 	int rc = container_op(rt, id, "POST", pause ? "/pause" : "/unpause", 0, what, &status,
@@ -394,7 +401,7 @@ static int freeze(struct runtime *rt, const char *id, bool pause, char *err, siz
 		return rc;
 	if (sb.state == want)
 		return 0;
-	if (sb.state == SANDBOX_EXITED || sb.state == SANDBOX_CREATED)
+	if (sb.state == HB_SANDBOX_EXITED || sb.state == HB_SANDBOX_CREATED)
 		return hb_fail(err, errlen, HB_EBUSY, "cannot %s sandbox %s: it is %s "
 			       "(handbox sandbox start %s)", what, id, sandbox_state_name(sb.state),
 			       id);

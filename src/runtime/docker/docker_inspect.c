@@ -29,44 +29,27 @@ static bool copy_label(char *dst, size_t len, json_t *labels, const char *name)
 	return true;
 }
 
-bool docker_sandbox_id_ok(const char *id)
-{
-	return id && strlen(id) == SANDBOX_ID_LEN &&
-	       strspn(id, "0123456789abcdef") == SANDBOX_ID_LEN;
-}
-
-#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-bool docker_name_prefix_ok(const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return n == 0 ||
-	       (n <= SANDBOX_NAME_MAX - SANDBOX_ID_LEN - 1 && strchr(ALNUM, prefix[0]) &&
-		strspn(prefix, ALNUM "_.-") == n);
-}
-
-static enum sandbox_state state_of(const char *s)
+static enum hb_sandbox_state state_of(const char *s)
 {
 	if (!s)
-		return SANDBOX_UNKNOWN;
+		return HB_SANDBOX_UNKNOWN;
 	if (!strcmp(s, "running") || !strcmp(s, "restarting"))
-		return SANDBOX_RUNNING;
+		return HB_SANDBOX_RUNNING;
 	if (!strcmp(s, "created"))
-		return SANDBOX_CREATED;
+		return HB_SANDBOX_CREATED;
 	if (!strcmp(s, "paused"))
-		return SANDBOX_PAUSED;
+		return HB_SANDBOX_PAUSED;
 	if (!strcmp(s, "exited") || !strcmp(s, "dead") || !strcmp(s, "removing"))
-		return SANDBOX_EXITED;
-	return SANDBOX_UNKNOWN;
+		return HB_SANDBOX_EXITED;
+	return HB_SANDBOX_UNKNOWN;
 }
 
 static int port_index(int container_port)
 {
 	int i;
 
-	for (i = 0; i < SANDBOX_PORT_COUNT; i++)
-		if (sandbox_ports[i] == container_port)
+	for (i = 0; i < HB_SANDBOX_PORTS; i++)
+		if (hb_sandbox_ports[i] == container_port)
 			return i;
 	return -1;
 }
@@ -87,7 +70,7 @@ static void reach_host(char *out, size_t len, const char *ip)
 static bool our_labels(json_t *labels, struct hb_sandbox *sb)
 {
 	return copy_label(sb->id, sizeof(sb->id), labels, LABEL_SANDBOX) &&
-	       docker_sandbox_id_ok(sb->id) &&
+	       sandbox_id_ok(sb->id) &&
 	       copy_label(sb->owner, sizeof(sb->owner), labels, LABEL_OWNER) &&
 	       copy_label(sb->lease, sizeof(sb->lease), labels, LABEL_LEASE) &&
 	       copy_label(sb->state_dir, sizeof(sb->state_dir), labels, LABEL_STATE_DIR) &&
@@ -126,8 +109,8 @@ static bool read_isolated(json_t *c, struct hb_sandbox *sb)
 		return false;
 	if (*ip) {    /* empty while stopped */
 		reach_host(sb->host, sizeof(sb->host), ip);
-		for (i = 0; i < SANDBOX_PORT_COUNT; i++)
-			sb->host_ports[i] = sandbox_ports[i];
+		for (i = 0; i < HB_SANDBOX_PORTS; i++)
+			sb->host_ports[i] = hb_sandbox_ports[i];
 	}
 	return true;
 }

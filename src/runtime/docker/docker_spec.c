@@ -65,19 +65,34 @@ static json_t *env_json(const struct sandbox_spec *spec, const char *key)
 	return a;
 }
 
-static bool add_ports(json_t *exposed, json_t *bindings, const char *bind_address)
+/* The host port of container port hb_sandbox_ports[i]: "" (the engine
+ * picks one) unless the caller asked for the API's port (and, with
+ * extra_ports, VS Code's and VNC's right after it, as the reference SDK
+ * publishes them). */
+static void host_port_of(const struct sandbox_spec *spec, int i, char *out, size_t outlen)
 {
-	char name[16];
+	bool fixed = spec->host_port > 0 && (i == 0 || (spec->extra_ports && i <= 2));
+
+	if (fixed)
+		snprintf(out, outlen, "%d", spec->host_port + i);
+	else
+		snprintf(out, outlen, "%s", "");
+}
+
+static bool add_ports(json_t *exposed, json_t *bindings, const struct sandbox_spec *spec)
+{
+	char name[16], host_port[16];
 	int i;
 
-	for (i = 0; i < SANDBOX_PORT_COUNT; i++) {
-		snprintf(name, sizeof(name), "%d/tcp", sandbox_ports[i]);
+	for (i = 0; i < HB_SANDBOX_PORTS; i++) {
+		snprintf(name, sizeof(name), "%d/tcp", hb_sandbox_ports[i]);
 		if (json_object_set_new(exposed, name, json_object()))
 			return false;
+		host_port_of(spec, i, host_port, sizeof(host_port));
 		if (bindings &&
 		    json_object_set_new(bindings, name,
-					json_pack("[{s:s, s:s}]", "HostIp", bind_address,
-						  "HostPort", "")))
+					json_pack("[{s:s, s:s}]", "HostIp", spec->bind_address,
+						  "HostPort", host_port)))
 			return false;
 	}
 	return true;
@@ -98,7 +113,7 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 	 * own address on the internal network. */
 	if (ok && !spec->isolated)
 		ok = (bindings = json_object()) != NULL;
-	if (!ok || !add_ports(exposed, bindings, spec->bind_address)) {
+	if (!ok || !add_ports(exposed, bindings, spec)) {
 		json_decref(cmd);
 		json_decref(exposed);
 		json_decref(bindings);
@@ -107,7 +122,7 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 	labels = json_pack("{s:s, s:s, s:s, s:s, s:s}",
 			   LABEL_SANDBOX, id, LABEL_OWNER, opt->owner_id ? opt->owner_id : "",
 			   LABEL_STATE_DIR, opt->state_dir ? opt->state_dir : "",
-			   LABEL_LEASE, spec->keep_alive || !opt->lease ? "" : opt->lease,
+			   LABEL_LEASE, spec->keep_alive || !spec->lease ? "" : spec->lease,
 			   LABEL_WORKDIR, workdir ? workdir : "");
 	/* json_pack takes the "o" values even when it fails */
 	host = json_pack("{s:o, s:o, s:{s:s}}",

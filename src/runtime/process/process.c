@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "runtime/process/process_log.h"
@@ -94,7 +95,7 @@ static int target_load(struct runtime *rt, const char *id, struct target *t,
 	t->recorded = rc == 0;
 	if (rc != HB_ENOENT)
 		return rc;
-	if (process_id_valid(id))
+	if (sandbox_id_ok(id))
 		process_strays_each(stray_match, &f);
 	return f.found ? 0 : hb_fail(err, errlen, HB_ENOENT, "no sandbox %s", id);
 }
@@ -119,10 +120,10 @@ static void record_fill(const struct process_record *r, struct hb_sandbox *sb)
 	copy_cut(sb->workdir, sizeof(sb->workdir), r->workdir);
 	sb->created_us = r->created_us;
 	if (process_tree_running(r, &st)) {
-		sb->state = proc_stat_stopped(&st) ? SANDBOX_PAUSED : SANDBOX_RUNNING;
+		sb->state = proc_stat_stopped(&st) ? HB_SANDBOX_PAUSED : HB_SANDBOX_RUNNING;
 		sb->host_ports[0] = r->port;
 	} else {
-		sb->state = SANDBOX_EXITED;
+		sb->state = HB_SANDBOX_EXITED;
 		/* we are not sandboxd's parent: its status is known only when we
 		 * stopped it */
 		sb->exit_code = r->stopped ? r->exit_code : -1;
@@ -142,7 +143,7 @@ static int lock_sandbox(struct runtime *rt, const char *id)
 	struct stat held;
 	int fd;
 
-	if (!process_id_valid(id) ||
+	if (!sandbox_id_ok(id) ||
 	    snprintf(path, sizeof(path), "%s/.%s.lock", pdir_of(rt), id) >= (int)sizeof(path))
 		return -1;
 	for (;;) {
@@ -226,6 +227,14 @@ static int check_spec(const struct sandbox_spec *spec, char *err, size_t errlen)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "a process sandbox cannot be cut off from the network "
 			       "(no isolation at all); use RUNTIME=docker");
+	if (spec->host_port)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "host port %d: a process sandbox listens on a free port it picks "
+			       "itself; use RUNTIME=docker for a fixed one", spec->host_port);
+	if (spec->platform)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "platform %s: a process sandbox runs on this machine as it is; "
+			       "use RUNTIME=docker", spec->platform);
 	if (spec->bind_address && inet_pton(AF_INET, spec->bind_address, &a) != 1)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "bind address \"%s\": expected an IPv4 address such as 127.0.0.1 "
@@ -269,9 +278,9 @@ static int sandboxd_gone(void *arg)
 /* Starts r's sandboxd and waits for /health; on failure nothing of it
  * runs any more. */
 static int start_and_wait(struct runtime *rt, struct process_record *r, int timeout_ms,
-			  char *err, size_t errlen)
+			  struct hb_cancel *cancel, char *err, size_t errlen)
 {
-	int64_t started = now_us();
+	int64_t started = clock_mono_us();
 	struct hb_sandbox sb;
 	char url[128];
 	int rc, left;
@@ -280,9 +289,12 @@ static int start_and_wait(struct runtime *rt, struct process_record *r, int time
 	if (rc == 0) {
 		record_fill(r, &sb);
 		sandbox_url(&sb, url, sizeof(url));
-		left = timeout_ms - (int)((now_us() - started) / 1000);
-		rc = ready_wait(url, r->session_api_key, left > 0 ? left : 1, sandboxd_gone, r);
-		if (rc == HB_EBUSY)
+		left = timeout_ms - (int)((clock_mono_us() - started) / 1000);
+		rc = ready_wait(url, r->session_api_key, left > 0 ? left : 1, sandboxd_gone, r,
+				cancel);
+		if (hb_cancel_reason(cancel))
+			runtime_cancelled(cancel, r->id, err, errlen);
+		else if (rc == HB_EBUSY)
 			hb_fail(err, errlen, rc, "sandbox %s did not answer on %s within %d s "
 				"(--ready-timeout sets the limit)", r->id, url, timeout_ms / 1000);
 		else if (rc)
@@ -296,7 +308,8 @@ static int start_and_wait(struct runtime *rt, struct process_record *r, int time
 }
 
 static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
-			  struct hb_sandbox *out, char *err, size_t errlen)
+			  struct hb_cancel *cancel, struct hb_sandbox *out, char *err,
+			  size_t errlen)
 {
 	const char *bind = spec->bind_address && *spec->bind_address
 			   ? spec->bind_address : "127.0.0.1";
@@ -322,7 +335,7 @@ static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
 	copy_cut(r->owner, sizeof(r->owner), rt->opt.owner_id ? rt->opt.owner_id : "");
 	copy_cut(r->state_dir, sizeof(r->state_dir), rt->opt.state_dir);
 	copy_cut(r->lease, sizeof(r->lease),
-		 !spec->keep_alive && rt->opt.lease ? rt->opt.lease : "");
+		 !spec->keep_alive && spec->lease ? spec->lease : "");
 	r->created_us = now_us();
 	strcpy(r->image, "host");
 	r->user_id = spec->user_id;
@@ -347,7 +360,7 @@ static int process_create(struct runtime *rt, const struct sandbox_spec *spec,
 	if ((rc = process_record_save(pdir_of(rt), r, err, errlen)))
 		goto fail;
 	if ((rc = start_and_wait(rt, r, spec->ready_timeout_ms > 0
-				 ? spec->ready_timeout_ms : START_TIMEOUT_MS, err, errlen)))
+				 ? spec->ready_timeout_ms : START_TIMEOUT_MS, cancel, err, errlen)))
 		goto fail;
 	t->recorded = true;
 	record_fill(r, out);
@@ -429,7 +442,7 @@ static int process_list(struct runtime *rt,
 	struct hb_sandbox sb;
 	struct target *t;
 	struct dirent *e;
-	char id[SANDBOX_ID_LEN + 1];
+	char id[HB_SANDBOX_ID_LEN + 1];
 	size_t len;
 	DIR *d;
 
@@ -442,10 +455,10 @@ static int process_list(struct runtime *rt,
 	}
 	while (!ls.stopped && (e = readdir(d))) {
 		len = strlen(e->d_name);
-		if (len != SANDBOX_ID_LEN + 5 || strcmp(e->d_name + SANDBOX_ID_LEN, ".json"))
+		if (len != HB_SANDBOX_ID_LEN + 5 || strcmp(e->d_name + HB_SANDBOX_ID_LEN, ".json"))
 			continue;
-		memcpy(id, e->d_name, SANDBOX_ID_LEN);
-		id[SANDBOX_ID_LEN] = '\0';
+		memcpy(id, e->d_name, HB_SANDBOX_ID_LEN);
+		id[HB_SANDBOX_ID_LEN] = '\0';
 		/* a record that is not one (or vanished meanwhile) is skipped */
 		if (process_record_load(pdir_of(rt), id, &t->rec, NULL, 0))
 			continue;
@@ -482,7 +495,7 @@ static int start_target(struct runtime *rt, struct target *t, void *arg,
 			       r->workdir);
 	r->stopped = false;
 	r->exit_code = 0;
-	if ((rc = start_and_wait(rt, r, START_TIMEOUT_MS, err, errlen))) {
+	if ((rc = start_and_wait(rt, r, START_TIMEOUT_MS, arg, err, errlen))) {
 		/* remembered as stopped, so it is not taken for a crash */
 		r->stopped = true;
 		process_record_save(pdir_of(rt), r, NULL, 0);
@@ -547,9 +560,10 @@ static int logs_target(struct runtime *rt, struct target *t, void *arg,
 	return *l->out ? 0 : hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 }
 
-static int process_start(struct runtime *rt, const char *id, char *err, size_t errlen)
+static int process_start(struct runtime *rt, const char *id, struct hb_cancel *cancel,
+			 char *err, size_t errlen)
 {
-	return on_target(rt, id, true, start_target, NULL, err, errlen);
+	return on_target(rt, id, true, start_target, cancel, err, errlen);
 }
 
 static int process_stop(struct runtime *rt, const char *id, char *err, size_t errlen)

@@ -16,12 +16,6 @@
 /* A record is a few KiB; anything much larger is not one of ours. */
 #define RECORD_MAX (1024 * 1024)
 
-bool process_id_valid(const char *id)
-{
-	return strlen(id) == SANDBOX_ID_LEN &&
-	       strspn(id, "0123456789abcdef") == SANDBOX_ID_LEN;
-}
-
 int process_record_path(const char *pdir, const char *id, char *out, size_t outlen)
 {
 	int n = snprintf(out, outlen, "%s/%s.json", pdir, id);
@@ -114,7 +108,7 @@ static int from_json(json_t *o, struct process_record *r)
 	rc |= get_str(o, "log", r->log, sizeof(r->log));
 	rc |= get_int(o, "user_id", 0, INT32_MAX, &uid);
 	rc |= get_int(o, "exit_code", -1, 255, &code);
-	if (rc || !process_id_valid(r->id))
+	if (rc || !sandbox_id_ok(r->id))
 		return HB_EINVAL;
 	r->pid = (pid_t)pid;
 	r->port = (int)port;
@@ -145,7 +139,7 @@ int process_record_load(const char *pdir, const char *id, struct process_record 
 	int fd, rc;
 
 	memset(r, 0, sizeof(*r));
-	if (!process_id_valid(id))
+	if (!sandbox_id_ok(id))
 		return hb_fail(err, errlen, HB_ENOENT, "no sandbox %s", id);
 	if (process_record_path(pdir, id, path, sizeof(path)))
 		return hb_fail(err, errlen, HB_ETOOBIG, "state directory path too long");

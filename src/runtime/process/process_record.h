@@ -18,13 +18,13 @@
 #include "runtime/runtime.h"
 
 struct process_record {
-	char id[SANDBOX_ID_LEN + 1];
+	char id[HB_SANDBOX_ID_LEN + 1];
 	pid_t pid;                       /* sandboxd; 0 before it is started */
 	char pid_lease[OWNER_LEASE_MAX]; /* "pid:starttime" of sandboxd, so a
 					  * reused pid is not taken for it */
 	int port;                        /* sandboxd's API; 0 until it listens */
 	char bind_address[64];           /* what sandboxd binds */
-	char session_api_key[SANDBOX_KEY_LEN + 1];
+	char session_api_key[HB_SANDBOX_KEY_LEN + 1];
 	char workdir[PATH_MAX];
 	bool own_workspace;              /* workdir is STATE/process/<id>/workspace,
 					  * made by us and removed with the sandbox */
@@ -66,7 +66,5 @@ int process_record_set_env(struct process_record *r, const char *const *env);
 /* Frees r's env strings; r may be reused after. */
 void process_record_free(struct process_record *r);
 
-/* true for 12 lower-case hex characters: ids become file names. */
-bool process_id_valid(const char *id);
 
 #endif

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
-#include "common/ids.h"
 #include "runtime/owner.h"
 #include "runtime/process/process_spawn.h"
 
@@ -156,7 +156,7 @@ static ssize_t read_timeout(int fd, void *buf, size_t len, int64_t deadline_us)
 	int64_t left;
 
 	while (got < len) {
-		left = (deadline_us - now_us()) / 1000;
+		left = (deadline_us - clock_mono_us()) / 1000;
 		if (left <= 0)
 			return -1;
 		n = poll(&p, 1, left > 1000 ? 1000 : (int)left);
@@ -185,7 +185,7 @@ int process_spawn(const char *bin, const char *pdir, struct process_record *r,
 			 "--workdir", r->workdir, "--ready-fd", "3",
 			 "--label", arg_sandbox, "--label", arg_owner,
 			 "--label", arg_state, "--label", arg_lease, NULL };
-	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = clock_mono_us() + (int64_t)timeout_ms * 1000;
 	int null_fd = -1, log_fd = -1, ready[2] = { -1, -1 }, info[2] = { -1, -1 };
 	int rc = 0, status, e = 0;
 	struct envp env;

@@ -82,7 +82,7 @@ static int from_cmdline(pid_t pid, struct process_record *r)
 			continue;
 		if ((v = label_value(next, LABEL_SANDBOX))) {
 			snprintf(r->id, sizeof(r->id), "%s", v);
-			found = process_id_valid(r->id);
+			found = sandbox_id_ok(r->id);
 		} else if ((v = label_value(next, LABEL_OWNER))) {
 			snprintf(r->owner, sizeof(r->owner), "%s", v);
 		} else if ((v = label_value(next, LABEL_STATE_DIR))) {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
-#include "common/ids.h"
 #include "runtime/owner.h"
 #include "runtime/process/process_tree.h"
 
@@ -14,13 +14,6 @@
 #define POLL_MS 20
 #define FREEZE_PASSES 500          /* pause: rounds of SIGSTOP until settled */
 #define TREE_MAX 16384             /* processes tracked per sandbox */
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 bool process_tree_running(const struct process_record *r, struct proc_stat *st)
 {
@@ -146,7 +139,7 @@ int process_tree_stop(const struct process_record *r)
 {
 	struct proc_stat *scratch, st;
 	struct tree *t;
-	int64_t deadline = now_us() + STOP_GRACE_MS * 1000LL;
+	int64_t deadline = clock_mono_us() + STOP_GRACE_MS * 1000LL;
 	int code = 0;
 
 	if (tree_open(r, &t, &scratch))
@@ -155,8 +148,8 @@ int process_tree_stop(const struct process_record *r)
 	/* a paused sandbox must run to stop: children first, so that no shell
 	 * sees its job stopped */
 	tree_signal(t, SIGCONT, true);
-	while (process_tree_running(r, &st) && now_us() < deadline) {
-		sleep_ms(POLL_MS);
+	while (process_tree_running(r, &st) && clock_mono_us() < deadline) {
+		clock_sleep_us(POLL_MS * 1000);
 		tree_grow(t, r->pid, scratch);
 	}
 	if (process_tree_running(r, &st)) {
@@ -164,9 +157,9 @@ int process_tree_stop(const struct process_record *r)
 		code = 137;
 	}
 	tree_signal(t, SIGKILL, false);
-	deadline = now_us() + KILL_WAIT_MS * 1000LL;
-	while (tree_alive(t) > 0 && now_us() < deadline)
-		sleep_ms(5);
+	deadline = clock_mono_us() + KILL_WAIT_MS * 1000LL;
+	while (tree_alive(t) > 0 && clock_mono_us() < deadline)
+		clock_sleep_us(5000);
 	free(t);
 	free(scratch);
 	return code;
@@ -186,7 +179,7 @@ int process_tree_freeze(const struct process_record *r, char *err, size_t errlen
 		return hb_fail(err, errlen, HB_EINVAL, "sandbox %s is not running", r->id);
 	for (pass = 0; pass < FREEZE_PASSES && running; pass++) {
 		tree_signal(t, SIGSTOP, false);
-		sleep_ms(1);
+		clock_sleep_us(1000);
 		tree_grow(t, r->pid, scratch);
 		running = 0;
 		for (i = 0; i < t->n; i++)

@@ -8,7 +8,7 @@
 
 #include "common/buf.h"
 #include "common/hb_error.h"
-#include "runtime/docker/docker.h"
+#include "engine/docker_logs.h"
 
 #define LOG_LIMIT (1u << 20)
 
