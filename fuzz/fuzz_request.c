@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/ids.h"
+#include "common/sandboxd_wire.h"
 #include "common/utf8.h"
 #include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
@@ -65,7 +66,7 @@ static void fuzz_bash_body(const uint8_t *data, size_t n)
 		return;
 	if (bash_request_parse(body, &req, err, sizeof(err)) == 0) {
 		CHECK(req.command);
-		CHECK(req.timeout > 0 && req.timeout <= BASH_MAX_TIMEOUT_S);
+		CHECK(req.timeout > 0 && req.timeout <= SANDBOXD_TIMEOUT_MAX_S);
 		/* the BashCommand answer for it must serialize */
 		e = bash_store_add_command(&commands, req.command, req.cwd, req.timeout);
 		CHECK(e);

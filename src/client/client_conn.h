@@ -7,8 +7,6 @@
 
 #include "client/sandbox_client.h"
 
-#define CLIENT_KEY_HEADER "X-Session-API-Key"
-
 /* A URL is given, and the key (if any) is printable ASCII: it goes into
  * a header, where a line break would start a header of its own. Returns
  * 0 or HB_EINVAL with a message. */

@@ -27,12 +27,13 @@
 #include "client/sandbox_client.h"
 #include "common/buf.h"
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 
 #define DEPTH_MAX 256                 /* folders within folders */
 #define CHMOD_BATCH_BYTES (64u << 10) /* paths per chmod command */
 #define CHMOD_LIST_MAX (64u << 20)    /* paths waiting for chmod */
 /* Listings held at once during copy-out: one folder's cap is
- * FILE_API_LIST_MAX, but a deep tree would hold one per level, so a
+ * SANDBOXD_LIST_MAX, but a deep tree would hold one per level, so a
  * hostile sandbox could make us keep millions of entries. */
 #define HELD_ENTRIES_MAX 100000u
 
@@ -525,14 +526,14 @@ static int copy_tree_out(struct copy *cp, int dirfd, const char *shown, const ch
 	if (depth > DEPTH_MAX)
 		return hb_fail(cp->err, cp->errlen, HB_ETOOBIG,
 			       "sandbox folder %s: more than %d folders deep", remote, DEPTH_MAX);
-	rc = file_api_list(&cp->api, remote, FILE_API_LIST_MAX, &entries, &truncated,
+	rc = file_api_list(&cp->api, remote, SANDBOXD_LIST_MAX, &entries, &truncated,
 			   cp->err, cp->errlen);
 	if (rc)
 		return rc;
 	if (truncated)
 		rc = hb_fail(cp->err, cp->errlen, HB_ETOOBIG,
 			     "sandbox folder %s has more than %d entries, more than one "
-			     "listing gives", remote, FILE_API_LIST_MAX);
+			     "listing gives", remote, SANDBOXD_LIST_MAX);
 	else if (cp->held_entries + json_array_size(entries) > HELD_ENTRIES_MAX)
 		rc = hb_fail(cp->err, cp->errlen, HB_ETOOBIG,
 			     "sandbox folder %s: the folders above it and it list more than "

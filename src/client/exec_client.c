@@ -33,9 +33,9 @@
 #include "client/term.h"
 #include "common/buf.h"
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 
-#define EXEC_ROUTE "/api/handbox/exec"
-#define RX_BUFFER (128u << 10)       /* a 64 KiB output frame in one callback */
+#define RX_BUFFER (2 * SANDBOXD_EXEC_FRAME_MAX) /* an output frame in one callback */
 #define TEXT_MAX (64u << 10)         /* one JSON message from sandboxd */
 #define STDIN_CHUNK (64u << 10)      /* read ahead of the socket at most */
 #define CONNECT_TIMEOUT_S 20         /* TCP connect and WebSocket handshake */
@@ -44,13 +44,6 @@
 #define SIGINT_GIVE_UP 3             /* the 3rd SIGINT closes the connection */
 #define DETAIL_MAX 1024
 #define REASON_MAX 123               /* a close frame's reason text */
-#define TIMEOUT_MAX_S 604800.0       /* sandboxd's cap on "timeout" */
-
-/* Close codes of sandboxd's exec socket. */
-#define CLOSE_BAD_MESSAGE 1008
-#define CLOSE_FAILED 1011
-#define CLOSE_BUSY 1013
-#define CLOSE_AUTH 4001
 
 struct exec_client {
 	const struct sandbox_conn *conn;
@@ -117,7 +110,7 @@ struct ws_target {
 	char *host;                  /* without IPv6 brackets */
 	int port;
 	bool tls;
-	char *path;                  /* the base URL's path + EXEC_ROUTE */
+	char *path;                  /* the base URL's path + SANDBOXD_ROUTE_EXEC */
 	char *host_header;           /* host:port */
 };
 
@@ -164,7 +157,7 @@ static int ws_target_parse(const char *url, struct ws_target *t, char *err,
 	pl = strlen(path);
 	while (pl && path[pl - 1] == '/')
 		pl--;
-	t->path = malloc(pl + sizeof(EXEC_ROUTE));
+	t->path = malloc(pl + sizeof(SANDBOXD_ROUTE_EXEC));
 	t->host_header = malloc(hl + 8);
 	if (!t->host || !t->path || !t->host_header) {
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
@@ -172,7 +165,7 @@ static int ws_target_parse(const char *url, struct ws_target *t, char *err,
 		goto out;
 	}
 	memcpy(t->path, path, pl);
-	memcpy(t->path + pl, EXEC_ROUTE, sizeof(EXEC_ROUTE));
+	memcpy(t->path + pl, SANDBOXD_ROUTE_EXEC, sizeof(SANDBOXD_ROUTE_EXEC));
 	snprintf(t->host_header, hl + 8, "%s:%d", host, t->port);
 	rc = 0;
 out:
@@ -224,10 +217,10 @@ static int start_build(struct exec_client *c, char *err, size_t errlen)
 	if (!o->argv == !o->command || (o->argv && !o->argv[0]))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "exec: give a command: an argv or a shell line, not both");
-	if (o->timeout_s < 0 || isnan(o->timeout_s) || o->timeout_s > TIMEOUT_MAX_S)
+	if (o->timeout_s < 0 || isnan(o->timeout_s) || o->timeout_s > SANDBOXD_TIMEOUT_MAX_S)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "timeout %g: expected seconds above 0 and at most %.0f (0: none)",
-			       o->timeout_s, TIMEOUT_MAX_S);
+			       o->timeout_s, SANDBOXD_TIMEOUT_MAX_S);
 	if (o->cwd && o->cwd[0] != '/')
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "working directory \"%s\": expected an absolute path", o->cwd);
@@ -585,7 +578,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (!key || !key[0])
 			return 0;
 		p = in;
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)CLIENT_KEY_HEADER ":",
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)SANDBOXD_KEY_HEADER ":",
 						(const unsigned char *)key, (int)strlen(key),
 						p, *p + len))
 			return client_fail(c, HB_EINVAL, "the session key (%zu bytes) is too long",
@@ -742,12 +735,12 @@ static int outcome(struct exec_client *c, char *err, size_t errlen)
 			       SIGINT_GIVE_UP);
 	if (d[0]) {
 		switch (c->close_code) {
-		case CLOSE_BAD_MESSAGE:
+		case SANDBOXD_CLOSE_BAD_MESSAGE:
 			return hb_fail(err, errlen, HB_EINVAL, "sandboxd refused the command: %s",
 				       d);
-		case CLOSE_BUSY:
+		case SANDBOXD_CLOSE_BUSY:
 			return hb_fail(err, errlen, HB_EBUSY, "sandboxd is busy: %s", d);
-		case CLOSE_FAILED:
+		case SANDBOXD_CLOSE_FAILED:
 			if (strstr(c->close_reason, "did not start"))
 				return hb_fail(err, errlen, strstr(d, "No such file") ? HB_ENOENT :
 					       strstr(d, "ermission denied") ? HB_EPERM : HB_EIO,
@@ -757,7 +750,7 @@ static int outcome(struct exec_client *c, char *err, size_t errlen)
 			return hb_fail(err, errlen, HB_EIO, "sandboxd failed: %s", d);
 		}
 	}
-	if (c->close_code == CLOSE_AUTH)
+	if (c->close_code == SANDBOXD_CLOSE_AUTH)
 		return hb_fail(err, errlen, HB_EPERM, "the sandbox refused the session key");
 	if (c->close_code)
 		return hb_fail(err, errlen, HB_EIO, "sandboxd at %s closed the connection before "
@@ -768,7 +761,7 @@ static int outcome(struct exec_client *c, char *err, size_t errlen)
 			       "(HTTP %d)", c->http_status);
 	if (c->http_status)
 		return hb_fail(err, errlen, HB_EIO, "%s answers HTTP %d to %s, not a WebSocket: "
-			       "is it sandboxd?", url, c->http_status, EXEC_ROUTE);
+			       "is it sandboxd?", url, c->http_status, SANDBOXD_ROUTE_EXEC);
 	if (!c->established)
 		return hb_fail(err, errlen, HB_EIO, "sandboxd does not answer at %s%s%s", url,
 			       c->failure[0] ? ": " : "", c->failure);

@@ -13,8 +13,9 @@
 #include "client/client_io.h"
 #include "client/file_api.h"
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 
-/* a listing of FILE_API_LIST_MAX entries with long paths stays below */
+/* a listing of SANDBOXD_LIST_MAX entries with long paths stays below */
 #define ANSWER_MAX (64u << 20)
 #define URL_MAX (64u << 10)
 #define CONNECT_TIMEOUT_S 10L
@@ -40,7 +41,7 @@ int file_api_open(struct file_api *a, const struct sandbox_conn *c, char *err,
 		return hb_fail(err, errlen, HB_ENOMEM, "cannot start libcurl");
 	buf_init(&h, 0);
 	rc = c->session_api_key && c->session_api_key[0] ?
-		buf_printf(&h, "%s: %s", CLIENT_KEY_HEADER, c->session_api_key) : 0;
+		buf_printf(&h, "%s: %s", SANDBOXD_KEY_HEADER, c->session_api_key) : 0;
 	if (!rc && h.data)
 		a->headers = curl_slist_append(a->headers, h.data);
 	buf_free(&h);
@@ -268,7 +269,7 @@ int file_api_stat(struct file_api *a, const char *path, struct file_entry *e,
 	json_t *j;
 	int rc;
 
-	rc = get_json(a, "/api/handbox/files/stat", path, "", "stat", &j, err, errlen);
+	rc = get_json(a, SANDBOXD_ROUTE_FILES_STAT, path, "", "stat", &j, err, errlen);
 	if (rc)
 		return rc;
 	if (!file_api_entry(j, e))
@@ -287,7 +288,7 @@ int file_api_list(struct file_api *a, const char *path, int limit, json_t **entr
 
 	*entries = NULL;
 	snprintf(query, sizeof(query), "&limit=%d", limit);
-	rc = get_json(a, "/api/handbox/files/list", path, query, "list", &j, err, errlen);
+	rc = get_json(a, SANDBOXD_ROUTE_FILES_LIST, path, query, "list", &j, err, errlen);
 	if (rc)
 		return rc;
 	*entries = json_incref(json_object_get(j, "entries"));
@@ -306,7 +307,7 @@ int file_api_mkdir(struct file_api *a, const char *path, char *err, size_t errle
 {
 	int rc;
 
-	if ((rc = build_url(a, "/api/file/create_directory", path, "", err, errlen)))
+	if ((rc = build_url(a, SANDBOXD_ROUTE_FILE_MKDIR, path, "", err, errlen)))
 		return rc;
 	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, 0L);
@@ -321,7 +322,7 @@ int file_api_upload(struct file_api *a, int fd, off_t size, const char *local,
 	curl_mime *mime;
 	int rc;
 
-	if ((rc = build_url(a, "/api/file/upload", path, "", err, errlen)))
+	if ((rc = build_url(a, SANDBOXD_ROUTE_FILE_UPLOAD, path, "", err, errlen)))
 		return rc;
 	mime = curl_mime_init(a->curl);
 	part = mime ? curl_mime_addpart(mime) : NULL;
@@ -347,7 +348,7 @@ int file_api_download(struct file_api *a, const char *path, int fd, const char *
 {
 	int rc;
 
-	if ((rc = build_url(a, "/api/file/download", path, "", err, errlen)))
+	if ((rc = build_url(a, SANDBOXD_ROUTE_FILE_DOWNLOAD, path, "", err, errlen)))
 		return rc;
 	curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
 	a->out_fd = fd;

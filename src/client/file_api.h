@@ -19,9 +19,6 @@
 #include "client/sandbox_client.h"
 #include "common/buf.h"
 
-/* the list route's most entries per answer */
-#define FILE_API_LIST_MAX 10000
-
 struct file_api {
 	const struct sandbox_conn *conn;
 	CURL *curl;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 #include "sandboxd/bash_request.h"
 
 int bash_request_parse(json_t *body, struct bash_request *req, char *err,
@@ -34,10 +35,10 @@ int bash_request_parse(json_t *body, struct bash_request *req, char *err,
 	v = json_object_get(body, "timeout");
 	if (v && !json_is_null(v)) {
 		if (!json_is_number(v) || !(json_number_value(v) > 0) ||
-		    json_number_value(v) > BASH_MAX_TIMEOUT_S || !isfinite(json_number_value(v)))
+		    json_number_value(v) > SANDBOXD_TIMEOUT_MAX_S || !isfinite(json_number_value(v)))
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "timeout: expected a number of seconds above 0 and at most %.0f",
-				       BASH_MAX_TIMEOUT_S);
+				       SANDBOXD_TIMEOUT_MAX_S);
 		req->timeout = json_number_value(v);
 	}
 	return 0;

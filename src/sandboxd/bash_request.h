@@ -8,14 +8,13 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#define BASH_MAX_TIMEOUT_S (7 * 24 * 3600.0)
 #define BASH_DEFAULT_TIMEOUT_S 300
 
 struct bash_request {
 	const char *command;  /* borrowed from the body */
 	const char *cwd;      /* borrowed; NULL = the default working directory;
 			       * not checked here (see bash.c: 400 unless absolute) */
-	double timeout;       /* seconds, in (0, BASH_MAX_TIMEOUT_S] */
+	double timeout;       /* seconds, in (0, SANDBOXD_TIMEOUT_MAX_S] */
 };
 
 /* {"command": str, "cwd"?: str or null, "timeout"?: seconds or null}: the

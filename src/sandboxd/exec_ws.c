@@ -29,6 +29,7 @@
 #include <libwebsockets.h>
 
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 #include "common/utf8.h"
 #include "sandboxd/bash_request.h"
 #include "sandboxd/cgroup.h"
@@ -40,16 +41,9 @@
 #define MAX_SESSIONS 1024
 #define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
 #define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
-#define FRAME_PAYLOAD_MAX (64u << 10)
 #define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
 #define SIGNAL_MAX 64
 #define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
-
-/* Close codes; each error message is followed by one of them. */
-#define CLOSE_NORMAL 1000
-#define CLOSE_BAD_MESSAGE 1008      /* the client broke the protocol */
-#define CLOSE_FAILED 1011           /* the command could not start, or sandboxd failed */
-#define CLOSE_BUSY 1013             /* too many sessions: try again later */
 
 struct exec_session {
 	struct child ch;             /* first: child_abandon() frees the session */
@@ -164,7 +158,7 @@ static int bad_message(struct exec_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	return session_fail(s, CLOSE_BAD_MESSAGE, "bad message", detail);
+	return session_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad message", detail);
 }
 
 /* The value a client gave, as JSON and cut short, for error messages. */
@@ -186,7 +180,7 @@ static const char *given(json_t *v, char *out, size_t outlen)
 
 static void on_output(struct child *ch, int stream, const char *data, size_t len)
 {
-	static char frame[1 + FRAME_PAYLOAD_MAX];
+	static char frame[1 + SANDBOXD_EXEC_FRAME_MAX];
 	struct exec_session *s = (struct exec_session *)ch;
 	size_t n;
 	int rc;
@@ -194,14 +188,14 @@ static void on_output(struct child *ch, int stream, const char *data, size_t len
 	if (s->closing)
 		return;
 	while (len) {
-		n = len < FRAME_PAYLOAD_MAX ? len : FRAME_PAYLOAD_MAX;
+		n = len < SANDBOXD_EXEC_FRAME_MAX ? len : SANDBOXD_EXEC_FRAME_MAX;
 		frame[0] = (char)stream;
 		memcpy(frame + 1, data, n);
 		rc = ws_send_binary(s->conn, frame, n + 1);
 		if (rc) {
 			/* output is paused long before the queue is full, so
 			 * this is memory running out */
-			session_fail(s, CLOSE_FAILED, "internal error",
+			session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				     "cannot queue the command's output: out of memory");
 			return;
 		}
@@ -253,12 +247,12 @@ static void on_done(struct child *ch)
 		      "signal", sig ? json_string(name) : json_null(),
 		      "timed_out", s->timed_out, "oom_killed", oom);
 	if (ws_send_json(s->conn, j)) {
-		session_fail(s, CLOSE_FAILED, "internal error",
+		session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 			     "cannot send the exit status: out of memory");
 		return;
 	}
 	s->closing = 1;
-	ws_close(s->conn, CLOSE_NORMAL, "");
+	ws_close(s->conn, SANDBOXD_CLOSE_NORMAL, "");
 }
 
 static void on_timeout(lws_sorted_usec_list_t *sul)
@@ -313,7 +307,7 @@ static void on_stdin_ready(struct child *ch)
 		left = 0; /* stdin is closed: what waits can never be read */
 	} else if (left) {
 		if (stdin_give(s, s->stdin_pending.data + s->stdin_off, left, &n)) {
-			session_fail(s, CLOSE_FAILED, "internal error",
+			session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				     "cannot pass stdin to the command: out of memory");
 			return;
 		}
@@ -341,7 +335,7 @@ static int stdin_send(struct exec_session *s, const char *data, size_t len)
 				   "the start message asked for no stdin (\"stdin\": false)");
 	if (!s->stdin_pending.len) {
 		if (stdin_give(s, data, len, &n))
-			return session_fail(s, CLOSE_FAILED, "internal error",
+			return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 					    "cannot pass stdin to the command: out of memory");
 		data += n;
 		len -= n;
@@ -349,7 +343,7 @@ static int stdin_send(struct exec_session *s, const char *data, size_t len)
 	if (!len)
 		return 0;
 	if (buf_append(&s->stdin_pending, data, len))
-		return session_fail(s, CLOSE_FAILED, "internal error",
+		return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				    "cannot hold stdin for the command: out of memory");
 	rx_pause(s, 1);
 	return 0;
@@ -607,10 +601,10 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 	v = json_object_get(m, "timeout");
 	if (v && !json_is_null(v)) {
 		t = json_is_number(v) ? json_number_value(v) : -1;
-		if (!(t > 0) || !isfinite(t) || t > BASH_MAX_TIMEOUT_S)
+		if (!(t > 0) || !isfinite(t) || t > SANDBOXD_TIMEOUT_MAX_S)
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "timeout: %s: expected a number of seconds above 0 and at most %.0f, or null",
-				       given(v, shown, sizeof(shown)), BASH_MAX_TIMEOUT_S);
+				       given(v, shown, sizeof(shown)), SANDBOXD_TIMEOUT_MAX_S);
 		r->timeout = t;
 	}
 	return 0;
@@ -626,7 +620,7 @@ static int session_start(struct exec_session *s, json_t *m)
 	rc = parse_start(m, &r, err, sizeof(err));
 	if (rc) {
 		start_request_free(&r);
-		return session_fail(s, CLOSE_BAD_MESSAGE, "bad start message", err);
+		return session_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad start message", err);
 	}
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = r.argv;
@@ -650,7 +644,7 @@ static int session_start(struct exec_session *s, json_t *m)
 	 * only child_abandon() may let that memory go */
 	s->started = s->ch.pid > 0;
 	if (rc)
-		return session_fail(s, CLOSE_FAILED, "command did not start", err);
+		return session_fail(s, SANDBOXD_CLOSE_FAILED, "command did not start", err);
 	s->pty = r.pty;
 	s->stdin_open = r.want_stdin;
 	if (r.timeout > 0)
@@ -658,7 +652,7 @@ static int session_start(struct exec_session *s, json_t *m)
 				 (lws_usec_t)(r.timeout * 1e6));
 	if (ws_send_json(s->conn, json_pack("{s:s, s:i}", "type", "started",
 					    "pid", (int)s->ch.pid)))
-		return session_fail(s, CLOSE_FAILED, "internal error", "out of memory");
+		return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error", "out of memory");
 	return 0;
 }
 
@@ -796,12 +790,12 @@ static int session_open(struct http_conn *c)
 	if (nsessions >= MAX_SESSIONS) {
 		ws_send_json(c, json_pack("{s:s, s:s}", "type", "error", "detail",
 					  "too many exec sessions are open; try again later"));
-		ws_close(c, CLOSE_BUSY, "too many exec sessions");
+		ws_close(c, SANDBOXD_CLOSE_BUSY, "too many exec sessions");
 		return 0;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		ws_close(c, CLOSE_FAILED, "out of memory");
+		ws_close(c, SANDBOXD_CLOSE_FAILED, "out of memory");
 		return 0;
 	}
 	s->conn = c;

@@ -26,11 +26,11 @@
 
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "common/sandboxd_wire.h"
 #include "sandboxd/files.h"
 #include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
-#define LIST_MAX 10000             /* entries in one listing */
 #define RM_BATCH 256               /* entries removed per loop turn */
 #define RM_MAX_DEPTH 128           /* directories open at once */
 #define COPY_SLICE (8u << 20)      /* bytes copied per loop turn */
@@ -143,7 +143,7 @@ static int list_route(struct http_conn *c, json_t *body)
 {
 	char path[PATH_MAX], full[PATH_MAX + NAME_MAX + 2], err[PATH_MAX + 128];
 	char **names = NULL;
-	long long limit = LIST_MAX;
+	long long limit = SANDBOXD_LIST_MAX;
 	size_t n = 0, i;
 	int status, hidden = 1, fd;
 	json_t *entries, *e;
@@ -155,7 +155,7 @@ static int list_route(struct http_conn *c, json_t *body)
 	if (status)
 		return http_reply_error(c, status, "%s", err);
 	if (query_bool(c, "hidden", &hidden, err, sizeof(err)) ||
-	    http_query_int(c, "limit", 1, LIST_MAX, &limit, err, sizeof(err)) < 0)
+	    http_query_int(c, "limit", 1, SANDBOXD_LIST_MAX, &limit, err, sizeof(err)) < 0)
 		return http_reply_error(c, 422, "%s", err);
 
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -12,6 +12,7 @@
 #include <libwebsockets.h>
 
 #include "common/ids.h"
+#include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
 #include "net/fdwatch.h"
 #include "net/http.h"
@@ -118,10 +119,10 @@ int main(int argc, char **argv)
 	memset(&hcfg, 0, sizeof(hcfg));
 	hcfg.routes = sandboxd_routes;
 	hcfg.api_keys = sandboxd_cfg.api_keys;
-	hcfg.key_header = "X-Session-API-Key";
-	hcfg.key_query = "session_api_key";
-	hcfg.ws_close_auth = 4001;
-	hcfg.ws_close_no_route = 4004;
+	hcfg.key_header = SANDBOXD_KEY_HEADER;
+	hcfg.key_query = SANDBOXD_KEY_QUERY;
+	hcfg.ws_close_auth = SANDBOXD_CLOSE_AUTH;
+	hcfg.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
 	if (http_server_init(&hcfg)) {
 		fprintf(stderr, "handbox-sandboxd: bad HTTP settings\n");
 		return 1;

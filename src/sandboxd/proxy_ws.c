@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 #include "net/http.h"
 #include "sandboxd/proxy.h"
 #include "net/ws_queue.h"
@@ -261,7 +262,7 @@ static int ws_open(struct http_conn *c)
 	buf_init(&p->path, 3 * HTTP_HEADER_DATA_MAX);
 	buf_init(&p->headers, HANDSHAKE_HEADERS_LIMIT);
 	/* the key may have come as a query argument: it stays here */
-	rc = proxy_append_target(c, &p->path, "session_api_key");
+	rc = proxy_append_target(c, &p->path, SANDBOXD_KEY_QUERY);
 	if (!rc)
 		rc = proxy_append_headers(c, &p->headers, 1);
 	if (rc) {

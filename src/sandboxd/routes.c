@@ -1,4 +1,6 @@
-/* routes.c — every route sandboxd answers, in one table. */
+/* routes.c — every route sandboxd answers, in one table. Those the host
+ * calls are spelled in common/sandboxd_wire.h, shared with src/client. */
+#include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
 #include "sandboxd/exec_ws.h"
 #include "sandboxd/files.h"
@@ -11,7 +13,7 @@
 
 const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/alive", ROUTE_OPEN, health_alive, NULL },
-	{ HTTP_GET, "/health", ROUTE_OPEN, health_alive, NULL },
+	{ HTTP_GET, SANDBOXD_ROUTE_HEALTH, ROUTE_OPEN, health_alive, NULL },
 	{ HTTP_GET, "/ready", ROUTE_OPEN, health_ready, NULL },
 	{ HTTP_GET, "/server_info", ROUTE_OPEN, health_server_info, NULL },
 
@@ -21,7 +23,7 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/api/bash/bash_events/{}", 0, bash_get_event_route, NULL },
 	{ HTTP_DELETE, "/api/bash/bash_events", 0, bash_clear_route, NULL },
 	{ HTTP_GET, "/sockets/bash-events", ROUTE_WS, NULL, &bash_events_socket },
-	{ HTTP_GET, "/api/handbox/exec", ROUTE_WS, NULL, &exec_ws_socket },
+	{ HTTP_GET, SANDBOXD_ROUTE_EXEC, ROUTE_WS, NULL, &exec_ws_socket },
 
 	{ HTTP_POST, "/api/handbox/sessions", 0, session_create_route, NULL },
 	{ HTTP_GET, "/api/handbox/sessions", 0, session_list_route, NULL },
@@ -31,11 +33,11 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
 	{ HTTP_POST, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
 
-	{ HTTP_POST, "/api/file/upload", 0, NULL, &files_upload_ops },
-	{ HTTP_GET, "/api/file/download", 0, NULL, &files_download_ops },
-	{ HTTP_POST, "/api/file/create_directory", 0, NULL, &files_mkdir_ops },
-	{ HTTP_GET, "/api/handbox/files/list", 0, files_list_route, NULL },
-	{ HTTP_GET, "/api/handbox/files/stat", 0, files_stat_route, NULL },
+	{ HTTP_POST, SANDBOXD_ROUTE_FILE_UPLOAD, 0, NULL, &files_upload_ops },
+	{ HTTP_GET, SANDBOXD_ROUTE_FILE_DOWNLOAD, 0, NULL, &files_download_ops },
+	{ HTTP_POST, SANDBOXD_ROUTE_FILE_MKDIR, 0, NULL, &files_mkdir_ops },
+	{ HTTP_GET, SANDBOXD_ROUTE_FILES_LIST, 0, files_list_route, NULL },
+	{ HTTP_GET, SANDBOXD_ROUTE_FILES_STAT, 0, files_stat_route, NULL },
 	{ HTTP_POST, "/api/handbox/files/remove", 0, files_remove_route, NULL },
 	{ HTTP_POST, "/api/handbox/files/move", 0, files_move_route, NULL },
 	{ HTTP_GET, "/api/git/changes", 0, git_changes_route, NULL },
