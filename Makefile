@@ -17,7 +17,8 @@ SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
 # The host side: runtime backends, the sandbox client and the CLI. Its
 # library (all but src/cli/main.c) is also linked into unit tests.
 HOST_SRC     := $(wildcard src/engine/*.c src/image/*.c src/runtime/*.c \
-		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c src/cli/*.c)
+		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c src/lib/*.c \
+		  src/cli/*.c)
 HOST_LIB     := $(filter-out src/cli/main.c,$(HOST_SRC))
 HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread -lm
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "handbox/cancel.h"
+#include <handbox/cancel.h>
 
 #ifdef __cplusplus
 extern "C" {

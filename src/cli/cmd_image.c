@@ -1,18 +1,19 @@
 /* cmd_image.c — `handbox image build` and `handbox image import`: sandbox
  * images from Debian packages, no registry. The work is done by
- * runtime/image_build.c; this file parses flags, prints progress with
- * timings on stderr and the result on stdout. */
+ * hb_image_build() (<handbox/image.h>); this file parses flags, prints
+ * progress with timings on stderr and the result on stdout. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <handbox/handbox.h>
+
 #include "cli/cli.h"
-#include "image/image_build.h"
+#include "common/clock.h"
 
 static const char image_usage[] =
 	"usage: handbox image build [--base bookworm|busybox] [--tag TAG] [--force] [--no-cache]\n"
@@ -58,23 +59,23 @@ static const char import_usage[] =
 	"The image TAG named before is removed unless something still uses it.\n"
 	"The last line, on stdout, is: TAG ID SIZE.\n";
 
-static double start_time;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static int64_t start_us;
 
 /* "handbox: [  12.3 s] LINE": the time since the command started. */
 static void print_progress(void *arg, const char *line)
 {
-	fprintf(stderr, "handbox: [%6.1f s] %s\n", now_s() - start_time, line);
+	fprintf(stderr, "handbox: [%6.1f s] %s\n", (clock_mono_us() - start_us) / 1e6, line);
 }
 
-static void print_result(const char *tag, const struct image_result *res)
+/* Ctrl-C stops the build (and the child it runs); it cleans up. */
+static struct hb_cancel image_cancel;
+
+static void cancel_image(int sig)
+{
+	hb_cancel_request(&image_cancel, sig);
+}
+
+static void print_result(const char *tag, const struct hb_image *res)
 {
 	printf("%s %s %.1f MB\n", tag, res->id, res->size / 1e6);
 	fflush(stdout);
@@ -120,10 +121,10 @@ static int exit_status(int rc)
 
 static int image_build_cmd(int argc, char **argv)
 {
-	struct image_build_opts o = { .base = IMAGE_BASE_BOOKWORM };
-	struct image_result res;
+	struct hb_image_build_options o = { .base = HB_IMAGE_BOOKWORM };
+	struct hb_image res;
 	const char *base = NULL;
-	char err[8192];
+	char err[HB_ERR_MAX];
 	int opt, rc;
 
 	optind = 1;
@@ -140,10 +141,10 @@ static int image_build_cmd(int argc, char **argv)
 			o.tag = optarg;
 			break;
 		case OPT_FORCE:
-			o.force = 1;
+			o.force = true;
 			break;
 		case OPT_NO_CACHE:
-			o.no_cache = 1;
+			o.no_cache = true;
 			break;
 		default:
 			return bad_option("build", opt, argv);
@@ -154,17 +155,17 @@ static int image_build_cmd(int argc, char **argv)
 			  argv[optind]);
 		return 2;
 	}
-	if ((base && image_base_parse(base, &o.base, err, sizeof(err)) < 0) ||
-	    (o.tag && image_tag_check(o.tag, err, sizeof(err)) < 0)) {
+	if ((base && hb_image_base_parse(base, &o.base, err, sizeof(err)) < 0) ||
+	    (o.tag && hb_image_tag_check(o.tag, err, sizeof(err)) < 0)) {
 		cli_error("image build: %s", err);
 		return 2;
 	}
 	if (!o.tag)
-		o.tag = image_base_default_tag(o.base);
-	o.docker_host = getenv("DOCKER_HOST");
-	o.progress.line = print_progress;
-	cli_catch_signals(image_build_interrupt);
-	rc = image_build(&o, &res, err, sizeof(err));
+		o.tag = hb_image_default_tag(o.base);
+	o.progress = print_progress;
+	o.cancel = &image_cancel;
+	cli_catch_signals(cancel_image);
+	rc = hb_image_build(&o, &res, err, sizeof(err));
 	if (rc < 0) {
 		cli_error("image build: %s", err);
 		return exit_status(rc);
@@ -179,10 +180,11 @@ static int image_import_cmd(int argc, char **argv)
 {
 	const char *tag = NULL, *file;
 	const char **changes = calloc((size_t)argc, sizeof(*changes));
-	struct image_progress pr = { .line = print_progress };
-	struct image_result res;
+	struct hb_image_build_options o = { .progress = print_progress,
+					    .cancel = &image_cancel };
+	struct hb_image res;
 	size_t nchanges = 0;
-	char err[4096];
+	char err[HB_ERR_MAX];
 	int opt, fd = -1, rc = 2;
 
 	if (!changes) {
@@ -214,7 +216,7 @@ static int image_import_cmd(int argc, char **argv)
 		goto out;
 	}
 	file = argv[optind];
-	if (image_tag_check(tag, err, sizeof(err)) < 0) {
+	if (hb_image_tag_check(tag, err, sizeof(err)) < 0) {
 		cli_error("image import: %s", err);
 		goto out;
 	}
@@ -224,9 +226,8 @@ static int image_import_cmd(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	cli_catch_signals(image_build_interrupt);
-	rc = image_import_fd(getenv("DOCKER_HOST"), tag, fd, changes, nchanges, &pr, &res,
-			     err, sizeof(err));
+	cli_catch_signals(cancel_image);
+	rc = hb_image_import(&o, tag, fd, changes, nchanges, &res, err, sizeof(err));
 	if (rc < 0)
 		cli_error("image import: %s", err);
 	else
@@ -241,7 +242,7 @@ out:
 
 int cmd_image(int argc, char **argv)
 {
-	start_time = now_s();
+	start_us = clock_mono_us();
 	if (argc < 2) {
 		fputs(image_usage, stderr);
 		return 2;

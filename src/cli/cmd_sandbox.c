@@ -8,10 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
-#include "common/hb_error.h"
-#include "common/ids.h"
-#include "common/parse.h"
-#include "runtime/sandbox_json.h"
+#include "cli/sandbox_json.h"
+#include "common/clock.h"
 
 static const char sandbox_usage[] =
 	"usage: handbox sandbox COMMAND [ARGS]\n"
@@ -38,7 +36,7 @@ static const char create_usage[] =
 	"answers. Prints its id, URL, session key and ports.\n"
 	"\n"
 	"  --image IMG         image (SANDBOX_RUNTIME_CONTAINER_IMAGE; default\n"
-	"                      " DEFAULT_SANDBOX_IMAGE "); any image works\n"
+	"                      handbox/sandbox:latest); any image works\n"
 	"  --volume SPEC       HOST:CONTAINER[:ro|rw], repeatable; the first is the\n"
 	"                      workspace; replaces SANDBOX_VOLUMES\n"
 	"  --user-id N         uid that runs commands (SANDBOX_USER_ID; default 1000)\n"
@@ -83,12 +81,11 @@ void cli_print_json(json_t *v)
 
 int cli_settings_read(struct cli_runtime *c)
 {
-	char err[1024];
+	char err[HB_ERR_MAX];
 
-	memset(&c->rt, 0, sizeof(c->rt));
-	if (settings_from_env(&c->settings, err, sizeof(err))) {
+	c->rt = NULL;
+	if (hb_settings_from_env(&c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
-		settings_free(&c->settings);
 		return 1;
 	}
 	return 0;
@@ -96,24 +93,17 @@ int cli_settings_read(struct cli_runtime *c)
 
 int cli_runtime_start(struct cli_runtime *c)
 {
-	struct runtime_options opt;
-	char err[1024];
+	const char *warning = hb_settings_warning(c->settings);
+	char err[HB_ERR_MAX];
 	static bool warned;
 
-	if (settings_owner(&c->settings, err, sizeof(err))) {
-		cli_error("%s", err);
-		settings_free(&c->settings);
-		return 1;
-	}
-	if (c->settings.warned_legacy && !warned) {
+	if (warning && !warned) {
 		warned = true;
-		cli_error("warning: WORKSPACE_BASE and WORKSPACE_MOUNT_PATH are deprecated; "
-			  "use SANDBOX_VOLUMES=HOST:/workspace");
+		cli_error("warning: %s", warning);
 	}
-	settings_options(&c->settings, &opt);
-	if (runtime_open(&c->rt, &opt, err, sizeof(err))) {
+	if (hb_runtime_open(&c->rt, c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
-		settings_free(&c->settings);
+		hb_settings_free(c->settings);
 		return 1;
 	}
 	return 0;
@@ -126,33 +116,19 @@ int cli_runtime_open(struct cli_runtime *c)
 
 void cli_runtime_close(struct cli_runtime *c)
 {
-	runtime_close(&c->rt);
-	settings_free(&c->settings);
+	hb_runtime_close(c->rt);
+	hb_settings_free(c->settings);
 }
 
 int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb)
 {
-	char err[1024];
+	char err[HB_ERR_MAX];
 
-	if (runtime_find(&c->rt, ref, sb, err, sizeof(err))) {
+	if (hb_sandbox_find(c->rt, ref, sb, err, sizeof(err))) {
 		cli_error("%s", err);
 		return 1;
 	}
 	return 0;
-}
-
-bool cli_valid_env(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	const char *p;
-
-	if (!eq || eq == kv || (kv[0] >= '0' && kv[0] <= '9'))
-		return 0;
-	for (p = kv; p < eq; p++)
-		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
-			return 0;
-	return 1;
 }
 
 static void print_created(const struct hb_sandbox *sb, double seconds)
@@ -160,118 +136,56 @@ static void print_created(const struct hb_sandbox *sb, double seconds)
 	char url[160];
 	int i;
 
-	sandbox_url(sb, url, sizeof(url));
+	hb_sandbox_port_url(sb, 0, url, sizeof(url));
 	printf("sandbox %s ready in %.2f s (%s %s, image %s)\n", sb->id, seconds,
 	       strcmp(sb->backend, "docker") ? "process" : "container", sb->name, sb->image);
 	printf("  url              %s\n", url);
 	printf("  session_api_key  %s\n", sb->session_api_key);
 	for (i = 1; i < HB_SANDBOX_PORTS; i++)
 		if (sb->host_ports[i]) {
-			sandbox_port_url(sb, i, url, sizeof(url));
+			hb_sandbox_port_url(sb, i, url, sizeof(url));
 			printf("  port %-5d       %s\n", hb_sandbox_ports[i], url);
 		}
 }
 
-enum { OPT_IMAGE = 256, OPT_VOLUME, OPT_USER_ID, OPT_BIND, OPT_NETWORK, OPT_MEMORY,
-       OPT_CPUS, OPT_PIDS, OPT_ENV, OPT_READY, OPT_OWNER_PID, OPT_JSON };
+enum { OPT_JSON = 1000 };
 
+/* Each flag of create is a setting: its value goes through the parser
+ * every program uses (hb_settings_set), which names the flag in errors. */
 static const struct option create_options[] = {
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "volume", required_argument, NULL, OPT_VOLUME },
-	{ "user-id", required_argument, NULL, OPT_USER_ID },
-	{ "bind", required_argument, NULL, OPT_BIND },
-	{ "network", required_argument, NULL, OPT_NETWORK },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "pids", required_argument, NULL, OPT_PIDS },
-	{ "env", required_argument, NULL, OPT_ENV },
-	{ "ready-timeout", required_argument, NULL, OPT_READY },
-	{ "owner-pid", required_argument, NULL, OPT_OWNER_PID },
+	{ "image", required_argument, NULL, HB_SET_IMAGE },
+	{ "volume", required_argument, NULL, HB_SET_VOLUME },
+	{ "user-id", required_argument, NULL, HB_SET_USER_ID },
+	{ "bind", required_argument, NULL, HB_SET_BIND },
+	{ "network", required_argument, NULL, HB_SET_NETWORK },
+	{ "memory", required_argument, NULL, HB_SET_MEMORY },
+	{ "cpus", required_argument, NULL, HB_SET_CPUS },
+	{ "pids", required_argument, NULL, HB_SET_PIDS },
+	{ "env", required_argument, NULL, HB_SET_ENV },
+	{ "ready-timeout", required_argument, NULL, HB_SET_READY_TIMEOUT },
+	{ "owner-pid", required_argument, NULL, HB_SET_OWNER_PID },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Applies one flag to s/spec; returns 0, or 2 after printing the error. */
-static int create_flag(int opt, const char *arg, struct runtime_settings *s,
-		       const char **env, int *nenv, bool *volumes_reset,
-		       char *lease, bool *json)
+/* "--memory" for HB_SET_MEMORY: how errors name the flag. */
+static const char *flag_name(int opt, char *out, size_t outlen)
 {
-	char err[1024], cwd[4096];
-	unsigned long n = 0;
-	int rc = 0;
+	const struct option *o;
 
-	switch (opt) {
-	case OPT_IMAGE:
-		rc = parse_string("--image", arg, s->image, sizeof(s->image), err, sizeof(err));
-		break;
-	case OPT_VOLUME:
-		if (!*volumes_reset) {
-			volumes_free(&s->volumes);
-			*volumes_reset = true;
+	for (o = create_options; o->name; o++)
+		if (o->val == opt) {
+			snprintf(out, outlen, "--%s", o->name);
+			return out;
 		}
-		if (!getcwd(cwd, sizeof(cwd)))
-			cwd[0] = '\0';
-		rc = volumes_parse(&s->volumes, "--volume", arg, cwd, getenv("HOME"),
-				   err, sizeof(err));
-		break;
-	case OPT_USER_ID:
-		if ((rc = parse_uint("--user-id", arg, 2147483647UL, &n, err, sizeof(err))) == 0)
-			s->user_id = (unsigned)n;
-		break;
-	case OPT_BIND:
-		rc = parse_bind_address("--bind", arg, s->bind_address, sizeof(s->bind_address),
-					err, sizeof(err));
-		break;
-	case OPT_NETWORK:
-		s->isolated = !strcmp(arg, "isolated");
-		rc = parse_string("--network", s->isolated ? "" : arg, s->network,
-				  sizeof(s->network), err, sizeof(err));
-		break;
-	case OPT_MEMORY:
-		rc = parse_size("--memory", arg, &s->memory_bytes, err, sizeof(err));
-		break;
-	case OPT_CPUS:
-		rc = parse_cpus("--cpus", arg, &s->nano_cpus, err, sizeof(err));
-		break;
-	case OPT_PIDS:
-		if ((rc = parse_uint("--pids", arg, 4194304UL, &n, err, sizeof(err))) == 0)
-			s->pids_limit = (int64_t)n;
-		break;
-	case OPT_ENV:
-		if (!cli_valid_env(arg))
-			rc = hb_fail(err, sizeof(err), HB_EINVAL,
-				     "--env: \"%s\": expected NAME=VALUE (NAME: letters, digits, _)", arg);
-		else if (*nenv >= SANDBOX_ENV_MAX - 1)
-			rc = hb_fail(err, sizeof(err), HB_EINVAL, "--env: more than %d variables",
-				     SANDBOX_ENV_MAX - 1);
-		else
-			env[(*nenv)++] = arg;
-		break;
-	case OPT_READY:
-		rc = parse_seconds_ms("--ready-timeout", arg, &s->ready_timeout_ms, err, sizeof(err));
-		break;
-	case OPT_OWNER_PID:
-		rc = parse_uint("--owner-pid", arg, 4194304UL, &n, err, sizeof(err));
-		if (rc == 0)
-			rc = owner_lease_of((pid_t)n, lease, err, sizeof(err));
-		break;
-	case OPT_JSON:
-		*json = true;
-		break;
-	default:
-		fputs("see handbox sandbox create --help\n", stderr);
-		return 2;
-	}
-	if (rc) {
-		cli_error("%s", err);
-		return 2;
-	}
-	return 0;
+	return "?";
 }
 
+/* Ctrl-C while a sandbox starts: the wait gives up and the backend
+ * removes the half-made sandbox, which nobody would be left to stop. */
 static struct hb_cancel create_cancel;
 
-static void cli_cancel_create(int sig)
+static void cancel_create(int sig)
 {
 	hb_cancel_request(&create_cancel, sig);
 }
@@ -279,62 +193,55 @@ static void cli_cancel_create(int sig)
 int sandbox_create_main(int argc, char **argv)
 {
 	struct cli_runtime c;
-	struct sandbox_spec spec;
 	struct hb_sandbox sb;
-	char err[4096], lease[OWNER_LEASE_MAX] = "";
-	bool json = false, volumes_reset = false;
-	const char **envs;
-	int opt, nenv = 0, rc, i;
+	char err[HB_ERR_MAX], name[32];
+	bool json = false;
+	int opt, rc = 0;
 	int64_t t0;
 
 	if (cli_wants_help(argc, argv, create_usage))
 		return 0;
-	envs = calloc(SANDBOX_ENV_MAX, sizeof(*envs));
-	if (!envs || cli_settings_read(&c)) {
-		free(envs);
+	if (cli_settings_read(&c))
 		return 1;
-	}
 	/* flags first: a usage error touches neither the state directory
 	 * nor the engine */
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", create_options, NULL)) != -1)
-		if ((rc = create_flag(opt, optarg, &c.settings, envs, &nenv, &volumes_reset,
-				      lease, &json)))
-			goto out;
-	if (optind < argc) {
+	while (rc == 0 && (opt = getopt_long(argc, argv, "", create_options, NULL)) != -1) {
+		if (opt == OPT_JSON) {
+			json = true;
+		} else if (opt == '?') {
+			fputs("see handbox sandbox create --help\n", stderr);
+			rc = 2;
+		} else if (hb_settings_set(c.settings, opt, optarg,
+					   flag_name(opt, name, sizeof(name)), err, sizeof(err))) {
+			cli_error("%s", err);
+			rc = 2;
+		}
+	}
+	if (rc == 0 && optind < argc) {
 		cli_error("sandbox create: unexpected argument \"%s\" (see --help)", argv[optind]);
 		rc = 2;
-		goto out;
 	}
-	if (cli_runtime_start(&c)) {
-		free(envs);
+	if (rc) {
+		hb_settings_free(c.settings);
+		return rc;
+	}
+	if (cli_runtime_start(&c))
 		return 1;
-	}
-	settings_spec(&c.settings, &spec);
-	for (i = 0; i < nenv; i++)
-		spec.env[i] = envs[i];
-	if (lease[0] && !spec.keep_alive)
-		spec.lease = lease;
-	if (!strcmp(runtime_backend_name(&c.rt), "process"))
+	if (!strcmp(hb_settings_backend(c.settings), "process"))
 		cli_error("warning: RUNTIME=process: the sandbox is a plain process on this "
 			  "machine with NO isolation; its commands can read and change "
 			  "everything your user can");
-	/* Ctrl-C stops the wait; the backend then removes the half-made
-	 * sandbox, which nobody would be left to stop */
-	cli_catch_signals(cli_cancel_create);
-	t0 = now_us();
-	if (runtime_create(&c.rt, &spec, &create_cancel, &sb, err, sizeof(err))) {
+	cli_catch_signals(cancel_create);
+	t0 = clock_mono_us();
+	if (hb_sandbox_create(c.rt, c.settings, &create_cancel, &sb, err, sizeof(err))) {
 		cli_error("%s", err);
 		rc = cli_caught_signal() ? 128 + cli_caught_signal() : 1;
-		goto out;
+	} else if (json) {
+		cli_print_json(sandbox_to_json(&sb, true));
+	} else {
+		print_created(&sb, (double)(clock_mono_us() - t0) / 1e6);
 	}
-	if (json)
-		cli_print_json(sandbox_to_json(&sb, 1));
-	else
-		print_created(&sb, (double)(now_us() - t0) / 1e6);
-	rc = 0;
-out:
-	free(envs);
 	cli_runtime_close(&c);
 	return rc;
 }

@@ -1,5 +1,5 @@
-/* cmd_sandbox_exec.c — `handbox sandbox exec` and `handbox sandbox cp`:
- * the commands that talk to sandboxd itself (sandbox_client.h). */
+/* cmd_sandbox_exec.c — `handbox sandbox exec`: a command in a sandbox,
+ * its output streamed here, its exit status ours. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
-#include "client/sandbox_client.h"
 #include "common/parse.h"
 
 /* The exit status of `sandbox exec` when the command did not run (a bad
@@ -30,32 +29,23 @@ static const char exec_usage[] =
 	"  -e, --env K=V       environment variable, repeatable\n"
 	"      --timeout S     TERM the command after S seconds (KILL 2 s later)\n";
 
-static const char cp_usage[] =
-	"usage: handbox sandbox cp SRC DST\n"
-	"\n"
-	"Copy a file or folder into or out of a sandbox; one side is ID:/path\n"
-	"(an absolute path in the sandbox). Like cp -r: a folder is copied into\n"
-	"DST when DST is an existing folder. DST - writes a single file to stdout.\n"
-	"Files copied in belong to the sandbox user.\n";
-
-static int connect_to(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb,
-		      char *url, size_t urllen, struct sandbox_conn *conn)
+/* NAME=VALUE with NAME of letters, digits and _, not starting with a
+ * digit: what --env accepts. */
+static bool valid_env(const char *kv)
 {
-	if (cli_find(c, ref, sb))
-		return 1;
-	if (sb->state != HB_SANDBOX_RUNNING || !sb->host_ports[0]) {
-		cli_error("sandbox %s is %s (handbox sandbox %s %s)", sb->id,
-			  sandbox_state_name(sb->state),
-			  sb->state == HB_SANDBOX_PAUSED ? "resume" : "start", sb->id);
-		return 1;
-	}
-	sandbox_url(sb, url, urllen);
-	conn->url = url;
-	conn->session_api_key = sb->session_api_key;
-	return 0;
+	const char *eq = strchr(kv, '=');
+	const char *p;
+
+	if (!eq || eq == kv || (kv[0] >= '0' && kv[0] <= '9'))
+		return false;
+	for (p = kv; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
 }
 
-static void report_end(const struct sandbox_exec_result *res, const char *id)
+static void report_end(const struct hb_exec_status *res, const char *id)
 {
 	if (res->oom_killed)
 		cli_error("the command was killed: sandbox %s ran out of memory "
@@ -72,13 +62,12 @@ int sandbox_exec_main(int argc, char **argv)
 		{ "env", required_argument, NULL, 'e' }, { "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	struct sandbox_exec_opts o = { 0 };
-	struct sandbox_exec_result res = { 0 };
+	struct hb_exec_options o = { 0 };
+	struct hb_exec_status res = { 0 };
 	struct cli_runtime c;
 	struct hb_sandbox sb;
-	struct sandbox_conn conn;
 	const char **env;
-	char err[2048], url[160];
+	char err[HB_ERR_MAX];
 	int opt, nenv = 0, rc, ms;
 
 	env = calloc((size_t)argc + 1, sizeof(*env));
@@ -93,7 +82,7 @@ int sandbox_exec_main(int argc, char **argv)
 		case 'w': o.cwd = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'e':
-			if (!cli_valid_env(optarg)) {
+			if (!valid_env(optarg)) {
 				cli_error("--env: \"%s\": expected NAME=VALUE (NAME: letters, "
 					  "digits, _)", optarg);
 				free(env);
@@ -132,8 +121,8 @@ int sandbox_exec_main(int argc, char **argv)
 		free(env);
 		return EXIT_HANDBOX_ERROR;
 	}
-	rc = connect_to(&c, argv[optind], &sb, url, sizeof(url), &conn);
-	if (rc == 0 && sandbox_exec(&conn, &o, &res, err, sizeof(err))) {
+	rc = cli_find(&c, argv[optind], &sb);
+	if (rc == 0 && hb_sandbox_exec(&sb, &o, &res, err, sizeof(err))) {
 		cli_error("%s", err);
 		rc = 1;
 	}
@@ -143,60 +132,4 @@ int sandbox_exec_main(int argc, char **argv)
 		return EXIT_HANDBOX_ERROR;
 	report_end(&res, sb.id);
 	return res.exit_code;
-}
-
-/* "ID:/path" → the id part (in buf) and the path; NULL when spec is a
- * local path (absolute, ./relative, or without a colon). */
-static const char *remote_part(const char *spec, char *id, size_t idlen)
-{
-	const char *colon = strchr(spec, ':');
-
-	if (!colon || spec[0] == '/' || spec[0] == '.' || colon == spec ||
-	    (size_t)(colon - spec) >= idlen)
-		return NULL;
-	memcpy(id, spec, (size_t)(colon - spec));
-	id[colon - spec] = '\0';
-	return colon + 1;
-}
-
-int sandbox_cp_main(int argc, char **argv)
-{
-	struct cli_runtime c;
-	struct hb_sandbox sb;
-	struct sandbox_conn conn;
-	char src_id[160], dst_id[160], err[2048], url[160];
-	const char *src_path, *dst_path;
-	int rc;
-
-	if (cli_wants_help(argc, argv, cp_usage))
-		return 0;
-	if (argc != 3) {
-		cli_error("sandbox cp: expected SRC and DST (see --help)");
-		return 2;
-	}
-	src_path = remote_part(argv[1], src_id, sizeof(src_id));
-	dst_path = remote_part(argv[2], dst_id, sizeof(dst_id));
-	if (!!src_path == !!dst_path) {
-		cli_error("sandbox cp: exactly one of SRC and DST must be ID:/path "
-			  "(write ./NAME for a local path with a colon)");
-		return 2;
-	}
-	if ((src_path ? src_path : dst_path)[0] != '/') {
-		cli_error("sandbox cp: \"%s\": the sandbox path must be absolute",
-			  src_path ? argv[1] : argv[2]);
-		return 2;
-	}
-	if (cli_runtime_open(&c))
-		return 1;
-	rc = connect_to(&c, src_path ? src_id : dst_id, &sb, url, sizeof(url), &conn);
-	if (rc == 0) {
-		rc = src_path ? sandbox_copy_out(&conn, src_path, argv[2], err, sizeof(err))
-			      : sandbox_copy_in(&conn, argv[1], dst_path, err, sizeof(err));
-		if (rc) {
-			cli_error("%s", err);
-			rc = 1;
-		}
-	}
-	cli_runtime_close(&c);
-	return rc;
 }

@@ -8,11 +8,9 @@
 
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
-#include "common/hb_error.h"
+#include "cli/sandbox_json.h"
 #include "common/ids.h"
 #include "common/parse.h"
-#include "runtime/owner.h"
-#include "runtime/sandbox_json.h"
 
 static const char ls_usage[] =
 	"usage: handbox sandbox ls [--json]\n"
@@ -138,9 +136,9 @@ static bool begin(int argc, char **argv, const char *usage, int allow, enum ids 
 static bool list_all(struct cli_runtime *c, int (*fn)(const struct hb_sandbox *sb, void *arg),
 		     void *arg)
 {
-	char err[1024];
+	char err[HB_ERR_MAX];
 
-	if (runtime_list(&c->rt, fn, arg, err, sizeof(err))) {
+	if (hb_sandbox_list(c->rt, fn, arg, err, sizeof(err))) {
 		cli_error("%s", err);
 		return false;
 	}
@@ -156,12 +154,12 @@ static int ls_one(const struct hb_sandbox *sb, void *arg)
 {
 	struct ls_state *st = arg;
 	char url[160], why[512], created[ISOTIME_STR_LEN];
-	bool orphan = owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why));
+	bool orphan = hb_sandbox_orphan(sb, why, sizeof(why));
 
-	sandbox_port_url(sb, 0, url, sizeof(url));
+	hb_sandbox_port_url(sb, 0, url, sizeof(url));
 
 	if (st->list) {
-		json_t *o = sandbox_to_json(sb, 0);
+		json_t *o = sandbox_to_json(sb, false);
 		json_object_set_new(o, "orphan", json_boolean(orphan));
 		json_array_append_new(st->list, o);
 		return 0;
@@ -171,7 +169,7 @@ static int ls_one(const struct hb_sandbox *sb, void *arg)
 		       "CREATED", "OWNER");
 	isotime_format(sb->created_us, created);
 	created[19] = '\0';
-	printf("%-12s  %-8s  %-28.28s  %-24s  %-20s  %s\n", sb->id, sandbox_state_name(sb->state),
+	printf("%-12s  %-8s  %-28.28s  %-24s  %-20s  %s\n", sb->id, hb_sandbox_state_name(sb->state),
 	       sb->image, url[0] ? url : "-", created,
 	       orphan ? "gone (gc removes it)" : "present");
 	return 0;
@@ -225,13 +223,13 @@ static int print_ports(struct cli_runtime *c, const struct hb_sandbox *sb,
 	int i;
 
 	if (a->json) {
-		json_t *o = sandbox_to_json(sb, 0);
+		json_t *o = sandbox_to_json(sb, false);
 		cli_print_json(json_incref(json_object_get(o, "ports")));
 		json_decref(o);
 		return 0;
 	}
 	for (i = 0; i < HB_SANDBOX_PORTS; i++) {
-		sandbox_port_url(sb, i, url, sizeof(url));
+		hb_sandbox_port_url(sb, i, url, sizeof(url));
 		if (url[0])
 			printf("%d %s\n", hb_sandbox_ports[i], url);
 	}
@@ -248,7 +246,7 @@ int sandbox_rm_main(int argc, char **argv)
 	struct common_args a;
 	struct cli_runtime c;
 	struct hb_sandbox sb;
-	char err[1024];
+	char err[HB_ERR_MAX];
 	int status, i, failed = 0;
 
 	if (!begin(argc, argv, rm_usage, 0, SOME_IDS, &a, &c, &status))
@@ -258,7 +256,7 @@ int sandbox_rm_main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		if (runtime_remove(&c.rt, sb.id, err, sizeof(err))) {
+		if (hb_sandbox_remove(c.rt, sb.id, err, sizeof(err))) {
 			cli_error("%s", err);
 			failed = 1;
 			continue;
@@ -270,36 +268,25 @@ int sandbox_rm_main(int argc, char **argv)
 }
 
 struct gc_state {
-	struct runtime *rt;
 	bool dry_run;
 	json_t *removed;
 	int failed;
 };
 
-static int gc_one(const struct hb_sandbox *sb, void *arg)
+static void gc_report(const struct hb_sandbox *sb, const char *why, int rc, const char *err,
+		      void *arg)
 {
 	struct gc_state *st = arg;
-	char why[512], err[1024];
-	int rc;
 
-	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
-		return 0;
-	rc = st->dry_run ? 0 : runtime_remove(st->rt, sb->id, err, sizeof(err));
-	/* gone since the listing (another gc, an rm): nothing left to do,
-	 * and not ours to report as removed */
-	if (rc == HB_ENOENT)
-		return 0;
 	if (rc) {
 		cli_error("%s", err);
 		st->failed = 1;
-		return 0;
-	}
-	if (st->removed)
+	} else if (st->removed) {
 		json_array_append_new(st->removed, json_pack("{s:s, s:s}", "id", sb->id,
 							     "reason", why));
-	else
+	} else {
 		printf("%s %s: %s\n", st->dry_run ? "would remove" : "removed", sb->id, why);
-	return 0;
+	}
 }
 
 int sandbox_gc_main(int argc, char **argv)
@@ -307,15 +294,20 @@ int sandbox_gc_main(int argc, char **argv)
 	struct common_args a;
 	struct cli_runtime c;
 	struct gc_state st = { 0 };
+	char err[HB_ERR_MAX];
 	int status;
 
 	if (!begin(argc, argv, gc_usage, ARG_JSON | ARG_DRY_RUN, NO_IDS, &a, &c, &status))
 		return status;
-	st.rt = &c.rt;
 	st.dry_run = a.dry_run;
 	if (a.json)
 		st.removed = json_array();
-	status = list_all(&c, gc_one, &st) ? st.failed : 1;
+	if (hb_sandbox_gc(c.rt, a.dry_run, gc_report, &st, err, sizeof(err))) {
+		cli_error("%s", err);
+		status = 1;
+	} else {
+		status = st.failed;
+	}
 	if (status != 1 && a.json)
 		cli_print_json(json_pack("{s:o, s:b}", "removed", st.removed, "dry_run",
 					 a.dry_run)), st.removed = NULL;
@@ -327,7 +319,7 @@ int sandbox_gc_main(int argc, char **argv)
 static int print_inspect(struct cli_runtime *c, const struct hb_sandbox *sb,
 			 const struct common_args *a, const char *cmd)
 {
-	cli_print_json(sandbox_to_json(sb, 1));
+	cli_print_json(sandbox_to_json(sb, true));
 	return 0;
 }
 
@@ -339,9 +331,9 @@ int sandbox_inspect_main(int argc, char **argv)
 static int print_logs(struct cli_runtime *c, const struct hb_sandbox *sb,
 		      const struct common_args *a, const char *cmd)
 {
-	char err[1024], *logs = NULL;
+	char err[HB_ERR_MAX], *logs = NULL;
 
-	if (runtime_logs(&c->rt, sb->id, a->tail, &logs, err, sizeof(err))) {
+	if (hb_sandbox_logs(c->rt, sb->id, a->tail, &logs, err, sizeof(err))) {
 		cli_error("%s", err);
 		return 1;
 	}
@@ -358,13 +350,13 @@ int sandbox_logs_main(int argc, char **argv)
 static int change_state(struct cli_runtime *c, const struct hb_sandbox *sb,
 			const struct common_args *a, const char *cmd)
 {
-	int (*op)(struct runtime *, const char *, char *, size_t) =
-		!strcmp(cmd, "stop") ? runtime_stop : !strcmp(cmd, "pause") ? runtime_pause
-		: runtime_resume;
-	char err[4096];
+	int (*op)(struct hb_runtime *, const char *, char *, size_t) =
+		!strcmp(cmd, "stop") ? hb_sandbox_stop : !strcmp(cmd, "pause") ? hb_sandbox_pause
+		: hb_sandbox_resume;
+	char err[HB_ERR_MAX];
 
-	if (!strcmp(cmd, "start") ? runtime_start(&c->rt, sb->id, NULL, err, sizeof(err))
-				  : op(&c->rt, sb->id, err, sizeof(err))) {
+	if (!strcmp(cmd, "start") ? hb_sandbox_start(c->rt, sb->id, NULL, err, sizeof(err))
+				  : op(c->rt, sb->id, err, sizeof(err))) {
 		cli_error("%s", err);
 		return 1;
 	}

@@ -1,18 +1,18 @@
 /* sandbox_cmds.h — the `handbox sandbox` subcommands, and what they share:
- * settings from the environment, an open runtime, finding a sandbox. */
-#ifndef HB_SANDBOX_CMDS_H
-#define HB_SANDBOX_CMDS_H
+ * settings from the environment, an open runtime, finding a sandbox. They
+ * reach sandboxes only through the public API (<handbox/handbox.h>). */
+#ifndef HB_CLI_SANDBOX_CMDS_H
+#define HB_CLI_SANDBOX_CMDS_H
 
 #include <stdbool.h>
 
 #include <jansson.h>
 
-#include "runtime/runtime.h"
-#include "runtime/settings.h"
+#include <handbox/handbox.h>
 
 struct cli_runtime {
-	struct runtime_settings settings;
-	struct runtime rt;
+	struct hb_settings *settings;
+	struct hb_runtime *rt;
 };
 
 /* Reads the settings and opens the backend; prints the error and returns
@@ -31,9 +31,6 @@ int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
 int cli_wants_help(int argc, char **argv, const char *usage);
 /* Prints a JSON value on stdout (and frees it). */
 void cli_print_json(json_t *v);
-/* NAME=VALUE with NAME of letters, digits and _, not starting with a
- * digit: what --env accepts. */
-bool cli_valid_env(const char *kv);
 
 int sandbox_create_main(int argc, char **argv);
 int sandbox_ls_main(int argc, char **argv);

@@ -39,31 +39,26 @@ static const char busybox_check_out[] = "ok\n1000\n1000\n";
 
 /* ------------------------------------------------------- names and tags */
 
-void image_build_interrupt(int sig)
-{
-	image_interrupt(sig);
-}
-
-int image_base_parse(const char *s, enum image_base *out, char *err, size_t errlen)
+int image_base_parse(const char *s, enum hb_image_base *out, char *err, size_t errlen)
 {
 	if (!strcmp(s, "bookworm"))
-		*out = IMAGE_BASE_BOOKWORM;
+		*out = HB_IMAGE_BOOKWORM;
 	else if (!strcmp(s, "busybox"))
-		*out = IMAGE_BASE_BUSYBOX;
+		*out = HB_IMAGE_BUSYBOX;
 	else
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "--base: \"%s\": expected bookworm or busybox", s);
 	return 0;
 }
 
-const char *image_base_name(enum image_base base)
+const char *image_base_name(enum hb_image_base base)
 {
-	return base == IMAGE_BASE_BUSYBOX ? "busybox" : "bookworm";
+	return base == HB_IMAGE_BUSYBOX ? "busybox" : "bookworm";
 }
 
-const char *image_base_default_tag(enum image_base base)
+const char *image_base_default_tag(enum hb_image_base base)
 {
-	return base == IMAGE_BASE_BUSYBOX ? "handbox/busybox:latest" : "handbox/sandbox:latest";
+	return base == HB_IMAGE_BUSYBOX ? "handbox/busybox:latest" : "handbox/sandbox:latest";
 }
 
 int image_tag_check(const char *ref, char *err, size_t errlen)
@@ -93,12 +88,13 @@ int image_tag_check(const char *ref, char *err, size_t errlen)
 
 /* One build's state. */
 struct build {
-	const struct image_build_opts *o;
-	const struct image_progress *pr;
+	const struct hb_image_build_options *o;
+	struct image_job job;       /* the caller's progress and cancel */
+	const struct image_job *pr; /* &job */
 	const char *tag;
 	char cache[PATH_MAX];
 	struct strv changes;        /* import instructions */
-	char recipe[IMAGE_RECIPE_LEN + 1];
+	char recipe[HB_IMAGE_RECIPE_LEN + 1];
 	struct image_target target; /* target.id: imported, untagged until checked */
 	struct strv mm_args;        /* bookworm: mmdebstrap's command line */
 	char tarball[PATH_MAX];     /* bookworm: its cached output */
@@ -117,7 +113,7 @@ static int changes_init(struct build *b)
 	    (rc = strv_addf(&b->changes, "LABEL handbox.image=%s",
 			    image_base_name(b->o->base))) < 0)
 		return rc;
-	if (b->o->base == IMAGE_BASE_BUSYBOX)
+	if (b->o->base == HB_IMAGE_BUSYBOX)
 		return (rc = strv_add(&b->changes, "CMD [\"/bin/sh\"]")) < 0 ? rc
 			: strv_addf(&b->changes, "LABEL handbox.busybox=\"%s\"", b->bb.version);
 	if ((rc = strv_add(&b->changes, "ENV LANG=C.UTF-8")) < 0)
@@ -130,7 +126,7 @@ static int changes_init(struct build *b)
 static int bookworm_prepare(struct build *b)
 {
 	struct strv sources = { 0 };
-	char key[IMAGE_RECIPE_LEN + 1], shape[64];
+	char key[HB_IMAGE_RECIPE_LEN + 1], shape[64];
 	int rc;
 
 	if ((rc = image_sources(&sources, b->err, b->errlen)) < 0 ||
@@ -204,21 +200,22 @@ static void say_why(const struct build *b, const struct image_info *old)
 			  b->o->no_cache ? "--no-cache" : "--force", b->tag, b->recipe);
 }
 
-int image_build(const struct image_build_opts *o, struct image_result *res,
+int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 		char *err, size_t errlen)
 {
-	struct build b = { .o = o, .pr = &o->progress, .err = err, .errlen = errlen };
+	struct build b = { .o = o, .err = err, .errlen = errlen,
+			   .job = { o->progress, o->progress_arg, o->cancel } };
 	struct docker_api *api = NULL;
 	struct image_info old;
-	int busybox = o->base == IMAGE_BASE_BUSYBOX;
+	int busybox = o->base == HB_IMAGE_BUSYBOX;
 	char message[160];
 	double t;
 	int rc;
 
+	b.pr = &b.job;
 	memset(res, 0, sizeof(*res));
 	image_busybox_init(&b.bb);
 	b.tag = o->tag && *o->tag ? o->tag : image_base_default_tag(o->base);
-	image_interrupt_clear();
 	if ((rc = image_tag_check(b.tag, err, errlen)) < 0 ||
 	    (rc = image_cache_root(o->cache_dir, b.cache, sizeof(b.cache), err, errlen)) < 0 ||
 	    (rc = docker_api_open(&api, o->docker_host, err, errlen)) < 0)
@@ -250,7 +247,7 @@ int image_build(const struct image_build_opts *o, struct image_result *res,
 	rc = busybox ? busybox_import(&b)
 		     : image_debian_import(&b.mm_args, b.tarball, o->no_cache, &b.target, b.pr,
 					   err, errlen);
-	if (rc < 0 || (rc = image_interrupted(err, errlen)) < 0)
+	if (rc < 0 || (rc = image_cancelled(o->cancel, err, errlen)) < 0)
 		goto out;
 	if (!*b.target.id) {
 		rc = hb_fail(err, errlen, HB_EIO, "nothing was imported into the engine");
@@ -282,8 +279,8 @@ out:
 
 int image_import_fd(const char *docker_host, const char *tag, int fd,
 		    const char *const *changes, size_t nchanges,
-		    const struct image_progress *progress,
-		    struct image_result *res, char *err, size_t errlen)
+		    const struct image_job *progress,
+		    struct hb_image *res, char *err, size_t errlen)
 {
 	struct strv ch = { 0 };
 	struct image_target target = { .changes = &ch, .message = "handbox image import" };
@@ -293,7 +290,6 @@ int image_import_fd(const char *docker_host, const char *tag, int fd,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	image_interrupt_clear();
 	if ((rc = image_tag_check(tag, err, errlen)) < 0 ||
 	    (rc = docker_api_open(&target.api, docker_host, err, errlen)) < 0)
 		return rc;

@@ -26,46 +26,27 @@
 
 #include <stddef.h>
 
-enum image_base {
-	IMAGE_BASE_BOOKWORM,
-	IMAGE_BASE_BUSYBOX,
-};
+#include "handbox/cancel.h"
+#include "handbox/image.h"
 
-#define IMAGE_ID_MAX 80     /* "sha256:" + 64 hex digits, and room */
-#define IMAGE_RECIPE_LEN 16 /* hex digits of handbox.recipe */
 #define IMAGE_RECIPE_LABEL "handbox.recipe"
 
-/* Called with one line (no newline) per step, from the calling thread or
- * from a helper thread while the caller waits; calls never overlap. */
-struct image_progress {
+/* Who a build reports to and who may stop it: one line (no newline) per
+ * step goes to line(arg, …), from the calling thread or from a helper
+ * thread while the caller waits (calls never overlap); cancel (may be
+ * NULL) stops the child running at the time and the build at its next
+ * step. */
+struct image_job {
 	void (*line)(void *arg, const char *line);
 	void *arg;
-};
-
-struct image_build_opts {
-	enum image_base base;
-	const char *tag;          /* NULL: image_base_default_tag(base) */
-	int force;                /* rebuild even when the tag is up to date */
-	int no_cache;             /* run mmdebstrap again (the new tarball is
-				     still cached for the next build) */
-	const char *docker_host;  /* NULL/"": the default socket */
-	const char *cache_dir;    /* NULL: $HANDBOX_CACHE, else ~/.cache/handbox */
-	struct image_progress progress;
-};
-
-/* What the tag names once the call returns. Plain data. */
-struct image_result {
-	char id[IMAGE_ID_MAX];
-	long long size;           /* bytes, as the engine counts them */
-	int up_to_date;           /* 1: nothing was built */
-	char recipe[IMAGE_RECIPE_LEN + 1]; /* "" for image_import_fd */
+	struct hb_cancel *cancel;
 };
 
 /* "bookworm" or "busybox"; anything else is HB_EINVAL with a sentence
  * naming the value and what is expected. */
-int image_base_parse(const char *s, enum image_base *out, char *err, size_t errlen);
-const char *image_base_name(enum image_base base);
-const char *image_base_default_tag(enum image_base base);
+int image_base_parse(const char *s, enum hb_image_base *out, char *err, size_t errlen);
+const char *image_base_name(enum hb_image_base base);
+const char *image_base_default_tag(enum hb_image_base base);
 
 /* Checks that tag is a local image reference (lower-case repository, with
  * an optional :TAG); HB_EINVAL with a sentence otherwise. */
@@ -75,7 +56,7 @@ int image_tag_check(const char *tag, char *err, size_t errlen);
  * bookworm base also needs mmdebstrap and root (or user namespaces) unless
  * its rootfs is cached. Temporary files, child processes and untagged
  * images are cleaned up whatever the outcome. */
-int image_build(const struct image_build_opts *o, struct image_result *res,
+int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 		char *err, size_t errlen);
 
 /* Imports the tar stream read from fd (to its end) as tag, applying the
@@ -83,13 +64,7 @@ int image_build(const struct image_build_opts *o, struct image_result *res,
  * removes the image tag named before, unless something still uses it. */
 int image_import_fd(const char *docker_host, const char *tag, int fd,
 		    const char *const *changes, size_t nchanges,
-		    const struct image_progress *progress,
-		    struct image_result *res, char *err, size_t errlen);
-
-/* Async-signal-safe: passes sig on to the process group of the child a
- * build is running (mmdebstrap, apt-get) and makes the build stop at its
- * next step with "interrupted". For a SIGINT/SIGTERM handler of the
- * program; the build still cleans up after itself. */
-void image_build_interrupt(int sig);
+		    const struct image_job *job, struct hb_image *res,
+		    char *err, size_t errlen);
 
 #endif

@@ -25,18 +25,18 @@
 
 #define CACHE_KEEP 3                  /* rootfs tarballs kept */
 
-void image_hash_hex(const void *data, size_t len, char out[IMAGE_RECIPE_LEN + 1])
+void image_hash_hex(const void *data, size_t len, char out[HB_IMAGE_RECIPE_LEN + 1])
 {
 	unsigned char md[20];
 	int i;
 
 	lws_SHA1(data, len, md);
-	for (i = 0; i < IMAGE_RECIPE_LEN / 2; i++)
+	for (i = 0; i < HB_IMAGE_RECIPE_LEN / 2; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 int image_recipe(const char *shape, size_t len, const struct strv *changes,
-		 char out[IMAGE_RECIPE_LEN + 1])
+		 char out[HB_IMAGE_RECIPE_LEN + 1])
 {
 	struct buf in;
 	int rc;
@@ -68,7 +68,7 @@ int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_
 }
 
 int image_cache_tarball(const char *cache, const struct strv *argv,
-			char key[IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
+			char key[HB_IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
 			char *err, size_t errlen)
 {
 	struct buf in;

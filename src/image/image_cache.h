@@ -14,15 +14,15 @@
 #include "image/image_build.h"
 #include "image/image_util.h"
 
-/* The first IMAGE_RECIPE_LEN hex digits of the SHA-1 of data. SHA-1 is the
+/* The first HB_IMAGE_RECIPE_LEN hex digits of the SHA-1 of data. SHA-1 is the
  * digest the linked libraries export (libwebsockets); this is a cache key
  * and a change detector, not a signature. */
-void image_hash_hex(const void *data, size_t len, char out[IMAGE_RECIPE_LEN + 1]);
+void image_hash_hex(const void *data, size_t len, char out[HB_IMAGE_RECIPE_LEN + 1]);
 
 /* The image's recipe: the hash of the recipe format's version, of what
  * shaped the rootfs (shape, len bytes) and of the import instructions. */
 int image_recipe(const char *shape, size_t len, const struct strv *changes,
-		 char out[IMAGE_RECIPE_LEN + 1]);
+		 char out[HB_IMAGE_RECIPE_LEN + 1]);
 
 /* ${HANDBOX_CACHE:-~/.cache/handbox}, or opt when it is set, into out. */
 int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_t errlen);
@@ -31,7 +31,7 @@ int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_
  * key, and the tarball it names, CACHE/debian/bookworm-KEY.tar, into
  * path. HB_EINVAL with a sentence when the path is too long. */
 int image_cache_tarball(const char *cache, const struct strv *argv,
-			char key[IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
+			char key[HB_IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
 			char *err, size_t errlen);
 
 /* A file for the tarball final, in its directory dir: unnamed (O_TMPFILE)

@@ -1,5 +1,5 @@
 /* image_child.c — starting, watching and reaping the image build's child
- * processes, and the interruption that reaches them; see image_child.h. */
+ * processes, and the cancellation that reaches them; see image_child.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,31 +15,27 @@
 
 #define CAPTURE_MAX (1u << 20)        /* a short child's output */
 
-/* The child a build is running, for image_interrupt(), and the signal
- * that interrupted the build. */
-static volatile sig_atomic_t child_pgid;
-static volatile sig_atomic_t interrupted;
-
-void image_interrupt(int sig)
+int image_cancelled(struct hb_cancel *cancel, char *err, size_t errlen)
 {
-	pid_t pg = child_pgid;
+	int why = hb_cancel_reason(cancel);
 
-	interrupted = sig;
-	if (pg > 0)
-		kill(-pg, sig);
+	if (why > 0 && why < NSIG)
+		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s)", why,
+			       strsignal(why));
+	return why ? hb_fail(err, errlen, HB_EIO, "cancelled") : 0;
 }
 
-void image_interrupt_clear(void)
+bool image_child_cancel_check(struct image_child *c)
 {
-	interrupted = 0;
-}
+	int why = hb_cancel_reason(c->cancel);
 
-int image_interrupted(char *err, size_t errlen)
-{
-	if (interrupted)
-		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s)",
-			       (int)interrupted, strsignal(interrupted));
-	return 0;
+	if (!why)
+		return false;
+	if (!c->cancel_sent && c->pid > 0) {
+		kill(-c->pid, why > 0 && why < NSIG ? why : SIGTERM);
+		c->cancel_sent = true;
+	}
+	return true;
 }
 
 void image_status_text(int status, char *s, size_t n)
@@ -54,7 +50,8 @@ void image_status_text(int status, char *s, size_t n)
 }
 
 int image_child_start(struct image_child *c, const char *exe, int exec_fd,
-		      char *const argv[], const char *cwd, char *err, size_t errlen)
+		      char *const argv[], const char *cwd, struct hb_cancel *cancel,
+		      char *err, size_t errlen)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, st[2] = { -1, -1 };
 	int e = 0, nul;
@@ -62,6 +59,8 @@ int image_child_start(struct image_child *c, const char *exe, int exec_fd,
 
 	c->pid = -1;
 	c->out = c->err = -1;
+	c->cancel = cancel;
+	c->cancel_sent = false;
 	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
 		e = errno;
 		goto fail;
@@ -91,7 +90,6 @@ int image_child_start(struct image_child *c, const char *exe, int exec_fd,
 		_exit(127);
 	}
 	setpgid(c->pid, c->pid);
-	child_pgid = c->pid;
 	image_close_fd(&outp[1]);
 	image_close_fd(&errp[1]);
 	image_close_fd(&st[1]);
@@ -101,7 +99,6 @@ int image_child_start(struct image_child *c, const char *exe, int exec_fd,
 	image_close_fd(&st[0]);
 	if (n == sizeof(e)) {
 		waitpid(c->pid, NULL, 0);
-		child_pgid = 0;
 		c->pid = -1;
 		goto fail;
 	}
@@ -138,14 +135,13 @@ int image_child_reap(struct image_child *c, int timeout_ms, int *status)
 		}
 		usleep(20 * 1000);
 	}
-	child_pgid = 0;
 	c->pid = -1;
 	return r < 0 ? HB_EIO : 0;
 }
 
 int image_child_run(const char *exe, int exec_fd, char *const argv[], const char *cwd,
-		    int timeout_ms, struct buf *out, struct buf *errout, int *status,
-		    char *err, size_t errlen)
+		    int timeout_ms, struct hb_cancel *cancel, struct buf *out,
+		    struct buf *errout, int *status, char *err, size_t errlen)
 {
 	struct image_child c;
 	struct pollfd pf[2];
@@ -156,7 +152,7 @@ int image_child_run(const char *exe, int exec_fd, char *const argv[], const char
 
 	buf_init(out, CAPTURE_MAX);
 	buf_init(errout, CAPTURE_MAX);
-	if ((rc = image_child_start(&c, exe, exec_fd, argv, cwd, err, errlen)) < 0)
+	if ((rc = image_child_start(&c, exe, exec_fd, argv, cwd, cancel, err, errlen)) < 0)
 		return rc;
 	while (c.out >= 0 || c.err >= 0) {
 		wait_ms = (int)((deadline - image_now()) * 1000);
@@ -168,9 +164,12 @@ int image_child_run(const char *exe, int exec_fd, char *const argv[], const char
 			return hb_fail(err, errlen, HB_EIO, "%s took more than %d s: killed",
 				       argv[0], timeout_ms / 1000);
 		}
+		image_child_cancel_check(&c);
 		pf[0] = (struct pollfd){ .fd = c.out, .events = POLLIN };
 		pf[1] = (struct pollfd){ .fd = c.err, .events = POLLIN };
-		if (poll(pf, 2, wait_ms) < 0 && errno != EINTR)
+		if (poll(pf, 2, cancel && wait_ms > IMAGE_CANCEL_POLL_MS ? IMAGE_CANCEL_POLL_MS
+								     : wait_ms) < 0 &&
+		    errno != EINTR)
 			break;
 		for (i = 0; i < 2; i++) {
 			if (pf[i].fd < 0 || !pf[i].revents)
@@ -184,9 +183,14 @@ int image_child_run(const char *exe, int exec_fd, char *const argv[], const char
 				buf_append(i == 0 ? out : errout, chunk, (size_t)n);
 		}
 	}
-	return image_child_reap(&c, IMAGE_REAP_MS, status) < 0
-		? hb_fail(err, errlen, HB_EIO, "waiting for %s: %s", argv[0], strerror(errno))
-		: 0;
+	if (image_child_reap(&c, IMAGE_REAP_MS, status) < 0)
+		return hb_fail(err, errlen, HB_EIO, "waiting for %s: %s", argv[0],
+			       strerror(errno));
+	if ((rc = image_cancelled(cancel, err, errlen)) < 0) {
+		buf_free(out);
+		buf_free(errout);
+	}
+	return rc;
 }
 
 void image_text_tail(const char *text, size_t len, int lines, char *out, size_t outlen)

@@ -89,7 +89,7 @@ int image_engine_import(struct image_target *t, int fd, char *err, size_t errlen
 				     "the image: %s", s);
 		else if ((s = json_string_value(json_object_get(j, "status"))) &&
 			 !strncmp(s, "sha256:", 7))
-			snprintf(t->id, IMAGE_ID_MAX, "%s", s);
+			snprintf(t->id, HB_IMAGE_ID_MAX, "%s", s);
 		json_decref(j);
 	}
 	docker_reply_free(&r);
@@ -139,7 +139,7 @@ static int engine_tag(struct docker_api *api, const char *id, const char *ref,
 }
 
 void image_engine_remove(struct docker_api *api, const char *id, const char *what,
-			 const struct image_progress *pr)
+			 const struct image_job *pr)
 {
 	struct docker_reply r;
 	char path[256], err[512];
@@ -218,13 +218,13 @@ out:
 }
 
 int image_engine_finish(struct docker_api *api, const char *new_id, const char *tag,
-			const char *old_id, const struct image_progress *pr,
-			struct image_result *res, char *err, size_t errlen)
+			const char *old_id, const struct image_job *pr,
+			struct hb_image *res, char *err, size_t errlen)
 {
 	struct image_info now;
 	int rc;
 
-	if ((rc = image_interrupted(err, errlen)) < 0 ||
+	if ((rc = image_cancelled(pr ? pr->cancel : NULL, err, errlen)) < 0 ||
 	    (rc = engine_tag(api, new_id, tag, err, errlen)) < 0)
 		return rc;
 	if (*old_id && strcmp(old_id, new_id))

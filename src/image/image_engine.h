@@ -16,7 +16,7 @@
 /* What the engine says of an image; plain data. */
 struct image_info {
 	int exists;
-	char id[IMAGE_ID_MAX];
+	char id[HB_IMAGE_ID_MAX];
 	long long size;
 	char recipe[64];          /* its label IMAGE_RECIPE_LABEL, or "" */
 };
@@ -27,7 +27,7 @@ struct image_target {
 	struct docker_api *api;
 	const struct strv *changes;  /* Dockerfile instructions: ENV, CMD… */
 	const char *message;         /* the image history's comment */
-	char id[IMAGE_ID_MAX];       /* "" until imported */
+	char id[HB_IMAGE_ID_MAX];       /* "" until imported */
 };
 
 /* Splits "repo[:tag]" at the tag's colon (a registry's port comes before a
@@ -52,13 +52,13 @@ int image_engine_check(struct docker_api *api, const char *id, const char *cmd,
  * container uses it; what happened goes to the progress lines, nothing
  * fails. */
 void image_engine_remove(struct docker_api *api, const char *id, const char *what,
-			 const struct image_progress *pr);
+			 const struct image_job *pr);
 
 /* Tags the imported image new_id as tag (unless the build was
  * interrupted), removes the one the tag named before (old_id, may be ""),
  * and fills res's id and size from what the tag names now. */
 int image_engine_finish(struct docker_api *api, const char *new_id, const char *tag,
-			const char *old_id, const struct image_progress *pr,
-			struct image_result *res, char *err, size_t errlen);
+			const char *old_id, const struct image_job *pr,
+			struct hb_image *res, char *err, size_t errlen);
 
 #endif

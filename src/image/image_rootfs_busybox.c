@@ -164,7 +164,7 @@ static int newest_deb(const char *dir, char *path, size_t pathlen)
 
 /* /bin/busybox when static, else the .deb's; see image_busybox_find(). */
 static int busybox_executable(struct image_busybox *bb, const char *cache,
-			      const struct image_progress *pr, char *err, size_t errlen)
+			      const struct image_job *pr, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], deb[PATH_MAX], apt[PATH_MAX], tail[2048];
 	char *argv[] = { "apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
@@ -189,8 +189,8 @@ static int busybox_executable(struct image_busybox *bb, const char *cache,
 		if (image_find_in_path("apt-get", apt, sizeof(apt)) < 0)
 			return hb_fail(err, errlen, HB_ENOENT,
 				       "no static busybox: apt-get install busybox-static");
-		rc = image_child_run(apt, -1, argv, dir, APT_DOWNLOAD_MS, &out, &errout, &status,
-				     err, errlen);
+		rc = image_child_run(apt, -1, argv, dir, APT_DOWNLOAD_MS, pr->cancel, &out,
+				     &errout, &status, err, errlen);
 		if (rc == 0 && (status != 0 || newest_deb(dir, deb, sizeof(deb)) < 0)) {
 			image_text_tail(errout.data ? errout.data : "", errout.len, 5, tail,
 					sizeof(tail));
@@ -227,7 +227,8 @@ static int applet_path_ok(const char *p)
 }
 
 /* Runs the busybox found (from memory) for its applet list and version. */
-static int busybox_inspect(struct image_busybox *bb, char *err, size_t errlen)
+static int busybox_inspect(struct image_busybox *bb, const struct image_job *pr,
+			   char *err, size_t errlen)
 {
 	char *list_argv[] = { "busybox", "--list-full", NULL };
 	char *help_argv[] = { "busybox", "--help", NULL };
@@ -238,8 +239,8 @@ static int busybox_inspect(struct image_busybox *bb, char *err, size_t errlen)
 	bb->memfd = memfd_create("busybox", MFD_CLOEXEC);
 	if (bb->memfd < 0 || image_write_all(bb->memfd, bb->bin.data, bb->bin.len) < 0)
 		return hb_fail(err, errlen, HB_EIO, "memfd for busybox: %s", strerror(errno));
-	rc = image_child_run(NULL, bb->memfd, list_argv, NULL, SHORT_CHILD_MS, &out, &errout,
-			     &status, err, errlen);
+	rc = image_child_run(NULL, bb->memfd, list_argv, NULL, SHORT_CHILD_MS, pr->cancel, &out,
+			     &errout, &status, err, errlen);
 	if (rc < 0)
 		return rc;
 	for (line = out.data ? strtok_r(out.data, "\n", &save) : NULL; line && rc == 0;
@@ -254,8 +255,8 @@ static int busybox_inspect(struct image_busybox *bb, char *err, size_t errlen)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: `busybox --list-full` names no bin/sh applet (%zu applets)",
 			       bb->origin, bb->applets.n);
-	rc = image_child_run(NULL, bb->memfd, help_argv, NULL, SHORT_CHILD_MS, &out, &errout,
-			     &status, err, errlen);
+	rc = image_child_run(NULL, bb->memfd, help_argv, NULL, SHORT_CHILD_MS, pr->cancel, &out,
+			     &errout, &status, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary." */
@@ -275,13 +276,13 @@ static int busybox_inspect(struct image_busybox *bb, char *err, size_t errlen)
 }
 
 int image_busybox_find(struct image_busybox *bb, const char *cache,
-		       const struct image_progress *pr, char *err, size_t errlen)
+		       const struct image_job *pr, char *err, size_t errlen)
 {
 	int rc;
 
 	if ((rc = busybox_executable(bb, cache, pr, err, errlen)) < 0)
 		return rc;
-	return busybox_inspect(bb, err, errlen);
+	return busybox_inspect(bb, pr, err, errlen);
 }
 
 /* ------------------------------------------------------------ the rootfs */
@@ -389,7 +390,7 @@ out:
 
 int image_busybox_recipe_input(const struct image_busybox *bb, struct buf *b)
 {
-	char digest[IMAGE_RECIPE_LEN + 1];
+	char digest[HB_IMAGE_RECIPE_LEN + 1];
 	size_t i;
 	int rc;
 

@@ -30,7 +30,7 @@ void image_busybox_init(struct image_busybox *bb);
  * it for its applet list and version. The caller frees bb with
  * image_busybox_free() whatever the outcome. */
 int image_busybox_find(struct image_busybox *bb, const char *cache,
-		       const struct image_progress *pr, char *err, size_t errlen);
+		       const struct image_job *pr, char *err, size_t errlen);
 
 /* What shapes the image besides the import instructions, for its recipe:
  * the executable's digest, the users, directories and applets; appended

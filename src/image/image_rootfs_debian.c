@@ -114,7 +114,7 @@ struct pump {
 	struct image_child *ch;
 	int cache_fd;            /* borrowed; -1 after a write error */
 	int up_fd;               /* owned: the engine's end; -1 once closed */
-	const struct image_progress *progress;
+	const struct image_job *progress;
 	double deadline;
 	unsigned long long bytes;
 	int cache_errno;
@@ -215,9 +215,11 @@ static void *pump_main(void *arg)
 			p->deadline = image_now() + 10;
 			continue;
 		}
+		image_child_cancel_check(p->ch);
 		pf[0] = (struct pollfd){ .fd = p->ch->out, .events = POLLIN };
 		pf[1] = (struct pollfd){ .fd = p->ch->err, .events = POLLIN };
-		if (poll(pf, 2, wait_ms) < 0 && errno != EINTR)
+		if (poll(pf, 2, wait_ms > IMAGE_CANCEL_POLL_MS ? IMAGE_CANCEL_POLL_MS : wait_ms) < 0 &&
+		    errno != EINTR)
 			break;
 		for (i = 0; i < 2; i++) {
 			if (pf[i].fd < 0 || !pf[i].revents)
@@ -252,7 +254,7 @@ static void *pump_main(void *arg)
  * cache and into the engine at once (t->id gets the untagged image), and
  * keeps the tarball only when mmdebstrap succeeded. */
 static int mmdebstrap_run(const struct strv *args, const char *tarball, struct image_target *t,
-			  const struct image_progress *pr, char *err, size_t errlen)
+			  const struct image_job *pr, char *err, size_t errlen)
 {
 	struct pump p = { .cache_fd = -1, .up_fd = -1 };
 	struct image_child ch = { .pid = -1, .out = -1, .err = -1 };
@@ -277,7 +279,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 		rc = hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((rc = image_child_start(&ch, exe, -1, args->v, NULL, err, errlen)) < 0)
+	if ((rc = image_child_start(&ch, exe, -1, args->v, NULL, pr->cancel, err, errlen)) < 0)
 		goto out;
 	p.ch = &ch;
 	p.cache_fd = cache_fd;
@@ -310,7 +312,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	image_close_fd(&up[0]);    /* a pump still writing gets EPIPE */
 	pthread_join(tid, NULL);
 	image_child_reap(&ch, IMAGE_REAP_MS, &status);
-	if ((rc = image_interrupted(err, errlen)) < 0)
+	if ((rc = image_cancelled(pr->cancel, err, errlen)) < 0)
 		goto done;
 	if (p.timed_out || status != 0 || !p.bytes || !has_data) {
 		if (p.timed_out)
@@ -355,7 +357,7 @@ out:
 /* ---------------------------------------------------------------- import */
 
 int image_debian_import(const struct strv *argv, const char *tarball, int no_cache,
-			struct image_target *t, const struct image_progress *pr,
+			struct image_target *t, const struct image_job *pr,
 			char *err, size_t errlen)
 {
 	struct stat st;

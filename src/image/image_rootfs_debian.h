@@ -23,7 +23,7 @@ int image_debian_argv(const struct strv *sources, struct strv *argv);
  * child are cleaned up whatever the outcome; t->id is "" unless something
  * was imported. */
 int image_debian_import(const struct strv *argv, const char *tarball, int no_cache,
-			struct image_target *t, const struct image_progress *pr,
+			struct image_target *t, const struct image_job *pr,
 			char *err, size_t errlen);
 
 #endif

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/sandbox_json.h"
 #include "common/ids.h"
-#include "runtime/sandbox_json.h"
 
-json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key)
+json_t *sandbox_to_json(const struct hb_sandbox *sb, bool with_key)
 {
 	json_t *o, *ports = json_object();
 	char url[160], name[16], created[ISOTIME_STR_LEN];
@@ -16,11 +16,11 @@ json_t *sandbox_to_json(const struct hb_sandbox *sb, int with_key)
 			snprintf(name, sizeof(name), "%d", hb_sandbox_ports[i]);
 			json_object_set_new(ports, name, json_integer(sb->host_ports[i]));
 		}
-	sandbox_url(sb, url, sizeof(url));
+	hb_sandbox_port_url(sb, 0, url, sizeof(url));
 	isotime_format(sb->created_us, created);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:s}",
 		      "id", sb->id, "backend", sb->backend, "container", sb->name,
-		      "image", sb->image, "state", sandbox_state_name(sb->state),
+		      "image", sb->image, "state", hb_sandbox_state_name(sb->state),
 		      "ports", ports, "host", sb->host,
 		      "url", sb->host_ports[0] ? url : "",
 		      "owner", sb->owner, "keep_alive", !sb->lease[0],

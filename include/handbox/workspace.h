@@ -1,0 +1,57 @@
+/* handbox/workspace.h — the SDK's workspace: one sandbox made for this
+ * program, its commands and its files (the reference SDK's
+ * DockerWorkspace). Settings not given here come from the environment as
+ * for `handbox sandbox create` (RUNTIME, SANDBOX_USER_ID, DOCKER_HOST…).
+ *
+ * The sandbox lives for this process: one left behind by a crash is
+ * removed by the next `handbox sandbox gc`, unless keep_alive. */
+#ifndef HB_HANDBOX_WORKSPACE_H
+#define HB_HANDBOX_WORKSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct hb_workspace;
+
+struct hb_workspace_options {        /* all zero = defaults */
+	const char *image;               /* NULL: SANDBOX_RUNTIME_CONTAINER_IMAGE, else handbox/sandbox:latest */
+	const char *const *volumes;      /* NULL-terminated SANDBOX_VOLUMES specs, first = workspace */
+	int host_port;                   /* 0: dynamic; else 8000 is published here */
+	bool extra_ports;                /* also VS Code on host_port+1, VNC on host_port+2 */
+	const char *platform;            /* "linux/amd64" | "linux/arm64"; NULL: this machine's */
+	bool keep_alive;                 /* leave the sandbox running at close */
+};
+
+/* Makes the sandbox and waits until it answers; *out is closed with
+ * hb_workspace_close(). opt may be NULL. */
+int  hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
+		       char *err, size_t errlen);
+const char *hb_workspace_url(const struct hb_workspace *ws);          /* sandboxd's base URL */
+const char *hb_workspace_working_dir(const struct hb_workspace *ws);  /* e.g. /workspace */
+/* sandboxd's session key: every request to hb_workspace_url() needs it
+ * (header X-Session-API-Key). */
+const char *hb_workspace_session_key(const struct hb_workspace *ws);
+/* The sandbox's id (what `handbox sandbox` commands take). */
+const char *hb_workspace_id(const struct hb_workspace *ws);
+
+struct hb_exec_result { char *command; int exit_code; char *stdout_text; char *stderr_text; bool timed_out; };
+/* 0 when the command ran, whatever its exit code (see *out); negative HB_E… only
+ * when handbox could not run it. cwd NULL: the working dir; timeout_s 0: SANDBOX_TIMEOUT or 300. */
+int  hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *cwd,
+		       int timeout_s, struct hb_exec_result **out, char *err, size_t errlen);
+void hb_exec_result_free(struct hb_exec_result *r);
+/* Copies a local file or folder into the sandbox, or one of the sandbox's
+ * out (cp -r); remote is an absolute path in the sandbox. */
+int  hb_workspace_upload(struct hb_workspace *ws, const char *local, const char *remote, char *err, size_t errlen);
+int  hb_workspace_download(struct hb_workspace *ws, const char *remote, const char *local, char *err, size_t errlen);
+void hb_workspace_close(struct hb_workspace *ws);                    /* removes the sandbox unless keep_alive */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
