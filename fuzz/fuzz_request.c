@@ -70,7 +70,7 @@ static void fuzz_bash_body(const uint8_t *data, size_t n)
 		/* the BashCommand answer for it must serialize */
 		e = bash_store_add_command(&commands, req.command, req.cwd, req.timeout);
 		CHECK(e);
-		j = bash_event_json(e);
+		j = bash_store_event_json(e);
 		CHECK(j);
 		text = json_dumps(j, JSON_COMPACT);
 		CHECK(text);
@@ -115,7 +115,7 @@ static void fuzz_route(const uint8_t *data, size_t n)
 	path = cstr(data, n);
 	for (r = sandboxd_routes; r->pattern; r++) {
 		np = -1;
-		if (!route_match(r->pattern, path, store, sizeof(store), params, &np))
+		if (!http_route_match(r->pattern, path, store, sizeof(store), params, &np))
 			continue;
 		CHECK(np >= 0 && np <= HTTP_MAX_PARAMS);
 		for (i = 0; i < np; i++) {
@@ -188,7 +188,7 @@ static void fuzz_passwd(const uint8_t *data, size_t n)
 	memcpy(&uid, data, 4);
 	line = cstr(data + 4, n - 4);
 	memset(&u, 0, sizeof(u));
-	if (passwd_line_parse(line, (uid_t)uid, &u)) {
+	if (users_passwd_line_parse(line, (uid_t)uid, &u)) {
 		CHECK(u.in_passwd && u.uid == (uid_t)uid);
 		CHECK(u.name[0] && strlen(u.name) < sizeof(u.name));
 		CHECK(u.home[0] && strlen(u.home) < sizeof(u.home));

@@ -1,7 +1,7 @@
 /* client_conn.h — checks on a struct sandbox_conn shared by the exec and
  * the file clients, before anything is sent. */
-#ifndef HB_CLIENT_CONN_H
-#define HB_CLIENT_CONN_H
+#ifndef HB_CLIENT_CLIENT_CONN_H
+#define HB_CLIENT_CLIENT_CONN_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* client_io.h — writing to descriptors the client does not own: our
  * stdout and stderr, a file being downloaded. */
-#ifndef HB_CLIENT_IO_H
-#define HB_CLIENT_IO_H
+#ifndef HB_CLIENT_CLIENT_IO_H
+#define HB_CLIENT_CLIENT_IO_H
 
 #include <stddef.h>
 

@@ -6,8 +6,8 @@
  * Every call returns 0 or an HB_E… code with a message naming the sandbox
  * path and the reason: HB_ENOENT (404), HB_EPERM (401, 403), HB_EINVAL
  * (400, 409, 422), HB_EIO (anything else, a dead connection). */
-#ifndef HB_FILE_API_H
-#define HB_FILE_API_H
+#ifndef HB_CLIENT_FILE_API_H
+#define HB_CLIENT_FILE_API_H
 
 #include <stdbool.h>
 #include <stddef.h>

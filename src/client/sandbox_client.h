@@ -2,8 +2,8 @@
  * with its output streamed (the exec WebSocket) and copy files and folders
  * in and out (the file routes). Used by `handbox sandbox exec|cp`, later by
  * the server and the SDK. Blocking calls; one per thread at a time. */
-#ifndef HB_SANDBOX_CLIENT_H
-#define HB_SANDBOX_CLIENT_H
+#ifndef HB_CLIENT_SANDBOX_CLIENT_H
+#define HB_CLIENT_SANDBOX_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,7 +37,7 @@ struct sandbox_exec_result {
  * message when it could not be run or the connection broke: HB_EPERM for a
  * refused session key, HB_EINVAL for options sandboxd refuses, HB_ENOENT
  * (or HB_EPERM) when the program or directory is missing (or not
- * allowed), HB_EBUSY when sandboxd has too many exec sessions, HB_EIO for
+ * allowed), HB_EBUSY when sandboxd has too many exec runs, HB_EIO for
  * a sandboxd that does not answer or a broken connection.
  *
  * While it runs, SIGINT, SIGTERM, SIGHUP and SIGQUIT of this thread are

@@ -1,7 +1,7 @@
 /* term.h — our own terminal, for `handbox sandbox exec -t`: its size, and
  * raw mode while keys go to a terminal in the sandbox. */
-#ifndef HB_TERM_H
-#define HB_TERM_H
+#ifndef HB_CLIENT_TERM_H
+#define HB_CLIENT_TERM_H
 
 #include <stdbool.h>
 #include <termios.h>

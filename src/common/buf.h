@@ -2,8 +2,8 @@
  *
  * Every buffer that grows from network or child-process input is a struct
  * buf with a limit, so no input can make a process grow without bound. */
-#ifndef HB_BUF_H
-#define HB_BUF_H
+#ifndef HB_COMMON_BUF_H
+#define HB_COMMON_BUF_H
 
 #include <stddef.h>
 

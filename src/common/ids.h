@@ -1,6 +1,6 @@
 /* ids.h — UUID4 identifiers and ISO-8601 UTC timestamps, as on the wire. */
-#ifndef HB_IDS_H
-#define HB_IDS_H
+#ifndef HB_COMMON_IDS_H
+#define HB_COMMON_IDS_H
 
 #include <stdint.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * parent, group and session, and its start time. The start time is what
  * tells a process from a later one that reuses its pid, so leases and the
  * process backend compare it before trusting or signalling a pid. */
-#ifndef HB_PROC_STAT_H
-#define HB_PROC_STAT_H
+#ifndef HB_COMMON_PROC_STAT_H
+#define HB_COMMON_PROC_STAT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* utf8.h — command output is bytes; JSON strings must be UTF-8. These
  * helpers turn one into the other the way Python's errors="replace" does. */
-#ifndef HB_UTF8_H
-#define HB_UTF8_H
+#ifndef HB_COMMON_UTF8_H
+#define HB_COMMON_UTF8_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * (API version pinned to DOCKER_API_VERSION, which engines from 20.10 on
  * speak). Engine failures are turned into sentences a user understands;
  * the engine's own message is kept in them. */
-#ifndef HB_DOCKER_API_H
-#define HB_DOCKER_API_H
+#ifndef HB_ENGINE_DOCKER_API_H
+#define HB_ENGINE_DOCKER_API_H
 
 #include <stddef.h>
 #include <sys/types.h>

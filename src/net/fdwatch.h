@@ -1,8 +1,8 @@
 /* fdwatch.h — plain file descriptors (child pipes, PTY masters, signalfd)
  * served by the same libwebsockets loop as the sockets, so one thread
  * streams every command's output. */
-#ifndef HB_FDWATCH_H
-#define HB_FDWATCH_H
+#ifndef HB_NET_FDWATCH_H
+#define HB_NET_FDWATCH_H
 
 struct lws;
 struct lws_vhost;

@@ -51,7 +51,7 @@ size_t http_write_max(void)
 
 /* ---------------------------------------------------------------- routing */
 
-int route_match(const char *pattern, const char *path, char *store,
+int http_route_match(const char *pattern, const char *path, char *store,
 		size_t storelen, char **params, int *nparams)
 {
 	const char *p = pattern, *s = path;
@@ -96,7 +96,7 @@ static const struct route *route_find(struct http_conn *c, int want_ws,
 
 	*path_known = 0;
 	for (r = server_cfg.routes; r && r->pattern; r++) {
-		if (!route_match(r->pattern, c->path, c->param_store,
+		if (!http_route_match(r->pattern, c->path, c->param_store,
 				 sizeof(c->param_store), c->params, &c->nparams))
 			continue;
 		if (!!(r->flags & ROUTE_WS) != want_ws) {
@@ -426,17 +426,17 @@ static int ws_enqueue(struct http_conn *c, const char *data, size_t len,
 	return rc;
 }
 
-int ws_send_text(struct http_conn *c, const char *data, size_t len)
+int http_ws_send_text(struct http_conn *c, const char *data, size_t len)
 {
 	return ws_enqueue(c, data, len, 0);
 }
 
-int ws_send_binary(struct http_conn *c, const char *data, size_t len)
+int http_ws_send_binary(struct http_conn *c, const char *data, size_t len)
 {
 	return ws_enqueue(c, data, len, 1);
 }
 
-int ws_send_json(struct http_conn *c, json_t *j)
+int http_ws_send_json(struct http_conn *c, json_t *j)
 {
 	char *s;
 	int rc;
@@ -452,14 +452,14 @@ int ws_send_json(struct http_conn *c, json_t *j)
 	return rc;
 }
 
-size_t ws_queue_room(const struct http_conn *c)
+size_t http_ws_room(const struct http_conn *c)
 {
 	size_t queued = ws_queue_bytes(&c->ws_out);
 
 	return queued >= WS_QUEUE_LIMIT ? 0 : WS_QUEUE_LIMIT - queued;
 }
 
-void ws_close(struct http_conn *c, int code, const char *reason)
+void http_ws_close(struct http_conn *c, int code, const char *reason)
 {
 	if (c->ws_close_code)
 		return;
@@ -723,12 +723,12 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 		return -1;
 	c->route = route_find(c, 1, &known);
 	if (!c->route) {
-		ws_close(c, server_cfg.ws_close_no_route, "no such WebSocket endpoint");
+		http_ws_close(c, server_cfg.ws_close_no_route, "no such WebSocket endpoint");
 		return 0;
 	}
 	keystate = auth_required() ? request_key_state(c, 1) : 1;
 	if (keystate < 0) {
-		ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
+		http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	}
 	if (keystate == 0) {
@@ -750,7 +750,7 @@ static int ws_check_auth_frame(struct http_conn *c)
 	ok = j && type && key && !strcmp(type, "auth") && key_is_valid(key);
 	json_decref(j);
 	if (!ok) {
-		ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
+		http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	}
 	lws_set_timer_usecs(c->wsi, LWS_SET_TIMER_USEC_CANCEL);
@@ -780,7 +780,7 @@ static int on_ws_receive(struct http_conn *c, struct lws *wsi, const char *in,
 	if (c->ws_close_code || !c->route)
 		return 0;
 	if (buf_append(&c->body, in, len)) {
-		ws_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+		http_ws_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
 		return 0;
 	}
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
@@ -830,7 +830,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 	case LWS_CALLBACK_TIMER:
 		if (c && c->is_ws && !c->ws_authed)
-			ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
+			http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
 	case LWS_CALLBACK_CLOSED:
 		conn_finish(c);

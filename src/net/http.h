@@ -166,14 +166,14 @@ void http_want_write(struct http_conn *c);
 
 /* WebSocket sends: queued, bounded by WS_QUEUE_LIMIT. Returns 0, or
  * HB_ETOOBIG when the peer reads too slowly (nothing queued). */
-int ws_send_text(struct http_conn *c, const char *data, size_t len);
-int ws_send_binary(struct http_conn *c, const char *data, size_t len);
+int http_ws_send_text(struct http_conn *c, const char *data, size_t len);
+int http_ws_send_binary(struct http_conn *c, const char *data, size_t len);
 /* Serializes and sends j (takes ownership). */
-int ws_send_json(struct http_conn *c, json_t *j);
+int http_ws_send_json(struct http_conn *c, json_t *j);
 /* Bytes the queue can still take. */
-size_t ws_queue_room(const struct http_conn *c);
+size_t http_ws_room(const struct http_conn *c);
 /* Sends everything queued, then closes with code and reason. */
-void ws_close(struct http_conn *c, int code, const char *reason);
+void http_ws_close(struct http_conn *c, int code, const char *reason);
 
 /* Parses an integer in [min, max] from a query argument; writes a 422-style
  * message naming the argument when it is not one. Returns 0, 1 when absent
@@ -183,7 +183,7 @@ int http_query_int(struct http_conn *c, const char *name, long long min,
 
 /* Used by tests and the fuzzer: match path against a route pattern,
  * filling params. Returns 1 on a match. */
-int route_match(const char *pattern, const char *path, char *store,
+int http_route_match(const char *pattern, const char *path, char *store,
 		size_t storelen, char **params, int *nparams);
 
 #endif

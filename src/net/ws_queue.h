@@ -4,8 +4,8 @@
  *
  * The caller owns the struct: zero it or call ws_queue_init, and call
  * ws_queue_free when done. */
-#ifndef HB_WS_QUEUE_H
-#define HB_WS_QUEUE_H
+#ifndef HB_NET_WS_QUEUE_H
+#define HB_NET_WS_QUEUE_H
 
 #include <stddef.h>
 

@@ -53,8 +53,8 @@ static void publish(struct bash_event *e)
 	for (i = 0; i < MAX_SUBSCRIBERS; i++) {
 		if (!subscribers[i])
 			continue;
-		if (ws_send_json(subscribers[i], bash_event_json(e)) == HB_ETOOBIG)
-			ws_close(subscribers[i], 1008, "bash events read too slowly");
+		if (http_ws_send_json(subscribers[i], bash_store_event_json(e)) == HB_ETOOBIG)
+			http_ws_close(subscribers[i], 1008, "bash events read too slowly");
 	}
 }
 
@@ -121,7 +121,7 @@ static void answer_waiters(struct bash_run *r, struct bash_event *last)
 		next = w->next;
 		http_take(w->conn);
 		if (last)
-			http_reply_json(w->conn, 200, bash_event_json(last));
+			http_reply_json(w->conn, 200, bash_store_event_json(last));
 		else
 			http_reply_error(w->conn, 500, "the command's result was dropped: out of memory");
 		free(w);
@@ -246,7 +246,7 @@ int bash_start_route(struct http_conn *c, json_t *body)
 	struct bash_run *r;
 
 	cmd = start_requested(c, body, &r);
-	return cmd ? http_reply_json(c, 200, bash_event_json(cmd)) : 0;
+	return cmd ? http_reply_json(c, 200, bash_store_event_json(cmd)) : 0;
 }
 
 /* r lives while it has waiters: on_done answers them before freeing it */
@@ -274,7 +274,7 @@ int bash_execute_route(struct http_conn *c, json_t *body)
 	if (!start_requested(c, body, &r))
 		return 0;
 	if (!r) /* it could not start: its error output is the answer */
-		return http_reply_json(c, 200, bash_event_json(store.tail));
+		return http_reply_json(c, 200, bash_store_event_json(store.tail));
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return http_reply_error(c, 500, "out of memory");
@@ -345,7 +345,7 @@ int bash_get_event_route(struct http_conn *c, json_t *body)
 
 	if (!e)
 		return http_reply_error(c, 404, "Not Found");
-	return http_reply_json(c, 200, bash_event_json(e));
+	return http_reply_json(c, 200, bash_store_event_json(e));
 }
 
 int bash_clear_route(struct http_conn *c, json_t *body)
@@ -365,15 +365,15 @@ static int socket_open(struct http_conn *c)
 	for (i = 0; i < MAX_SUBSCRIBERS && subscribers[i]; i++)
 		;
 	if (i == MAX_SUBSCRIBERS) {
-		ws_close(c, 1013, "too many bash-events subscribers");
+		http_ws_close(c, 1013, "too many bash-events subscribers");
 		return 0;
 	}
 	subscribers[i] = c;
 	if ((http_query(c, "resend_mode", mode, sizeof(mode)) >= 0 && !strcmp(mode, "all")) ||
 	    (http_query(c, "resend_all", mode, sizeof(mode)) >= 0 && !strcmp(mode, "true")))
 		for (e = store.head; e; e = e->next)
-			if (ws_send_json(c, bash_event_json(e)) == HB_ETOOBIG) {
-				ws_close(c, 1008, "history larger than the send queue");
+			if (http_ws_send_json(c, bash_store_event_json(e)) == HB_ETOOBIG) {
+				http_ws_close(c, 1008, "history larger than the send queue");
 				break;
 			}
 	return 0;
@@ -397,7 +397,7 @@ static int socket_message(struct http_conn *c, const char *data, size_t len,
 		hb_fail(err, sizeof(err), HB_EINVAL, "message is not valid JSON");
 	if (!body || bash_request_parse(body, &req, err, sizeof(err)) ||
 	    !start_run(&req, &r, &status, err, sizeof(err)))
-		ws_send_json(c, json_pack("{s:s, s:s, s:s}", "kind", "BashError",
+		http_ws_send_json(c, json_pack("{s:s, s:s, s:s}", "kind", "BashError",
 					  "code", "BadRequest", "detail", err));
 	json_decref(body);
 	return 0;

@@ -2,8 +2,8 @@
  * /bin/sh -c in their own process group, output cut into BashOutput events
  * of at most 1 MiB, timeouts (SIGTERM to the group, SIGKILL 1 s later,
  * exit_code -1), and the /sockets/bash-events stream. */
-#ifndef HB_BASH_H
-#define HB_BASH_H
+#ifndef HB_SANDBOXD_BASH_H
+#define HB_SANDBOXD_BASH_H
 
 #include <jansson.h>
 

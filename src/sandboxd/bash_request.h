@@ -2,8 +2,8 @@
  * (and of a /sockets/bash-events frame), checked and turned into a struct.
  * Kept apart from bash.c so unit tests and the fuzzer can reach it without
  * an event loop. */
-#ifndef HB_BASH_REQUEST_H
-#define HB_BASH_REQUEST_H
+#ifndef HB_SANDBOXD_BASH_REQUEST_H
+#define HB_SANDBOXD_BASH_REQUEST_H
 
 #include <stddef.h>
 #include <jansson.h>

@@ -163,7 +163,7 @@ static json_t *nullable_string(const char *p, size_t n)
 	return p ? json_stringn_nocheck(p, n) : json_null();
 }
 
-json_t *bash_event_json(const struct bash_event *e)
+json_t *bash_store_event_json(const struct bash_event *e)
 {
 	char ts[ISOTIME_STR_LEN];
 
@@ -227,7 +227,7 @@ json_t *bash_store_search(struct bash_store *s, const struct bash_query *q)
 		taken++;
 		if (q->has_order_gt && e->kind == BASH_OUTPUT && e->order <= q->order_gt)
 			continue;
-		ev = bash_event_json(e);
+		ev = bash_store_event_json(e);
 		if (ev)
 			json_array_append_new(items, ev);
 	}

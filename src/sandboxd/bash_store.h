@@ -6,8 +6,8 @@
  * events are dropped. The reference keeps them on disk forever; a sandbox
  * that lives for a conversation does not need that, and a bound keeps one
  * chatty command from exhausting the sandbox's memory. */
-#ifndef HB_BASH_STORE_H
-#define HB_BASH_STORE_H
+#ifndef HB_SANDBOXD_BASH_STORE_H
+#define HB_SANDBOXD_BASH_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -73,7 +73,7 @@ struct bash_event *bash_store_find(struct bash_store *s, const char *id);
 /* Removes everything; returns how many events there were. */
 size_t bash_store_clear(struct bash_store *s);
 
-json_t *bash_event_json(const struct bash_event *e);
+json_t *bash_store_event_json(const struct bash_event *e);
 /* {"items":[…],"next_page_id":…} — a new reference for the caller. */
 json_t *bash_store_search(struct bash_store *s, const struct bash_query *q);
 

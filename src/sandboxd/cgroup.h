@@ -6,8 +6,8 @@
  *
  * cgroup v2: "oom_kill N" in memory.events; cgroup v1: "oom_kill N" in
  * memory.oom_control (Linux 4.13 and later). */
-#ifndef HB_CGROUP_H
-#define HB_CGROUP_H
+#ifndef HB_SANDBOXD_CGROUP_H
+#define HB_SANDBOXD_CGROUP_H
 
 #include <stddef.h>
 

@@ -9,8 +9,8 @@
  * frees the struct after on_done(), or calls child_abandon() to let it go:
  * the group is killed and the child frees itself when everything is
  * closed. */
-#ifndef HB_CHILD_H
-#define HB_CHILD_H
+#ifndef HB_SANDBOXD_CHILD_H
+#define HB_SANDBOXD_CHILD_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -39,7 +39,7 @@ static const char usage[] =
 	"  SANDBOX_USER_ID uid commands run as when sandboxd is root (default 1000;\n"
 	"                  0 runs them as root)\n";
 
-int parse_uid(const char *name, const char *value, unsigned *uid, char *err,
+int config_parse_uid(const char *name, const char *value, unsigned *uid, char *err,
 	      size_t errlen)
 {
 	char *end;
@@ -245,12 +245,12 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 			       argv[optind]);
 
 	v = env_lookup(envp, "SANDBOX_USER_ID");
-	if (v && (rc = parse_uid("SANDBOX_USER_ID", v, &uid, err, errlen)))
+	if (v && (rc = config_parse_uid("SANDBOX_USER_ID", v, &uid, err, errlen)))
 		return rc;
 	/* Only root can become another user; otherwise commands run as us. */
 	if (geteuid() != 0)
 		uid = geteuid();
-	sandbox_user_lookup(cfg->passwd_path, uid, &cfg->user);
+	users_lookup(cfg->passwd_path, uid, &cfg->user);
 	cfg->switch_user = geteuid() == 0 && uid != 0;
 
 	if (workdir) {

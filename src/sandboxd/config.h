@@ -1,6 +1,6 @@
 /* config.h — sandboxd's settings, from the command line and environment. */
-#ifndef HB_CONFIG_H
-#define HB_CONFIG_H
+#ifndef HB_SANDBOXD_CONFIG_H
+#define HB_SANDBOXD_CONFIG_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@ int config_load(struct sandboxd_config *cfg, int argc, char **argv,
 void config_free(struct sandboxd_config *cfg);
 
 /* Parses SANDBOX_USER_ID-style values: a decimal uid 0…2^31-1. */
-int parse_uid(const char *name, const char *value, unsigned *uid, char *err,
+int config_parse_uid(const char *name, const char *value, unsigned *uid, char *err,
 	      size_t errlen);
 
 #endif

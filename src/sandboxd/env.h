@@ -1,6 +1,6 @@
 /* env.h — environment vectors for commands (envp arrays we can edit). */
-#ifndef HB_ENV_H
-#define HB_ENV_H
+#ifndef HB_SANDBOXD_ENV_H
+#define HB_SANDBOXD_ENV_H
 
 #include <stddef.h>
 

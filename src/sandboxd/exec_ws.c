@@ -6,7 +6,7 @@
  * work. The WebSocket send queue is the only buffer between the command and
  * the client. Once OUTPUT_HIGH_WATER bytes wait in it the command's output
  * is paused, so its pipe fills and it blocks in write(); output resumes when
- * the queue has drained. A session therefore holds at most
+ * the queue has drained. A run therefore holds at most
  * OUTPUT_HIGH_WATER plus one read of output however slowly its client
  * reads, which keeps a hundred streaming commands within a few tens of MB;
  * the kernel's socket buffers keep the pipe full meanwhile, so the low
@@ -38,15 +38,15 @@
 #include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
-#define MAX_SESSIONS 1024
+#define MAX_RUNS 1024
 #define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
 #define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
 #define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
 #define SIGNAL_MAX 64
 #define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
 
-struct exec_session {
-	struct child ch;             /* first: child_abandon() frees the session */
+struct exec_run {
+	struct child ch;             /* first: child_abandon() frees the run */
 	struct http_conn *conn;      /* NULL once the client is gone */
 	int started;                 /* child_start() forked a process */
 	int finished;                /* on_done() has run */
@@ -65,7 +65,7 @@ struct exec_session {
 	lws_sorted_usec_list_t start_sul, timeout_sul;
 };
 
-static unsigned nsessions;
+static unsigned nruns;
 
 /* ---------------------------------------------------------------- signals */
 
@@ -126,7 +126,7 @@ static void signal_name(int sig, char out[16])
 /* Sends {"type":"error","detail":…} and closes with code; the command, if
  * any, is killed (on_close lets it go when the socket is gone). detail may
  * hold cut or foreign bytes: it is made valid UTF-8 first. */
-static int session_fail(struct exec_session *s, int code, const char *reason,
+static int run_fail(struct exec_run *s, int code, const char *reason,
 			const char *detail)
 {
 	struct buf clean;
@@ -140,17 +140,17 @@ static int session_fail(struct exec_session *s, int code, const char *reason,
 		j = json_pack("{s:s, s:s%}", "type", "error", "detail",
 			      clean.data ? clean.data : "", clean.len);
 	buf_free(&clean);
-	ws_send_json(s->conn, j);
-	ws_close(s->conn, code, reason);
+	http_ws_send_json(s->conn, j);
+	http_ws_close(s->conn, code, reason);
 	if (s->started && !s->finished)
 		child_signal(&s->ch, SIGKILL);
 	return 0;
 }
 
-static int bad_message(struct exec_session *s, const char *fmt, ...)
+static int bad_message(struct exec_run *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int bad_message(struct exec_session *s, const char *fmt, ...)
+static int bad_message(struct exec_run *s, const char *fmt, ...)
 {
 	char detail[1024];
 	va_list ap;
@@ -158,7 +158,7 @@ static int bad_message(struct exec_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	return session_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad message", detail);
+	return run_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad message", detail);
 }
 
 /* The value a client gave, as JSON and cut short, for error messages. */
@@ -181,7 +181,7 @@ static const char *given(json_t *v, char *out, size_t outlen)
 static void on_output(struct child *ch, int stream, const char *data, size_t len)
 {
 	static char frame[1 + SANDBOXD_EXEC_FRAME_MAX];
-	struct exec_session *s = (struct exec_session *)ch;
+	struct exec_run *s = (struct exec_run *)ch;
 	size_t n;
 	int rc;
 
@@ -191,11 +191,11 @@ static void on_output(struct child *ch, int stream, const char *data, size_t len
 		n = len < SANDBOXD_EXEC_FRAME_MAX ? len : SANDBOXD_EXEC_FRAME_MAX;
 		frame[0] = (char)stream;
 		memcpy(frame + 1, data, n);
-		rc = ws_send_binary(s->conn, frame, n + 1);
+		rc = http_ws_send_binary(s->conn, frame, n + 1);
 		if (rc) {
 			/* output is paused long before the queue is full, so
 			 * this is memory running out */
-			session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
+			run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				     "cannot queue the command's output: out of memory");
 			return;
 		}
@@ -208,9 +208,9 @@ static void on_output(struct child *ch, int stream, const char *data, size_t len
 	}
 }
 
-static int session_writeable(struct http_conn *c)
+static int run_writeable(struct http_conn *c)
 {
-	struct exec_session *s = c->state;
+	struct exec_run *s = c->state;
 
 	/* called once the send queue is empty */
 	if (s && s->output_paused && !s->finished) {
@@ -222,7 +222,7 @@ static int session_writeable(struct http_conn *c)
 
 static void on_done(struct child *ch)
 {
-	struct exec_session *s = (struct exec_session *)ch;
+	struct exec_run *s = (struct exec_run *)ch;
 	int status = ch->status, sig = 0, code, oom;
 	unsigned long long oom_after;
 	char name[16];
@@ -246,19 +246,19 @@ static void on_done(struct child *ch)
 	j = json_pack("{s:s, s:i, s:o, s:b, s:b}", "type", "exit", "exit_code", code,
 		      "signal", sig ? json_string(name) : json_null(),
 		      "timed_out", s->timed_out, "oom_killed", oom);
-	if (ws_send_json(s->conn, j)) {
-		session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
+	if (http_ws_send_json(s->conn, j)) {
+		run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 			     "cannot send the exit status: out of memory");
 		return;
 	}
 	s->closing = 1;
-	ws_close(s->conn, SANDBOXD_CLOSE_NORMAL, "");
+	http_ws_close(s->conn, SANDBOXD_CLOSE_NORMAL, "");
 }
 
 static void on_timeout(lws_sorted_usec_list_t *sul)
 {
-	struct exec_session *s = (struct exec_session *)
-		((char *)sul - offsetof(struct exec_session, timeout_sul));
+	struct exec_run *s = (struct exec_run *)
+		((char *)sul - offsetof(struct exec_run, timeout_sul));
 
 	s->timed_out = 1;
 	child_terminate(&s->ch, TERM_GRACE_MS);
@@ -266,7 +266,7 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
 
 /* ------------------------------------------------------------------ stdin */
 
-static void rx_pause(struct exec_session *s, int paused)
+static void rx_pause(struct exec_run *s, int paused)
 {
 	if (s->rx_paused == paused || !s->conn)
 		return;
@@ -277,7 +277,7 @@ static void rx_pause(struct exec_session *s, int paused)
 /* Passes as much of data as the command's stdin queue takes into *taken.
  * A command that closed its stdin (or ended) takes everything: nobody will
  * ever read those bytes. Returns 0 or HB_ENOMEM. */
-static int stdin_give(struct exec_session *s, const char *data, size_t len,
+static int stdin_give(struct exec_run *s, const char *data, size_t len,
 		      size_t *taken)
 {
 	struct child *ch = &s->ch;
@@ -291,7 +291,7 @@ static int stdin_give(struct exec_session *s, const char *data, size_t len,
 	return rc == HB_ENOMEM ? rc : 0;
 }
 
-static void stdin_drop_pending(struct exec_session *s)
+static void stdin_drop_pending(struct exec_run *s)
 {
 	buf_free(&s->stdin_pending);
 	s->stdin_off = 0;
@@ -300,14 +300,14 @@ static void stdin_drop_pending(struct exec_session *s)
 /* The command's stdin queue is empty or closed: hand over what waits. */
 static void on_stdin_ready(struct child *ch)
 {
-	struct exec_session *s = (struct exec_session *)ch;
+	struct exec_run *s = (struct exec_run *)ch;
 	size_t left = s->stdin_pending.len - s->stdin_off, n = 0;
 
 	if (!ch->in_w.wsi) {
 		left = 0; /* stdin is closed: what waits can never be read */
 	} else if (left) {
 		if (stdin_give(s, s->stdin_pending.data + s->stdin_off, left, &n)) {
-			session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
+			run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				     "cannot pass stdin to the command: out of memory");
 			return;
 		}
@@ -325,7 +325,7 @@ static void on_stdin_ready(struct child *ch)
 	rx_pause(s, 0);
 }
 
-static int stdin_send(struct exec_session *s, const char *data, size_t len)
+static int stdin_send(struct exec_run *s, const char *data, size_t len)
 {
 	size_t n;
 
@@ -335,7 +335,7 @@ static int stdin_send(struct exec_session *s, const char *data, size_t len)
 				   "the start message asked for no stdin (\"stdin\": false)");
 	if (!s->stdin_pending.len) {
 		if (stdin_give(s, data, len, &n))
-			return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
+			return run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 					    "cannot pass stdin to the command: out of memory");
 		data += n;
 		len -= n;
@@ -343,13 +343,13 @@ static int stdin_send(struct exec_session *s, const char *data, size_t len)
 	if (!len)
 		return 0;
 	if (buf_append(&s->stdin_pending, data, len))
-		return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
+		return run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error",
 				    "cannot hold stdin for the command: out of memory");
 	rx_pause(s, 1);
 	return 0;
 }
 
-static int stdin_eof(struct exec_session *s)
+static int stdin_eof(struct exec_run *s)
 {
 	if (!s->stdin_open)
 		return bad_message(s, "eof: %s", s->eof_received ?
@@ -452,7 +452,7 @@ static int parse_user(json_t *v, struct start_request *r, char *err,
 		   json_integer_value(v) <= 2147483647) {
 		uid = (unsigned)json_integer_value(v);
 	} else if (!json_is_string(v) ||
-		   parse_uid("user", json_string_value(v), &uid, NULL, 0)) {
+		   config_parse_uid("user", json_string_value(v), &uid, NULL, 0)) {
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "user: %s: expected \"root\" or a numeric uid from 0 to 2147483647",
 			       given(v, shown, sizeof(shown)));
@@ -463,7 +463,7 @@ static int parse_user(json_t *v, struct start_request *r, char *err,
 		return hb_fail(err, errlen, HB_EPERM,
 			       "user: %u: sandboxd does not run as root, so commands run as uid %u only",
 			       uid, (unsigned)sandboxd_cfg.user.uid);
-	sandbox_user_lookup(sandboxd_cfg.passwd_path, uid, &r->user);
+	users_lookup(sandboxd_cfg.passwd_path, uid, &r->user);
 	r->switch_user = uid != 0;
 	if (envv_set(&r->env, "HOME", r->user.home) ||
 	    envv_set(&r->env, "USER", r->user.name) ||
@@ -610,7 +610,7 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 	return 0;
 }
 
-static int session_start(struct exec_session *s, json_t *m)
+static int run_start(struct exec_run *s, json_t *m)
 {
 	struct start_request r;
 	struct proc_spec spec;
@@ -620,7 +620,7 @@ static int session_start(struct exec_session *s, json_t *m)
 	rc = parse_start(m, &r, err, sizeof(err));
 	if (rc) {
 		start_request_free(&r);
-		return session_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad start message", err);
+		return run_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad start message", err);
 	}
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = r.argv;
@@ -644,21 +644,21 @@ static int session_start(struct exec_session *s, json_t *m)
 	 * only child_abandon() may let that memory go */
 	s->started = s->ch.pid > 0;
 	if (rc)
-		return session_fail(s, SANDBOXD_CLOSE_FAILED, "command did not start", err);
+		return run_fail(s, SANDBOXD_CLOSE_FAILED, "command did not start", err);
 	s->pty = r.pty;
 	s->stdin_open = r.want_stdin;
 	if (r.timeout > 0)
 		lws_sul_schedule(sandboxd_lws, 0, &s->timeout_sul, on_timeout,
 				 (lws_usec_t)(r.timeout * 1e6));
-	if (ws_send_json(s->conn, json_pack("{s:s, s:i}", "type", "started",
+	if (http_ws_send_json(s->conn, json_pack("{s:s, s:i}", "type", "started",
 					    "pid", (int)s->ch.pid)))
-		return session_fail(s, SANDBOXD_CLOSE_FAILED, "internal error", "out of memory");
+		return run_fail(s, SANDBOXD_CLOSE_FAILED, "internal error", "out of memory");
 	return 0;
 }
 
 /* ------------------------------------------------- messages while running */
 
-static int get_dimension(struct exec_session *s, json_t *m, const char *name,
+static int get_dimension(struct exec_run *s, json_t *m, const char *name,
 			 unsigned short *out)
 {
 	json_t *v = json_object_get(m, name);
@@ -674,7 +674,7 @@ static int get_dimension(struct exec_session *s, json_t *m, const char *name,
 	return 0;
 }
 
-static int on_resize(struct exec_session *s, json_t *m)
+static int on_resize(struct exec_run *s, json_t *m)
 {
 	unsigned short rows, cols;
 
@@ -687,7 +687,7 @@ static int on_resize(struct exec_session *s, json_t *m)
 	return 0;
 }
 
-static int on_signal(struct exec_session *s, json_t *m)
+static int on_signal(struct exec_run *s, json_t *m)
 {
 	json_t *v = json_object_get(m, "signal");
 	char shown[80];
@@ -708,7 +708,7 @@ static int on_signal(struct exec_session *s, json_t *m)
 	return 0;
 }
 
-static int on_stdin_message(struct exec_session *s, json_t *m)
+static int on_stdin_message(struct exec_run *s, json_t *m)
 {
 	json_t *v = json_object_get(m, "data");
 	char shown[80];
@@ -719,10 +719,10 @@ static int on_stdin_message(struct exec_session *s, json_t *m)
 	return stdin_send(s, json_string_value(v), json_string_length(v));
 }
 
-static int session_message(struct http_conn *c, const char *data, size_t len,
+static int run_message(struct http_conn *c, const char *data, size_t len,
 			   int binary)
 {
-	struct exec_session *s = c->state;
+	struct exec_run *s = c->state;
 	json_error_t jerr;
 	char shown[80];
 	const char *type;
@@ -754,7 +754,7 @@ static int session_message(struct http_conn *c, const char *data, size_t len,
 		rc = bad_message(s, "%s: expected a \"start\" message first", type);
 	else if (!strcmp(type, "start"))
 		rc = s->started ? bad_message(s, "start: the command has started already") :
-			session_start(s, m);
+			run_start(s, m);
 	else if (s->finished)
 		rc = 0; /* the exit status is on its way */
 	else if (!strcmp(type, "stdin"))
@@ -776,32 +776,33 @@ static int session_message(struct http_conn *c, const char *data, size_t len,
 
 static void on_start_window(lws_sorted_usec_list_t *sul)
 {
-	struct exec_session *s = (struct exec_session *)
-		((char *)sul - offsetof(struct exec_session, start_sul));
+	struct exec_run *s = (struct exec_run *)
+		((char *)sul - offsetof(struct exec_run, start_sul));
 
 	bad_message(s, "no \"start\" message within %lld s of connecting",
 		    START_WINDOW_US / 1000000);
 }
 
-static int session_open(struct http_conn *c)
+static int run_open(struct http_conn *c)
 {
-	struct exec_session *s;
+	struct exec_run *s;
 
-	if (nsessions >= MAX_SESSIONS) {
-		ws_send_json(c, json_pack("{s:s, s:s}", "type", "error", "detail",
+	if (nruns >= MAX_RUNS) {
+		/* the wire's words (docs/exec-websocket.md): clients match them */
+		http_ws_send_json(c, json_pack("{s:s, s:s}", "type", "error", "detail",
 					  "too many exec sessions are open; try again later"));
-		ws_close(c, SANDBOXD_CLOSE_BUSY, "too many exec sessions");
+		http_ws_close(c, SANDBOXD_CLOSE_BUSY, "too many exec sessions");
 		return 0;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		ws_close(c, SANDBOXD_CLOSE_FAILED, "out of memory");
+		http_ws_close(c, SANDBOXD_CLOSE_FAILED, "out of memory");
 		return 0;
 	}
 	s->conn = c;
 	buf_init(&s->stdin_pending, 0);
 	c->state = s;
-	nsessions++;
+	nruns++;
 	lws_sul_schedule(sandboxd_lws, 0, &s->start_sul, on_start_window,
 			 START_WINDOW_US);
 	return 0;
@@ -809,14 +810,14 @@ static int session_open(struct http_conn *c)
 
 /* The client is gone (or the socket closed after "exit"): a command still
  * running is killed with its whole process group. */
-static void session_close(struct http_conn *c)
+static void run_close(struct http_conn *c)
 {
-	struct exec_session *s = c->state;
+	struct exec_run *s = c->state;
 
 	if (!s)
 		return;
 	c->state = NULL;
-	nsessions--;
+	nruns--;
 	lws_sul_cancel(&s->start_sul);
 	lws_sul_cancel(&s->timeout_sul);
 	stdin_drop_pending(s);
@@ -834,8 +835,8 @@ static void session_close(struct http_conn *c)
 }
 
 const struct http_stream_ops exec_ws_socket = {
-	.on_request = session_open,
-	.on_writeable = session_writeable,
-	.on_ws_message = session_message,
-	.on_close = session_close,
+	.on_request = run_open,
+	.on_writeable = run_writeable,
+	.on_ws_message = run_message,
+	.on_close = run_close,
 };

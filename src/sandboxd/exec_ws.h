@@ -3,8 +3,8 @@
  * PTY, timeout), its stdout and stderr streamed back as binary frames, stdin,
  * EOF, resize and signals taken from the client, and a final "exit" message.
  * The wire format is documented in docs/exec-websocket.md. */
-#ifndef HB_EXEC_WS_H
-#define HB_EXEC_WS_H
+#ifndef HB_SANDBOXD_EXEC_WS_H
+#define HB_SANDBOXD_EXEC_WS_H
 
 struct http_stream_ops;
 

@@ -10,8 +10,8 @@
  * sandbox user's filesystem identity (files_as_user_begin): it can read,
  * write and create only what the agent's own commands could, and what it
  * creates belongs to that user. */
-#ifndef HB_FILES_H
-#define HB_FILES_H
+#ifndef HB_SANDBOXD_FILES_H
+#define HB_SANDBOXD_FILES_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -94,7 +94,7 @@ mode_t files_umask(void);
  * become U+FFFD. Returns a new reference the caller owns (json_decref, or
  * give it to json_pack's "o"), or NULL when out of memory; s stays the
  * caller's. Shared by every module that reports paths (files*.c, git.c,
- * session.c's cwd). */
+ * bash_session.c's cwd). */
 json_t *files_json_string(const char *s, size_t len);
 
 #endif

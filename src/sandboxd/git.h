@@ -3,8 +3,8 @@
  * /api/git/diff (one file's original and current text). Both run the `git`
  * binary as the sandbox user, one command at a time on the event loop, and
  * answer when the last one is done. Wire formats: docs/files-and-git.md. */
-#ifndef HB_GIT_H
-#define HB_GIT_H
+#ifndef HB_SANDBOXD_GIT_H
+#define HB_SANDBOXD_GIT_H
 
 #include <jansson.h>
 

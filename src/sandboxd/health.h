@@ -1,6 +1,6 @@
 /* health.h — /alive, /health, /ready, /server_info and the service URLs. */
-#ifndef HB_HEALTH_H
-#define HB_HEALTH_H
+#ifndef HB_SANDBOXD_HEALTH_H
+#define HB_SANDBOXD_HEALTH_H
 
 #include <jansson.h>
 

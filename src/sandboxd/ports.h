@@ -2,8 +2,8 @@
  * GET /api/handbox/ports: read from /proc/net/tcp and /proc/net/tcp6 (the
  * sandbox's own network namespace), each matched to the process holding it
  * by walking /proc/PID/fd. sandboxd's own listening sockets are left out. */
-#ifndef HB_PORTS_H
-#define HB_PORTS_H
+#ifndef HB_SANDBOXD_PORTS_H
+#define HB_SANDBOXD_PORTS_H
 
 #include <stddef.h>
 #include <jansson.h>

@@ -1,8 +1,8 @@
 /* proc.h — starting the agent's commands: own session and process group
  * (so a timeout or a signal reaches every descendant), the sandbox user,
  * a prepared environment, pipes or a PTY. */
-#ifndef HB_PROC_H
-#define HB_PROC_H
+#ifndef HB_SANDBOXD_PROC_H
+#define HB_SANDBOXD_PROC_H
 
 #include <sys/types.h>
 

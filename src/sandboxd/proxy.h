@@ -4,8 +4,8 @@
  * back-pressure) and as a WebSocket (proxy_ws.c: messages relayed to a
  * WebSocket client connection of our own). docs/port-proxy.md has the wire
  * format and the limits. */
-#ifndef HB_PROXY_H
-#define HB_PROXY_H
+#ifndef HB_SANDBOXD_PROXY_H
+#define HB_SANDBOXD_PROXY_H
 
 #include <stddef.h>
 

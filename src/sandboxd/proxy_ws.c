@@ -83,7 +83,7 @@ static void close_client(struct proxy_ws *p, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->to_client_reason, sizeof(p->to_client_reason), fmt, ap);
 	va_end(ap);
-	ws_close(p->conn, code, p->to_client_reason);
+	http_ws_close(p->conn, code, p->to_client_reason);
 }
 
 static void up_rx(struct proxy_ws *p, int on)
@@ -103,8 +103,8 @@ static void client_rx(struct proxy_ws *p, int on)
 static int pass_message(struct proxy_ws *p)
 {
 	int rc = p->msg_binary ?
-		ws_send_binary(p->conn, p->msg.data, p->msg.len) :
-		ws_send_text(p->conn, p->msg.data, p->msg.len);
+		http_ws_send_binary(p->conn, p->msg.data, p->msg.len) :
+		http_ws_send_text(p->conn, p->msg.data, p->msg.len);
 
 	p->msg_waiting = rc == HB_ETOOBIG;
 	if (p->msg_waiting)
@@ -137,7 +137,7 @@ static int up_receive(struct proxy_ws *p, struct lws *wsi, const char *in,
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
 		return -1;
 	}
-	if (rc || ws_queue_room(p->conn) < WS_QUEUE_LIMIT / 2)
+	if (rc || http_ws_room(p->conn) < WS_QUEUE_LIMIT / 2)
 		up_rx(p, 0);
 	return 0;
 }
@@ -248,7 +248,7 @@ static int ws_open(struct http_conn *c)
 	int port, rc;
 
 	if (proxy_parse_port(c->params[0], &port, err, sizeof(err))) {
-		ws_close(c, 1008, "the port must be an integer from 1 to 65535");
+		http_ws_close(c, 1008, "the port must be an integer from 1 to 65535");
 		return 0;
 	}
 	p = calloc(1, sizeof(*p));

@@ -2,8 +2,8 @@
  * is reaped (no zombies); SIGTERM, SIGINT and SIGHUP become an orderly
  * shutdown.
  * Signals arrive through a signalfd served by the event loop. */
-#ifndef HB_REAPER_H
-#define HB_REAPER_H
+#ifndef HB_SANDBOXD_REAPER_H
+#define HB_SANDBOXD_REAPER_H
 
 #include <sys/types.h>
 

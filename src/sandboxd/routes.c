@@ -9,7 +9,7 @@
 #include "sandboxd/ports.h"
 #include "sandboxd/proxy.h"
 #include "sandboxd/routes.h"
-#include "sandboxd/session.h"
+#include "sandboxd/bash_session.h"
 
 const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/alive", ROUTE_OPEN, health_alive, NULL },
@@ -25,13 +25,13 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/sockets/bash-events", ROUTE_WS, NULL, &bash_events_socket },
 	{ HTTP_GET, SANDBOXD_ROUTE_EXEC, ROUTE_WS, NULL, &exec_ws_socket },
 
-	{ HTTP_POST, "/api/handbox/sessions", 0, session_create_route, NULL },
-	{ HTTP_GET, "/api/handbox/sessions", 0, session_list_route, NULL },
-	{ HTTP_GET, "/api/handbox/sessions/{}", 0, session_get_route, NULL },
-	{ HTTP_DELETE, "/api/handbox/sessions/{}", 0, session_delete_route, NULL },
-	{ HTTP_POST, "/api/handbox/sessions/{}/run", 0, session_run_route, NULL },
-	{ HTTP_GET, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
-	{ HTTP_POST, "/api/handbox/sessions/{}/output", 0, session_output_route, NULL },
+	{ HTTP_POST, "/api/handbox/sessions", 0, bash_session_create_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions", 0, bash_session_list_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions/{}", 0, bash_session_get_route, NULL },
+	{ HTTP_DELETE, "/api/handbox/sessions/{}", 0, bash_session_delete_route, NULL },
+	{ HTTP_POST, "/api/handbox/sessions/{}/run", 0, bash_session_run_route, NULL },
+	{ HTTP_GET, "/api/handbox/sessions/{}/output", 0, bash_session_output_route, NULL },
+	{ HTTP_POST, "/api/handbox/sessions/{}/output", 0, bash_session_output_route, NULL },
 
 	{ HTTP_POST, SANDBOXD_ROUTE_FILE_UPLOAD, 0, NULL, &files_upload_ops },
 	{ HTTP_GET, SANDBOXD_ROUTE_FILE_DOWNLOAD, 0, NULL, &files_download_ops },

@@ -1,6 +1,6 @@
 /* sandboxd.h — process-wide state of the in-sandbox server. */
-#ifndef HB_SANDBOXD_H
-#define HB_SANDBOXD_H
+#ifndef HB_SANDBOXD_SANDBOXD_H
+#define HB_SANDBOXD_SANDBOXD_H
 
 #include <stdint.h>
 

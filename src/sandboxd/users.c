@@ -13,7 +13,7 @@ static void copy_field(char *dst, size_t cap, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-int passwd_line_parse(const char *line, uid_t uid, struct sandbox_user *u)
+int users_passwd_line_parse(const char *line, uid_t uid, struct sandbox_user *u)
 {
 	const char *f[7];
 	size_t flen[7];
@@ -55,7 +55,7 @@ int passwd_line_parse(const char *line, uid_t uid, struct sandbox_user *u)
 	return 1;
 }
 
-void sandbox_user_lookup(const char *passwd_path, uid_t uid,
+void users_lookup(const char *passwd_path, uid_t uid,
 			 struct sandbox_user *u)
 {
 	char line[1024];
@@ -65,7 +65,7 @@ void sandbox_user_lookup(const char *passwd_path, uid_t uid,
 	f = fopen(passwd_path, "re");
 	if (f) {
 		while (fgets(line, sizeof(line), f))
-			if (passwd_line_parse(line, uid, u))
+			if (users_passwd_line_parse(line, uid, u))
 				break;
 		fclose(f);
 	}

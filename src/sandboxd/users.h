@@ -1,8 +1,8 @@
 /* users.h — who commands run as. sandboxd is static and may run in images
  * with no NSS modules (or no /etc/passwd at all), so it reads the passwd
  * file itself instead of calling getpwuid(). */
-#ifndef HB_USERS_H
-#define HB_USERS_H
+#ifndef HB_SANDBOXD_USERS_H
+#define HB_SANDBOXD_USERS_H
 
 #include <sys/types.h>
 
@@ -18,9 +18,9 @@ struct sandbox_user {
 /* Fills u for uid from the passwd file at path (normally /etc/passwd).
  * A uid the file does not list still gets a usable identity: gid = uid,
  * name "root" or "user", home /root or /tmp, shell /bin/sh. */
-void sandbox_user_lookup(const char *passwd_path, uid_t uid,
+void users_lookup(const char *passwd_path, uid_t uid,
 			 struct sandbox_user *u);
 /* Parses one passwd line; returns 1 when it is for uid and fills u. */
-int passwd_line_parse(const char *line, uid_t uid, struct sandbox_user *u);
+int users_passwd_line_parse(const char *line, uid_t uid, struct sandbox_user *u);
 
 #endif

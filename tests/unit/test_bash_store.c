@@ -71,7 +71,7 @@ static void test_command_json(void **state)
 	e = bash_store_add_command(&s, "echo hi", NULL, 300);
 	assert_non_null(e);
 	assert_true(uuid_is_valid(e->id));
-	j = bash_event_json(e);
+	j = bash_store_event_json(e);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "BashCommand");
 	assert_string_equal(json_string_value(json_object_get(j, "id")), e->id);
 	assert_string_equal(json_string_value(json_object_get(j, "command")), "echo hi");
@@ -84,7 +84,7 @@ static void test_command_json(void **state)
 	json_decref(j);
 
 	e = bash_store_add_command(&s, "ls", "/work", 2.5);
-	j = bash_event_json(e);
+	j = bash_store_event_json(e);
 	assert_string_equal(json_string_value(json_object_get(j, "cwd")), "/work");
 	assert_true(json_is_real(json_object_get(j, "timeout")));
 	assert_true(json_real_value(json_object_get(j, "timeout")) == 2.5);
@@ -101,7 +101,7 @@ static void test_output_json(void **state)
 	bash_store_init(&s, 0, 0);
 	c = command(&s, "x");
 	e = bash_store_add_output(&s, c->id, 0, "out\0put", 7, NULL, 0, 0, 0);
-	j = bash_event_json(e);
+	j = bash_store_event_json(e);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "BashOutput");
 	assert_string_equal(json_string_value(json_object_get(j, "command_id")), c->id);
 	assert_int_equal(json_integer_value(json_object_get(j, "order")), 0);
@@ -112,7 +112,7 @@ static void test_output_json(void **state)
 	json_decref(j);
 
 	e = bash_store_add_output(&s, c->id, 1, "", 0, "err", 3, 1, -9);
-	j = bash_event_json(e);
+	j = bash_store_event_json(e);
 	assert_int_equal(json_integer_value(json_object_get(j, "exit_code")), -9);
 	assert_string_equal(json_string_value(json_object_get(j, "stdout")), "");
 	assert_string_equal(json_string_value(json_object_get(j, "stderr")), "err");

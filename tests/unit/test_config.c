@@ -1,4 +1,4 @@
-/* test_config.c — sandboxd/config: parse_uid, and config_load from argv
+/* test_config.c — sandboxd/config: config_parse_uid, and config_load from argv
  * and an environment: options, their errors, session keys, and the child
  * environment they must never leak into. */
 #include <stdarg.h>
@@ -54,17 +54,17 @@ static void test_parse_uid(void **state)
 	char err[256];
 	size_t i;
 
-	assert_int_equal(parse_uid("SANDBOX_USER_ID", "0", &uid, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_uid("SANDBOX_USER_ID", "0", &uid, err, sizeof(err)), 0);
 	assert_int_equal(uid, 0);
-	assert_int_equal(parse_uid("SANDBOX_USER_ID", "1000", &uid, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_uid("SANDBOX_USER_ID", "1000", &uid, err, sizeof(err)), 0);
 	assert_int_equal(uid, 1000);
-	assert_int_equal(parse_uid("SANDBOX_USER_ID", "2147483647", &uid, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_uid("SANDBOX_USER_ID", "2147483647", &uid, err, sizeof(err)), 0);
 	assert_int_equal(uid, 2147483647u);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uid = 77;
 		err[0] = '\0';
-		if (parse_uid("SANDBOX_USER_ID", bad[i], &uid, err, sizeof(err)) != HB_EINVAL)
-			fail_msg("parse_uid accepted \"%s\"", bad[i]);
+		if (config_parse_uid("SANDBOX_USER_ID", bad[i], &uid, err, sizeof(err)) != HB_EINVAL)
+			fail_msg("config_parse_uid accepted \"%s\"", bad[i]);
 		assert_int_equal(uid, 77);
 		assert_non_null(strstr(err, "SANDBOX_USER_ID"));
 	}

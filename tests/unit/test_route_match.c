@@ -1,4 +1,4 @@
-/* test_route_match.c — net/http's route_match(): literal segments,
+/* test_route_match.c — net/http's http_route_match(): literal segments,
  * "{}" (one segment), a final "{**}" (the rest), captured parameters,
  * and what must not match; then a few paths against the real table. */
 #include <stdarg.h>
@@ -22,7 +22,7 @@ static int match(const char *pattern, const char *path, struct match *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->n = -1;
-	return route_match(pattern, path, m->store, sizeof(m->store), m->params, &m->n);
+	return http_route_match(pattern, path, m->store, sizeof(m->store), m->params, &m->n);
 }
 
 static void test_literal(void **state)
@@ -91,8 +91,8 @@ static void test_limits(void **state)
 	int n = -1;
 
 	/* parameters that do not fit the store are no match, not a cut */
-	assert_false(route_match("/a/{}", "/a/123456789", small, sizeof(small), params, &n));
-	assert_true(route_match("/a/{}", "/a/1234567", small, sizeof(small), params, &n));
+	assert_false(http_route_match("/a/{}", "/a/123456789", small, sizeof(small), params, &n));
+	assert_true(http_route_match("/a/{}", "/a/1234567", small, sizeof(small), params, &n));
 	assert_string_equal(params[0], "1234567");
 	/* more than HTTP_MAX_PARAMS parameters cannot match */
 	assert_int_equal(HTTP_MAX_PARAMS, 4);
@@ -146,5 +146,5 @@ int main(void)
 		cmocka_unit_test(test_real_table),
 	};
 
-	return cmocka_run_group_tests_name("sandboxd/http route_match", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("net/http http_route_match", tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@ static void test_parse_good_line(void **state)
 	struct sandbox_user u;
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(passwd_line_parse("alice:x:1000:1001:Alice A,,,:/home/alice:/bin/bash\n",
+	assert_int_equal(users_passwd_line_parse("alice:x:1000:1001:Alice A,,,:/home/alice:/bin/bash\n",
 					   1000, &u), 1);
 	assert_int_equal(u.uid, 1000);
 	assert_int_equal(u.gid, 1001);
@@ -28,7 +28,7 @@ static void test_parse_good_line(void **state)
 	assert_int_equal(u.in_passwd, 1);
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(passwd_line_parse("root:x:0:0:root:/root:/bin/sh", 0, &u), 1);
+	assert_int_equal(users_passwd_line_parse("root:x:0:0:root:/root:/bin/sh", 0, &u), 1);
 	assert_string_equal(u.name, "root");
 	assert_string_equal(u.shell, "/bin/sh");
 }
@@ -38,7 +38,7 @@ static void test_parse_empty_home_and_shell(void **state)
 	struct sandbox_user u;
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(passwd_line_parse("svc:*:42:42:::\n", 42, &u), 1);
+	assert_int_equal(users_passwd_line_parse("svc:*:42:42:::\n", 42, &u), 1);
 	assert_string_equal(u.home, "/");
 	assert_string_equal(u.shell, "/bin/sh");
 }
@@ -48,8 +48,8 @@ static void test_parse_other_uid(void **state)
 	struct sandbox_user u;
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(passwd_line_parse("alice:x:1000:1000::/home/alice:/bin/sh", 100, &u), 0);
-	assert_int_equal(passwd_line_parse("alice:x:1000:1000::/home/alice:/bin/sh", 10000, &u), 0);
+	assert_int_equal(users_passwd_line_parse("alice:x:1000:1000::/home/alice:/bin/sh", 100, &u), 0);
+	assert_int_equal(users_passwd_line_parse("alice:x:1000:1000::/home/alice:/bin/sh", 10000, &u), 0);
 	assert_int_equal(u.in_passwd, 0);
 	assert_string_equal(u.name, "");
 }
@@ -77,7 +77,7 @@ static void test_parse_bad_lines(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&u, 0, sizeof(u));
-		if (passwd_line_parse(bad[i], 1000, &u) != 0)
+		if (users_passwd_line_parse(bad[i], 1000, &u) != 0)
 			fail_msg("accepted \"%s\"", bad[i]);
 		assert_int_equal(u.in_passwd, 0);
 	}
@@ -95,7 +95,7 @@ static void test_parse_long_fields_are_cut(void **state)
 	home[sizeof(home) - 1] = '\0';
 	snprintf(line, sizeof(line), "%s:x:7:7::%s:/bin/sh", name, home);
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(passwd_line_parse(line, 7, &u), 1);
+	assert_int_equal(users_passwd_line_parse(line, 7, &u), 1);
 	assert_int_equal(strlen(u.name), sizeof(u.name) - 1);
 	assert_int_equal(strlen(u.home), sizeof(u.home) - 1);
 }
@@ -134,18 +134,18 @@ static void test_lookup_listed(void **state)
 {
 	struct sandbox_user u;
 
-	sandbox_user_lookup(passwd_path, 1000, &u);
+	users_lookup(passwd_path, 1000, &u);
 	assert_int_equal(u.in_passwd, 1);
 	assert_string_equal(u.name, "openhands");
 	assert_string_equal(u.home, "/home/openhands");
 	assert_int_equal(u.gid, 1000);
 
-	sandbox_user_lookup(passwd_path, 2000, &u);
+	users_lookup(passwd_path, 2000, &u);
 	assert_int_equal(u.in_passwd, 1);
 	assert_int_equal(u.gid, 3000);
 	assert_string_equal(u.shell, "/bin/zsh");
 
-	sandbox_user_lookup(passwd_path, 0, &u);
+	users_lookup(passwd_path, 0, &u);
 	assert_string_equal(u.name, "root");
 	assert_string_equal(u.home, "/root");
 }
@@ -154,7 +154,7 @@ static void test_lookup_unlisted_falls_back(void **state)
 {
 	struct sandbox_user u;
 
-	sandbox_user_lookup(passwd_path, 4242, &u);
+	users_lookup(passwd_path, 4242, &u);
 	assert_int_equal(u.in_passwd, 0);
 	assert_int_equal(u.uid, 4242);
 	assert_int_equal(u.gid, 4242);
@@ -167,12 +167,12 @@ static void test_lookup_without_passwd_file(void **state)
 {
 	struct sandbox_user u;
 
-	sandbox_user_lookup("/nonexistent/handbox/passwd", 0, &u);
+	users_lookup("/nonexistent/handbox/passwd", 0, &u);
 	assert_int_equal(u.in_passwd, 0);
 	assert_string_equal(u.name, "root");
 	assert_string_equal(u.home, "/root");
 	assert_int_equal(u.gid, 0);
-	sandbox_user_lookup("/nonexistent/handbox/passwd", 1000, &u);
+	users_lookup("/nonexistent/handbox/passwd", 1000, &u);
 	assert_string_equal(u.name, "user");
 	assert_string_equal(u.home, "/tmp");
 }

@@ -1,8 +1,8 @@
 /* process_log.h — a process sandbox's log: sandboxd's stdout and stderr,
  * appended to PDIR/<id>.log, which `logs` reads back and a failed start
  * quotes. */
-#ifndef HB_PROCESS_LOG_H
-#define HB_PROCESS_LOG_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_LOG_H
+#define HB_RUNTIME_PROCESS_PROCESS_LOG_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * STATE_DIR/process/<id>.json (0600 in a 0700 folder: it holds the session
  * key). It is replaced whole (temporary file, fsync, rename), so a reader
  * or a crash never sees half a record. */
-#ifndef HB_PROCESS_RECORD_H
-#define HB_PROCESS_RECORD_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_RECORD_H
+#define HB_RUNTIME_PROCESS_PROCESS_RECORD_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,8 +1,8 @@
 /* process_spawn.h — starting a process sandbox's sandboxd, detached from
  * the caller, with a clean environment and only the descriptors it needs,
  * and learning the port it listens on. */
-#ifndef HB_PROCESS_SPAWN_H
-#define HB_PROCESS_SPAWN_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_SPAWN_H
+#define HB_RUNTIME_PROCESS_PROCESS_SPAWN_H
 
 #include <stddef.h>
 

@@ -3,8 +3,8 @@
  * (typically because the directory was deleted). Its --label arguments
  * still say what it is, so that `ls` shows it and `rm` and `gc` can stop
  * it. */
-#ifndef HB_PROCESS_STRAY_H
-#define HB_PROCESS_STRAY_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_STRAY_H
+#define HB_RUNTIME_PROCESS_PROCESS_STRAY_H
 
 #include "runtime/process/process_record.h"
 

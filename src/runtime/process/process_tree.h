@@ -5,8 +5,8 @@
  * pause and resume walk the tree. Each process is remembered with its
  * start time, so a pid that a new process reuses meanwhile is never
  * signalled. */
-#ifndef HB_PROCESS_TREE_H
-#define HB_PROCESS_TREE_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_TREE_H
+#define HB_RUNTIME_PROCESS_PROCESS_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

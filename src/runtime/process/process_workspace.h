@@ -1,8 +1,8 @@
 /* process_workspace.h — the folder a process sandbox works in when it was
  * given none: made on create, deleted with the sandbox. A host folder
  * given as its volume is never made nor deleted here. */
-#ifndef HB_PROCESS_WORKSPACE_H
-#define HB_PROCESS_WORKSPACE_H
+#ifndef HB_RUNTIME_PROCESS_PROCESS_WORKSPACE_H
+#define HB_RUNTIME_PROCESS_PROCESS_WORKSPACE_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
-/* session.c — persistent bash sessions: the shells, their commands and the
- * /api/handbox/sessions routes; see session.h and docs/bash-sessions.md.
+/* bash_session.c — persistent bash sessions: the shells, their commands and the
+ * /api/handbox/sessions routes; see bash_session.h and docs/bash-sessions.md.
  *
  * A session is one of: starting (bash is up, the init line not yet done),
  * idle (at its prompt), running (a command typed, its status record not yet
@@ -26,8 +26,8 @@
 #include "sandboxd/files.h"
 #include "net/http.h"
 #include "sandboxd/sandboxd.h"
-#include "sandboxd/session.h"
-#include "sandboxd/session_parse.h"
+#include "sandboxd/bash_session.h"
+#include "sandboxd/bash_session_parse.h"
 
 #define MAX_SESSIONS 32
 #define OUTPUT_KEEP (1u << 20)       /* the most one answer returns */
@@ -48,8 +48,8 @@ enum session_state { ST_STARTING, ST_IDLE, ST_RUNNING, ST_EXITED };
 
 static const char *const state_names[] = { "starting", "idle", "running", "exited" };
 
-struct session {
-	struct session *next;
+struct bash_session {
+	struct bash_session *next;
 	char id[UUID_STR_LEN];
 	char created_at[ISOTIME_STR_LEN];
 	struct child *ch;            /* NULL once the shell is gone */
@@ -88,14 +88,14 @@ struct session {
 	lws_sorted_usec_list_t wait_sul;
 };
 
-static struct session *sessions;
+static struct bash_session *sessions;
 static unsigned nsessions;
 
 /* ------------------------------------------------------------- lookups */
 
-static struct session *find(const char *id)
+static struct bash_session *find(const char *id)
 {
-	struct session *s;
+	struct bash_session *s;
 
 	for (s = sessions; s; s = s->next)
 		if (!strcmp(s->id, id))
@@ -103,9 +103,9 @@ static struct session *find(const char *id)
 	return NULL;
 }
 
-static void unlink_session(struct session *s)
+static void unlink_session(struct bash_session *s)
 {
-	struct session **pp;
+	struct bash_session **pp;
 
 	for (pp = &sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
@@ -116,7 +116,7 @@ static void unlink_session(struct session *s)
 	}
 }
 
-static void maybe_free(struct session *s)
+static void maybe_free(struct bash_session *s)
 {
 	if (!s->deleted || s->ch || s->open_fds)
 		return;
@@ -135,7 +135,7 @@ static void maybe_free(struct session *s)
 /* The cwd the answers report: for a running command, the shell's current
  * directory as the system sees it (the last reported one when that cannot
  * be read), else the shell's $PWD at its last prompt. */
-static json_t *cwd_json(struct session *s)
+static json_t *cwd_json(struct bash_session *s)
 {
 	char link[64], path[PATH_MAX];
 	ssize_t n = 0;
@@ -149,12 +149,12 @@ static json_t *cwd_json(struct session *s)
 	return files_json_string(s->cwd ? s->cwd : "", s->cwd ? strlen(s->cwd) : 0);
 }
 
-static json_t *exit_code_json(const struct session *s)
+static json_t *exit_code_json(const struct bash_session *s)
 {
 	return s->has_exit_code ? json_integer(s->exit_code) : json_null();
 }
 
-static json_t *session_json(struct session *s)
+static json_t *session_json(struct bash_session *s)
 {
 	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:i, s:i}",
 			 "id", s->id, "pid", (int)s->pid,
@@ -166,13 +166,13 @@ static json_t *session_json(struct session *s)
 }
 
 /* What a run or an output request answers; takes the pending output. */
-static json_t *result_json(struct session *s)
+static json_t *result_json(struct bash_session *s)
 {
 	struct buf clean;
 	const char *status;
 	json_t *j;
 
-	if (session_tail_trim(&s->out, OUTPUT_KEEP))
+	if (bash_session_tail_trim(&s->out, OUTPUT_KEEP))
 		s->truncated = 1;
 	buf_init(&clean, 0);
 	if (s->out.len && utf8_append_sanitized(&clean, s->out.data, s->out.len)) {
@@ -193,7 +193,7 @@ static json_t *result_json(struct session *s)
 	return j;
 }
 
-static void destroy(struct session *s);
+static void destroy(struct bash_session *s);
 
 /* The request waiting on s ended before its answer (the client went
  * away). When that was the POST creating s, s is destroyed: nobody knows
@@ -201,7 +201,7 @@ static void destroy(struct session *s);
  * cancelled here: it is what ends a shell that hangs on start. */
 static void forget_waiter(struct http_conn *c)
 {
-	struct session *s = http_take(c);
+	struct bash_session *s = http_take(c);
 
 	if (!s || s->waiter != c)
 		return;
@@ -215,7 +215,7 @@ static void forget_waiter(struct http_conn *c)
 		lws_sul_cancel(&s->wait_sul);
 }
 
-static struct http_conn *take_waiter(struct session *s)
+static struct http_conn *take_waiter(struct bash_session *s)
 {
 	struct http_conn *c = s->waiter;
 
@@ -229,7 +229,7 @@ static struct http_conn *take_waiter(struct session *s)
 }
 
 /* Answers the waiting run or output request with the session as it is. */
-static void answer_waiter(struct session *s)
+static void answer_waiter(struct bash_session *s)
 {
 	struct http_conn *c;
 
@@ -244,7 +244,7 @@ static void on_wait_timeout(lws_sorted_usec_list_t *sul);
 
 /* Makes c wait on s for at most timeout_s seconds; a request already
  * waiting is answered now (the newest asker gets what follows). */
-static void set_waiter(struct session *s, struct http_conn *c, double timeout_s)
+static void set_waiter(struct bash_session *s, struct http_conn *c, double timeout_s)
 {
 	answer_waiter(s);
 	s->waiter = c;
@@ -283,13 +283,13 @@ static void kill_session_processes(pid_t sid)
 		if (n <= 0)
 			continue;
 		stat[n] = '\0';
-		if (!session_stat_sid(stat, &got) && got == (long)sid)
+		if (!bash_session_stat_sid(stat, &got) && got == (long)sid)
 			kill((pid_t)atol(d->d_name), SIGKILL);
 	}
 	closedir(dir);
 }
 
-static void close_pipes(struct session *s)
+static void close_pipes(struct bash_session *s)
 {
 	fdwatch_close(&s->status_w);
 	fdwatch_close(&s->cmd_w);
@@ -301,7 +301,7 @@ static void close_pipes(struct session *s)
 /* Unlists s, ends its shell and everything the shell started (a shell
  * that has exited is not looked for: its pid may belong to another now),
  * and frees s once its descriptors are closed. */
-static void destroy(struct session *s)
+static void destroy(struct bash_session *s)
 {
 	unlink_session(s);
 	s->deleted = 1;
@@ -316,7 +316,7 @@ static void destroy(struct session *s)
 }
 
 /* The POST that creates s fails: it is answered and s goes. */
-static void fail_start(struct session *s, const char *why)
+static void fail_start(struct bash_session *s, const char *why)
 {
 	struct http_conn *c = s->waiter_creates ? take_waiter(s) : NULL;
 	struct buf clean;
@@ -333,8 +333,8 @@ static void fail_start(struct session *s, const char *why)
 
 static void on_wait_timeout(lws_sorted_usec_list_t *sul)
 {
-	struct session *s = (struct session *)((char *)sul -
-					       offsetof(struct session, wait_sul));
+	struct bash_session *s = (struct bash_session *)((char *)sul -
+					       offsetof(struct bash_session, wait_sul));
 
 	if (s->state == ST_STARTING) {
 		fail_start(s, "bash did not become ready within 10 s");
@@ -345,7 +345,7 @@ static void on_wait_timeout(lws_sorted_usec_list_t *sul)
 
 /* ------------------------------------------------------- shell traffic */
 
-static void add_output(struct session *s, const char *data, size_t len)
+static void add_output(struct bash_session *s, const char *data, size_t len)
 {
 	size_t keep = s->state == ST_STARTING ? STARTUP_KEEP : OUTPUT_KEEP;
 
@@ -355,7 +355,7 @@ static void add_output(struct session *s, const char *data, size_t len)
 		return;
 	}
 	/* trimmed in large steps, so a flood is not memmoved per read */
-	if (s->out.len > 2 * keep && session_tail_trim(&s->out, keep))
+	if (s->out.len > 2 * keep && bash_session_tail_trim(&s->out, keep))
 		s->truncated = 1;
 }
 
@@ -367,7 +367,7 @@ static void on_child_output(struct child *ch, int stream, const char *data, size
 /* Reads what the terminal holds now. A status record is written after the
  * command's output, and a PTY read flushes the kernel's pending input
  * first, so after this the output before the record is all in. */
-static void drain_terminal(struct session *s)
+static void drain_terminal(struct bash_session *s)
 {
 	static char chunk[CHILD_READ_CHUNK];
 	ssize_t n;
@@ -385,7 +385,7 @@ static void drain_terminal(struct session *s)
 
 /* A command interrupted before bash read its text (C-c at the wrong
  * moment) leaves it in the pipe, where the next trigger would find it. */
-static void drop_command_leftover(struct session *s)
+static void drop_command_leftover(struct bash_session *s)
 {
 	char chunk[4096];
 	int avail;
@@ -401,7 +401,7 @@ static void drop_command_leftover(struct session *s)
 	}
 }
 
-static void set_cwd(struct session *s, const char *cwd, size_t len)
+static void set_cwd(struct bash_session *s, const char *cwd, size_t len)
 {
 	char *copy = strndup(cwd, len);
 
@@ -413,7 +413,7 @@ static void set_cwd(struct session *s, const char *cwd, size_t len)
 
 /* The process group of a job that holds the terminal, or 0 when the
  * shell has it. */
-static pid_t terminal_job(struct session *s)
+static pid_t terminal_job(struct bash_session *s)
 {
 	pid_t fg;
 
@@ -430,7 +430,7 @@ static pid_t terminal_job(struct session *s)
  * has taken the terminal a moment later, or at the next key (see
  * send_input()). No command of ours runs meanwhile: a job holding the
  * terminal then is that one. */
-static void pass_key_signal_on(struct session *s)
+static void pass_key_signal_on(struct bash_session *s)
 {
 	pid_t job = s->key_signal ? terminal_job(s) : 0;
 
@@ -440,15 +440,15 @@ static void pass_key_signal_on(struct session *s)
 
 static void on_key_recheck(lws_sorted_usec_list_t *sul)
 {
-	pass_key_signal_on((struct session *)((char *)sul -
-					      offsetof(struct session, key_sul)));
+	pass_key_signal_on((struct bash_session *)((char *)sul -
+					      offsetof(struct bash_session, key_sul)));
 }
 
-static void on_record(struct session *s, const struct session_record *rec)
+static void on_record(struct bash_session *s, const struct bash_session_record *rec)
 {
 	struct http_conn *c;
 
-	if (rec->kind == SESSION_STARTED) {
+	if (rec->kind == BASH_SESSION_STARTED) {
 		if (s->state != ST_RUNNING || rec->seq != s->seq || s->started)
 			return;
 		/* from now on a job holding the terminal is this command's */
@@ -490,9 +490,9 @@ static void on_record(struct session *s, const struct session_record *rec)
 	answer_waiter(s);
 }
 
-static void parse_records(struct session *s)
+static void parse_records(struct bash_session *s)
 {
-	struct session_record rec;
+	struct bash_session_record rec;
 	size_t used;
 	char *nul;
 	int rc;
@@ -507,7 +507,7 @@ static void parse_records(struct session *s)
 		s->records_skip = 0;
 	}
 	while (s->records.len) {
-		rc = session_record_parse(s->records.data, s->records.len, &rec, &used);
+		rc = bash_session_record_parse(s->records.data, s->records.len, &rec, &used);
 		if (rc == 0)
 			break;
 		if (rc == 1)
@@ -518,7 +518,7 @@ static void parse_records(struct session *s)
 
 static int on_status_readable(struct fdwatch *w)
 {
-	struct session *s = w->owner;
+	struct bash_session *s = w->owner;
 	char chunk[4096];
 	ssize_t n = read(w->fd, chunk, sizeof(chunk));
 
@@ -538,7 +538,7 @@ static int on_status_readable(struct fdwatch *w)
 
 static int on_cmd_writeable(struct fdwatch *w)
 {
-	struct session *s = w->owner;
+	struct bash_session *s = w->owner;
 	ssize_t n;
 
 	if (!s->cmd_text.len)
@@ -555,7 +555,7 @@ static int on_cmd_writeable(struct fdwatch *w)
 
 static void on_pipe_closed(struct fdwatch *w)
 {
-	struct session *s = w->owner;
+	struct bash_session *s = w->owner;
 
 	s->open_fds--;
 	maybe_free(s);
@@ -563,7 +563,7 @@ static void on_pipe_closed(struct fdwatch *w)
 
 static void on_child_done(struct child *ch)
 {
-	struct session *s = ch->owner;
+	struct bash_session *s = ch->owner;
 	char why[96];
 	int code = child_exit_code(ch);
 
@@ -584,7 +584,7 @@ static void on_child_done(struct child *ch)
 
 /* Serves fd through w; fd is the loop's from now on, closed by it even
  * when this fails. */
-static int watch_pipe(struct session *s, struct fdwatch *w, int fd, int input)
+static int watch_pipe(struct bash_session *s, struct fdwatch *w, int fd, int input)
 {
 	w->owner = s;
 	w->on_readable = input ? on_status_readable : NULL;
@@ -599,7 +599,7 @@ static int watch_pipe(struct session *s, struct fdwatch *w, int fd, int input)
 /* Puts the terminal back the way commands are typed into it: a command
  * that set it raw, or `stty echo`, must not change how the next one is
  * read or what it shows. */
-static void reset_terminal(struct session *s)
+static void reset_terminal(struct bash_session *s)
 {
 	struct termios tio;
 	int fd = s->ch ? s->ch->out_w.fd : -1;
@@ -707,7 +707,7 @@ static int build_env(const struct create_request *req, struct envv *env)
 /* Makes room for one more session: an exited one goes first. */
 static int make_room(void)
 {
-	struct session *s, *oldest = NULL;
+	struct bash_session *s, *oldest = NULL;
 
 	if (nsessions < MAX_SESSIONS)
 		return 0;
@@ -721,7 +721,7 @@ static int make_room(void)
 }
 
 /* Starts the shell of s. Returns 0, or an HB_E… code with a message. */
-static int start_shell(struct session *s, const struct create_request *req,
+static int start_shell(struct bash_session *s, const struct create_request *req,
 		       char *err, size_t errlen)
 {
 	static const char *const argv[] = {
@@ -777,7 +777,7 @@ static int start_shell(struct session *s, const struct create_request *req,
 		cmdp[1] = -1;
 	}
 	if (!rc)
-		rc = child_write_stdin(s->ch, session_init_line, strlen(session_init_line));
+		rc = child_write_stdin(s->ch, bash_session_init_line, strlen(bash_session_init_line));
 	if (rc)
 		rc = hb_fail(err, errlen, HB_ENOMEM, "cannot follow the shell: out of resources");
 out:
@@ -793,10 +793,10 @@ out:
 	return rc;
 }
 
-int session_create_route(struct http_conn *c, json_t *body)
+int bash_session_create_route(struct http_conn *c, json_t *body)
 {
 	struct create_request req;
-	struct session *s;
+	struct bash_session *s;
 	char err[512];
 	int rc;
 
@@ -837,35 +837,35 @@ int session_create_route(struct http_conn *c, json_t *body)
 	return 0;
 }
 
-int session_list_route(struct http_conn *c, json_t *body)
+int bash_session_list_route(struct http_conn *c, json_t *body)
 {
 	json_t *list = json_array();
-	struct session *s;
+	struct bash_session *s;
 
 	for (s = sessions; s && list; s = s->next)
 		json_array_append_new(list, session_json(s));
 	return http_reply_json(c, 200, list);
 }
 
-static struct session *find_or_404(struct http_conn *c)
+static struct bash_session *find_or_404(struct http_conn *c)
 {
-	struct session *s = find(c->params[0]);
+	struct bash_session *s = find(c->params[0]);
 
 	if (!s)
 		http_reply_error(c, 404, "bash session \"%.100s\" not found", c->params[0]);
 	return s;
 }
 
-int session_get_route(struct http_conn *c, json_t *body)
+int bash_session_get_route(struct http_conn *c, json_t *body)
 {
-	struct session *s = find_or_404(c);
+	struct bash_session *s = find_or_404(c);
 
 	return s ? http_reply_json(c, 200, session_json(s)) : 0;
 }
 
-int session_delete_route(struct http_conn *c, json_t *body)
+int bash_session_delete_route(struct http_conn *c, json_t *body)
 {
-	struct session *s = find_or_404(c);
+	struct bash_session *s = find_or_404(c);
 	struct http_conn *w;
 
 	if (!s)
@@ -904,7 +904,7 @@ static int parse_seconds(json_t *body, const char *name, double def, double *v,
 
 /* Waits (or answers now when timeout_s is 0) for the session's next
  * news: the end of the command or of the shell. */
-static int wait_or_answer(struct session *s, struct http_conn *c, double timeout_s)
+static int wait_or_answer(struct bash_session *s, struct http_conn *c, double timeout_s)
 {
 	if (s->state != ST_RUNNING || timeout_s <= 0) {
 		answer_waiter(s);
@@ -914,7 +914,7 @@ static int wait_or_answer(struct session *s, struct http_conn *c, double timeout
 	return 0;
 }
 
-static int refuse_unready(struct http_conn *c, struct session *s)
+static int refuse_unready(struct http_conn *c, struct bash_session *s)
 {
 	if (s->state == ST_STARTING)
 		return http_reply_error(c, 409, "bash session %s is still starting", s->id);
@@ -923,11 +923,11 @@ static int refuse_unready(struct http_conn *c, struct session *s)
 				s->id, s->exit_code);
 }
 
-static int start_command(struct http_conn *c, struct session *s, const char *text,
+static int start_command(struct http_conn *c, struct bash_session *s, const char *text,
 			 size_t len, double timeout_s)
 {
 	char line[256];
-	int n = session_trigger_line(line, sizeof(line), s->seq + 1);
+	int n = bash_session_trigger_line(line, sizeof(line), s->seq + 1);
 
 	if (len > COMMAND_MAX)
 		return http_reply_error(c, 413, "command: %zu bytes is over the %u-byte limit",
@@ -959,7 +959,7 @@ static int start_command(struct http_conn *c, struct session *s, const char *tex
 	return wait_or_answer(s, c, timeout_s);
 }
 
-static int send_input(struct http_conn *c, struct session *s, const char *text,
+static int send_input(struct http_conn *c, struct bash_session *s, const char *text,
 		      size_t len, double timeout_s)
 {
 	struct buf bytes;
@@ -968,7 +968,7 @@ static int send_input(struct http_conn *c, struct session *s, const char *text,
 	pid_t job;
 
 	buf_init(&bytes, 0);
-	if (len && strlen(text) == len && session_key_byte(text, &key))
+	if (len && strlen(text) == len && bash_session_key_byte(text, &key))
 		sig = key == 0x03 ? SIGINT : key == 0x1c ? SIGQUIT : key == 0x1a ? SIGTSTP : 0;
 	if (sig && !s->started && (job = terminal_job(s))) {
 		/* the shell has not read this command because a job from the
@@ -977,7 +977,7 @@ static int send_input(struct http_conn *c, struct session *s, const char *text,
 		 * the waiting trigger line */
 		kill(-job, sig);
 	} else if (len) {
-		rc = session_input_bytes(text, len, &bytes);
+		rc = bash_session_input_bytes(text, len, &bytes);
 		if (!rc && s->started) {
 			rc = child_write_stdin(s->ch, bytes.data, bytes.len);
 			if (!rc && sig)
@@ -998,9 +998,9 @@ static int send_input(struct http_conn *c, struct session *s, const char *text,
 	return wait_or_answer(s, c, timeout_s);
 }
 
-int session_run_route(struct http_conn *c, json_t *body)
+int bash_session_run_route(struct http_conn *c, json_t *body)
 {
-	struct session *s = find_or_404(c);
+	struct bash_session *s = find_or_404(c);
 	const char *text;
 	json_t *cmd, *input;
 	double timeout_s;
@@ -1040,9 +1040,9 @@ int session_run_route(struct http_conn *c, json_t *body)
 	return start_command(c, s, text, len, timeout_s);
 }
 
-int session_output_route(struct http_conn *c, json_t *body)
+int bash_session_output_route(struct http_conn *c, json_t *body)
 {
-	struct session *s = find_or_404(c);
+	struct bash_session *s = find_or_404(c);
 	double wait_s = 0;
 	char v[64], err[256], *end;
 

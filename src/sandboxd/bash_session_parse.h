@@ -1,19 +1,19 @@
-/* session_parse.h — the small protocol between sandboxd and the bash of a
- * persistent session (see session.h), as pure functions: the lines
+/* bash_session_parse.h — the small protocol between sandboxd and the bash of a
+ * persistent session (see bash_session.h), as pure functions: the lines
  * sandboxd types into the shell, the status records the shell writes back,
  * key names turned into bytes, the bounded tail of a command's output and
  * the session id in a /proc/PID/stat line. No I/O: unit-tested with cmocka.
  *
  * How a command runs: its text goes, NUL-terminated, down a pipe the shell
- * reads as SESSION_CMD_FD; a short trigger line typed on the terminal makes
+ * reads as BASH_SESSION_CMD_FD; a short trigger line typed on the terminal makes
  * the shell read it and eval it. The trigger first writes "S SEQ\0" to
- * SESSION_STATUS_FD, another pipe (the shell has taken the line off the
+ * BASH_SESSION_STATUS_FD, another pipe (the shell has taken the line off the
  * terminal), and before each prompt PROMPT_COMMAND writes "EXIT SEQ CWD\0"
  * there: SEQ is the number of the last trigger line, so a record says which
  * command it ends. Echo is off and PS1/PS2 are empty, so the terminal shows
  * only what commands print. */
-#ifndef HB_SESSION_PARSE_H
-#define HB_SESSION_PARSE_H
+#ifndef HB_SANDBOXD_BASH_SESSION_PARSE_H
+#define HB_SANDBOXD_BASH_SESSION_PARSE_H
 
 #include <stddef.h>
 
@@ -22,56 +22,56 @@ struct buf;
 /* where the two pipes live in the shell: high, out of the way of the
  * descriptors scripts use (3–9) and of bash's own (255 and down from it
  * for the terminal, 10 and up for {var} redirections) */
-#define SESSION_CMD_FD 253
-#define SESSION_STATUS_FD 254
+#define BASH_SESSION_CMD_FD 253
+#define BASH_SESSION_STATUS_FD 254
 
 /* The line typed once when the shell starts (the pipes arrive as 3 and 4):
  * moves them, installs the status PROMPT_COMMAND, empties the prompts and
  * turns off history, mail checks, the idle logout and exit on Ctrl-D. */
-extern const char session_init_line[];
+extern const char bash_session_init_line[];
 
 /* Writes into out the trigger line for command number seq: Ctrl-U first
  * (the terminal drops a partial line left before it), then the start
  * record, the read and the eval, the newline last. Returns its length, or
  * HB_ETOOBIG when outlen is too small. */
-int session_trigger_line(char *out, size_t outlen, unsigned long seq);
+int bash_session_trigger_line(char *out, size_t outlen, unsigned long seq);
 
-enum session_record_kind {
-	SESSION_STARTED,      /* "S SEQ": the trigger line is being run */
-	SESSION_DONE,         /* "EXIT SEQ CWD": the shell is at its prompt */
+enum bash_session_record_kind {
+	BASH_SESSION_STARTED,      /* "S SEQ": the trigger line is being run */
+	BASH_SESSION_DONE,         /* "EXIT SEQ CWD": the shell is at its prompt */
 };
 
-struct session_record {
-	enum session_record_kind kind;
-	int exit_code;        /* $? of the command (SESSION_DONE) */
+struct bash_session_record {
+	enum bash_session_record_kind kind;
+	int exit_code;        /* $? of the command (BASH_SESSION_DONE) */
 	unsigned long seq;    /* the trigger it follows (0: the init line) */
 	const char *cwd;      /* into the parsed bytes; not NUL-terminated
-			       * (SESSION_DONE; empty when $PWD is unset) */
+			       * (BASH_SESSION_DONE; empty when $PWD is unset) */
 	size_t cwd_len;
 };
 
 /* Parses the record at the start of data[0..len). Returns 1 (rec filled,
  * *used = its length with the NUL), 0 (no NUL yet: wait for more bytes),
  * or HB_EINVAL (malformed: skip *used bytes). */
-int session_record_parse(const char *data, size_t len, struct session_record *rec,
+int bash_session_record_parse(const char *data, size_t len, struct bash_session_record *rec,
 			 size_t *used);
 
 /* "C-c", "C-d", "C-z", "C-\", … "C-<char>" for a-z, A-Z, @ [ \ ] ^ _ ?:
  * sets *byte to the control byte and returns 1; returns 0 for anything
  * else (text). */
-int session_key_byte(const char *text, unsigned char *byte);
+int bash_session_key_byte(const char *text, unsigned char *byte);
 
 /* Appends to out the bytes that typing input means: a key's control byte,
  * or the text followed by Enter ("\n") unless it already ends with one.
  * Returns 0 or buf_append's error. */
-int session_input_bytes(const char *text, size_t len, struct buf *out);
+int bash_session_input_bytes(const char *text, size_t len, struct buf *out);
 
 /* Keeps only the newest keep bytes of b, cut after a UTF-8 lead byte so
  * that no character is split. Returns 1 when bytes were dropped, else 0. */
-int session_tail_trim(struct buf *b, size_t keep);
+int bash_session_tail_trim(struct buf *b, size_t keep);
 
 /* The session id (field 6) of a NUL-terminated /proc/PID/stat line.
  * Returns 0, or HB_EINVAL when the line does not have one. */
-int session_stat_sid(const char *stat, long *sid);
+int bash_session_stat_sid(const char *stat, long *sid);
 
 #endif

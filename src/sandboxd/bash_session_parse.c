@@ -1,5 +1,5 @@
-/* session_parse.c — the shell protocol of persistent sessions, pure
- * functions; see session_parse.h. */
+/* bash_session_parse.c — the shell protocol of persistent sessions, pure
+ * functions; see bash_session_parse.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "common/buf.h"
 #include "common/hb_error.h"
-#include "sandboxd/session_parse.h"
+#include "sandboxd/bash_session_parse.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -16,10 +16,10 @@
  * also empties PS1 again, since `source venv/bin/activate` and the like
  * prepend to it. __hb_ret gives $? back to the command after the trigger
  * line's own statements have changed it. */
-const char session_init_line[] =
-	"exec " XSTR(SESSION_CMD_FD) "<&3 " XSTR(SESSION_STATUS_FD) ">&4 3<&- 4>&-; "
+const char bash_session_init_line[] =
+	"exec " XSTR(BASH_SESSION_CMD_FD) "<&3 " XSTR(BASH_SESSION_STATUS_FD) ">&4 3<&- 4>&-; "
 	"PROMPT_COMMAND='printf \"%s %s %s\\0\" \"$?\" \"${__hb_seq:-0}\" \"$PWD\" >&"
-	XSTR(SESSION_STATUS_FD) "; PS1= PS2='; "
+	XSTR(BASH_SESSION_STATUS_FD) "; PS1= PS2='; "
 	"PS1= PS2=; set +o history -o ignoreeof; unset HISTFILE MAILCHECK TMOUT; "
 	"__hb_ret() { return \"$1\"; }\n";
 
@@ -29,11 +29,11 @@ const char session_init_line[] =
  * would make its variables local), in an if whose two branches are the
  * same so that $? is restored without `set -e` ending the shell when the
  * previous command failed. */
-int session_trigger_line(char *out, size_t outlen, unsigned long seq)
+int bash_session_trigger_line(char *out, size_t outlen, unsigned long seq)
 {
 	int n = snprintf(out, outlen,
 			 "\025__hb_s=$?; __hb_seq=%lu; printf 'S %%s\\0' \"$__hb_seq\" >&"
-			 XSTR(SESSION_STATUS_FD) "; IFS= read -r -d '' -u " XSTR(SESSION_CMD_FD)
+			 XSTR(BASH_SESSION_STATUS_FD) "; IFS= read -r -d '' -u " XSTR(BASH_SESSION_CMD_FD)
 			 " __hb_cmd; if __hb_ret \"$__hb_s\"; then eval \"$__hb_cmd\"; "
 			 "else eval \"$__hb_cmd\"; fi\n", seq);
 
@@ -58,7 +58,7 @@ static int take_number(const char **p, const char *end, int maxdigits,
 	return 0;
 }
 
-int session_record_parse(const char *data, size_t len, struct session_record *rec,
+int bash_session_record_parse(const char *data, size_t len, struct bash_session_record *rec,
 			 size_t *used)
 {
 	const char *nul = memchr(data, '\0', len), *p = data;
@@ -72,14 +72,14 @@ int session_record_parse(const char *data, size_t len, struct session_record *re
 		p++;
 		if (p == nul || *p++ != ' ' || take_number(&p, nul, 19, &seq) || p != nul)
 			return HB_EINVAL;
-		rec->kind = SESSION_STARTED;
+		rec->kind = BASH_SESSION_STARTED;
 		rec->seq = seq;
 		return 1;
 	}
 	if (take_number(&p, nul, 3, &code) || code > 255 || p == nul || *p++ != ' ' ||
 	    take_number(&p, nul, 19, &seq) || p == nul || *p++ != ' ')
 		return HB_EINVAL;
-	rec->kind = SESSION_DONE;
+	rec->kind = BASH_SESSION_DONE;
 	rec->exit_code = (int)code;
 	rec->seq = seq;
 	rec->cwd = p;
@@ -87,7 +87,7 @@ int session_record_parse(const char *data, size_t len, struct session_record *re
 	return 1;
 }
 
-int session_key_byte(const char *text, unsigned char *byte)
+int bash_session_key_byte(const char *text, unsigned char *byte)
 {
 	char c;
 
@@ -107,12 +107,12 @@ int session_key_byte(const char *text, unsigned char *byte)
 	return 0;
 }
 
-int session_input_bytes(const char *text, size_t len, struct buf *out)
+int bash_session_input_bytes(const char *text, size_t len, struct buf *out)
 {
 	unsigned char key;
 	int rc;
 
-	if (strlen(text) == len && session_key_byte(text, &key))
+	if (strlen(text) == len && bash_session_key_byte(text, &key))
 		return buf_append(out, &key, 1);
 	rc = buf_append(out, text, len);
 	if (!rc && (len == 0 || text[len - 1] != '\n'))
@@ -120,7 +120,7 @@ int session_input_bytes(const char *text, size_t len, struct buf *out)
 	return rc;
 }
 
-int session_tail_trim(struct buf *b, size_t keep)
+int bash_session_tail_trim(struct buf *b, size_t keep)
 {
 	size_t cut;
 	int skipped = 0;
@@ -137,7 +137,7 @@ int session_tail_trim(struct buf *b, size_t keep)
 	return 1;
 }
 
-int session_stat_sid(const char *stat, long *sid)
+int bash_session_stat_sid(const char *stat, long *sid)
 {
 	/* "pid (comm) S ppid pgrp session …"; comm may hold spaces and ')' */
 	const char *p = strrchr(stat, ')');
