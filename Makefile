@@ -1,10 +1,16 @@
-# handbox build. `make` builds every binary into $(BUILD)/; `make test` runs
-# the unit tests (plain and sanitized) and the integration tests.
+# handbox build. `make` builds every binary and the library into $(BUILD)/;
+# `make test` checks the include layers and runs the unit tests (plain and
+# sanitized), the integration tests and the SDK example against an
+# installed copy; `make install PREFIX=…` installs.
 # BUILD may be overridden so several builds can share one tree.
 
 BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
+# Every object may end up in libhandbox.so.
+PIC      := -fPIC
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CPPFLAGS := -D_GNU_SOURCE -Isrc -Iinclude
 DEPFLAGS  = -MMD -MP
@@ -14,12 +20,15 @@ NET_SRC      := $(wildcard src/net/*.c)
 SANDBOXD_SRC := $(wildcard src/sandboxd/*.c) $(NET_SRC)
 # main.c is the only file that is not also linked into unit tests and fuzzers.
 SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
-# The host side: runtime backends, the sandbox client and the CLI. Its
-# library (all but src/cli/main.c) is also linked into unit tests.
-HOST_SRC     := $(wildcard src/engine/*.c src/image/*.c src/runtime/*.c \
-		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c src/lib/*.c \
-		  src/cli/*.c)
-HOST_LIB     := $(filter-out src/cli/main.c,$(HOST_SRC))
+# libhandbox: the public API (src/lib) and what it stands on. The CLI
+# links it statically and uses only include/handbox and src/common.
+LIB_SRC      := $(wildcard src/lib/*.c src/engine/*.c src/image/*.c src/runtime/*.c \
+		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c) \
+		$(COMMON_SRC)
+CLI_SRC      := $(wildcard src/cli/*.c)
+# What unit tests link besides sandboxd's modules: everything of the host
+# side but common (in libsandboxd.a) and the CLI's main.
+HOST_LIB     := $(filter-out $(COMMON_SRC) src/cli/main.c,$(LIB_SRC) $(CLI_SRC))
 HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread -lm
 
 # sandboxd is bind-mounted into arbitrary images (glibc, musl, scratch):
@@ -30,13 +39,17 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
 SANDBOXD := $(BUILD)/handbox-sandboxd
 HANDBOX  := $(BUILD)/handbox
+LIBA     := $(BUILD)/libhandbox.a
+SOVER    := 0
+LIBSO    := $(BUILD)/libhandbox.so.$(SOVER)
+VERSION  := $(shell sed -n 's/^\#define HB_VERSION "\(.*\)"/\1/p' include/handbox/handbox.h)
 
-.PHONY: all test unit integration fuzz bench clean
-all: $(SANDBOXD) $(HANDBOX)
+.PHONY: all test unit integration fuzz bench clean layers install example
+all: $(SANDBOXD) $(HANDBOX) $(LIBA) $(LIBSO)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PIC) $(WARN) $(DEPFLAGS) -c $< -o $@
 
 # The static link warns that NSS-using functions (getpwnam, getaddrinfo…)
 # need glibc's shared modules at run time; sandboxd never calls them, so the
@@ -47,15 +60,51 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 	rm -f $@.log; exit $$st
 	@echo "LINK $@ (static)"
 
-$(HANDBOX): $(call obj,$(HOST_SRC) $(COMMON_SRC))
+$(LIBA): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	@ar rcs $@ $^
+	@echo "AR $@"
+
+# Only hb_… is exported (src/lib/libhandbox.map): the internals can change
+# without breaking programs linked against the shared library.
+$(LIBSO): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libhandbox.so.$(SOVER) \
+		-Wl,--version-script=src/lib/libhandbox.map -o $@ \
+		$(call obj,$(LIB_SRC)) $(HOST_LIBS)
+	@ln -sf libhandbox.so.$(SOVER) $(BUILD)/libhandbox.so
+
+$(HANDBOX): $(call obj,$(CLI_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# The include-layer rule (tools/layers.rules, docs/layers.md).
+layers:
+	tools/check-layers
+	python3 tests/layers/test_check_layers.py
+
+# Headers, both libraries, handbox.pc, the CLI, and sandboxd where the
+# library looks for it (PREFIX/libexec/handbox). The .pc file names the
+# PREFIX it is installed under.
+install: all
+	@test -n "$(PREFIX)" || { echo "install: PREFIX is empty" >&2; exit 2; }
+	install -d $(DESTDIR)$(PREFIX)/include/handbox $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/handbox
+	install -m 0644 include/handbox/*.h $(DESTDIR)$(PREFIX)/include/handbox/
+	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libhandbox.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libhandbox.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(HOST_LIBS)|' \
+		src/lib/handbox.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/handbox.pc
+	install -m 0755 $(HANDBOX) $(DESTDIR)$(PREFIX)/bin/handbox
+	install -m 0755 $(SANDBOXD) $(DESTDIR)$(PREFIX)/libexec/handbox/handbox-sandboxd
 
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include bench/bench.mk
 
-test: all unit
+test: all layers unit example
 	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run
+
+include examples/examples.mk
 
 integration: all
 	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run

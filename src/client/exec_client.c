@@ -461,7 +461,10 @@ static int write_output(struct exec_client *c, const unsigned char *data, size_t
 
 	if (c->broken_pipe || !len)
 		return 0;
-	e = client_write_all(c->out_fd, data, len);
+	if (c->o->output)
+		e = c->o->output(c->o->output_arg, c->out_fd, data, len) ? EPIPE : 0;
+	else
+		e = client_write_all(c->out_fd, data, len);
 	if (!e)
 		return 0;
 	if (e == EPIPE) {
@@ -811,12 +814,15 @@ int sandbox_exec(const struct sandbox_conn *conn, const struct sandbox_exec_opts
 		goto out;
 
 	signals_set(&set);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	masked = true;
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || !(c->sig_wsi = adopt(c, sfd))) {
-		rc = hb_fail(err, errlen, HB_EIO, "cannot watch signals: %s", strerror(errno));
-		goto out;
+	if (!o->output) {
+		pthread_sigmask(SIG_BLOCK, &set, &old);
+		masked = true;
+		sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (sfd < 0 || !(c->sig_wsi = adopt(c, sfd))) {
+			rc = hb_fail(err, errlen, HB_EIO, "cannot watch signals: %s",
+				     strerror(errno));
+			goto out;
+		}
 	}
 	if (o->forward_stdin) {
 		/* lws makes what it adopts non-blocking, which is the open

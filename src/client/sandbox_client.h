@@ -23,6 +23,14 @@ struct sandbox_exec_opts {
 	bool pty;                 /* run on a terminal sized like ours */
 	bool forward_stdin;       /* send our stdin, then EOF */
 	double timeout_s;         /* 0 = none */
+	/* NULL: the command's stdout and stderr go to our fds 1 and 2, and
+	 * this thread's terminal signals go to the command (the CLI). Else
+	 * each chunk goes to output(output_arg, 1 or 2, …), which returns
+	 * nonzero to end the command as a gone reader would, and signals
+	 * are left alone: a library call must not take its program's
+	 * Ctrl-C. */
+	int (*output)(void *arg, int fd, const void *data, size_t len);
+	void *output_arg;
 };
 
 struct sandbox_exec_result {

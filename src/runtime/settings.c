@@ -1,13 +1,10 @@
 /* settings.c — environment variables and flag values into runtime
  * settings, each checked with a message a user can act on. */
-#include <arpa/inet.h>
-#include <errno.h>
+#include <dlfcn.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "common/hb_error.h"
@@ -28,11 +25,35 @@ int settings_parse_name_prefix(const char *what, const char *v, char *out, size_
 	return parse_string(what, v, out, outlen, err, errlen);
 }
 
-/* sandboxd next to our own executable (build/), unless HANDBOX_SANDBOXD. */
+/* DIR/handbox-sandboxd, then DIR/../libexec/handbox/handbox-sandboxd, into
+ * out when one is executable: where a build tree and an installation
+ * (bin/ and lib/ beside libexec/) keep it. */
+static bool sandboxd_near(const char *file, char *out, size_t outlen)
+{
+	static const char *const rel[] = { "handbox-sandboxd",
+					   "../libexec/handbox/handbox-sandboxd" };
+	char dir[PATH_MAX], *slash;
+	size_t i;
+
+	if (!file || strlen(file) >= sizeof(dir) || !(slash = strrchr(strcpy(dir, file), '/')))
+		return false;
+	*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+		if ((size_t)snprintf(out, outlen, "%s/%s", dir, rel[i]) < outlen &&
+		    access(out, X_OK) == 0)
+			return true;
+	return false;
+}
+
+/* HANDBOX_SANDBOXD; else near the code that runs this (libhandbox.so in
+ * PREFIX/lib, or the program that linked it statically), then near our
+ * executable; else the path next to the executable, which the error
+ * names when there is nothing there. */
 static int find_sandboxd(char *out, size_t outlen, char *err, size_t errlen)
 {
 	const char *env = getenv("HANDBOX_SANDBOXD");
 	char self[PATH_MAX];
+	Dl_info here;
 	ssize_t n;
 	char *slash;
 
@@ -42,11 +63,16 @@ static int find_sandboxd(char *out, size_t outlen, char *err, size_t errlen)
 				       "HANDBOX_SANDBOXD: \"%s\": expected an absolute path", env);
 		return parse_string("HANDBOX_SANDBOXD", env, out, outlen, err, errlen);
 	}
+	if (dladdr((void *)find_sandboxd, &here) && here.dli_fname &&
+	    here.dli_fname[0] == '/' && sandboxd_near(here.dli_fname, out, outlen))
+		return 0;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0)
 		self[n] = '\0';
 	if (n <= 0 || !(slash = strrchr(self, '/')))
 		return hb_fail(err, errlen, HB_EIO, "cannot find our own executable: set HANDBOX_SANDBOXD");
+	if (sandboxd_near(self, out, outlen))
+		return 0;
 	*slash = '\0';
 	if ((size_t)snprintf(out, outlen, "%s/handbox-sandboxd", self) >= outlen)
 		return hb_fail(err, errlen, HB_ETOOBIG, "path of our executable too long");

@@ -1,0 +1,241 @@
+/* api_workspace.c — <handbox/workspace.h>: one sandbox made for this
+ * program, a command's output captured, files in and out. Settings come
+ * from the environment as for the CLI, then from the options; the sandbox
+ * carries this process's lease, so gc removes it once the process is gone
+ * (unless keep_alive). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/sandbox_client.h"
+#include "common/buf.h"
+#include "common/hb_error.h"
+#include "common/parse.h"
+#include "handbox/handbox.h"
+#include "lib/api.h"
+
+/* What a command may print before the rest is dropped (per stream): the
+ * result lives in memory. */
+#define CAPTURE_MAX (64u << 20)
+#define DEFAULT_TIMEOUT_S 300
+#define TIMEOUT_MAX_S 604800UL
+
+struct hb_workspace {
+	struct hb_settings *settings;
+	struct hb_runtime *rt;
+	struct hb_sandbox sb;
+	bool keep_alive;
+	char url[API_URL_MAX];
+	char working_dir[PATH_MAX];
+};
+
+static int apply(struct hb_settings *s, enum hb_setting what, const char *value,
+		 const char *name, char *err, size_t errlen)
+{
+	return value ? hb_settings_set(s, what, value, name, err, errlen) : 0;
+}
+
+/* The options over the environment's settings; names in messages are the
+ * option fields'. */
+static int apply_options(struct hb_settings *s, const struct hb_workspace_options *o,
+			 char *err, size_t errlen)
+{
+	char pid[24], port[16];
+	size_t i;
+	int rc = 0;
+
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	snprintf(port, sizeof(port), "%d", o->host_port);
+	if ((rc = apply(s, HB_SET_IMAGE, o->image, "image", err, errlen)) ||
+	    (rc = apply(s, HB_SET_PLATFORM, o->platform, "platform", err, errlen)) ||
+	    (rc = apply(s, HB_SET_KEEP_ALIVE, o->keep_alive ? "true" : "false", "keep_alive",
+			err, errlen)) ||
+	    (rc = apply(s, HB_SET_EXTRA_PORTS, o->extra_ports ? "true" : "false",
+			"extra_ports", err, errlen)) ||
+	    (rc = apply(s, HB_SET_HOST_PORT, port, "host_port", err, errlen)) ||
+	    (rc = apply(s, HB_SET_OWNER_PID, pid, "owner", err, errlen)))
+		return rc;
+	for (i = 0; o->volumes && o->volumes[i] && rc == 0; i++)
+		rc = apply(s, HB_SET_VOLUME, o->volumes[i], "volumes", err, errlen);
+	return rc;
+}
+
+int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
+		      char *err, size_t errlen)
+{
+	static const struct hb_workspace_options defaults;
+	struct hb_workspace *ws = calloc(1, sizeof(*ws));
+	int rc;
+
+	*out = NULL;
+	if (!ws)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	if (!opt)
+		opt = &defaults;
+	ws->keep_alive = opt->keep_alive;
+	if ((rc = hb_settings_from_env(&ws->settings, err, errlen)) ||
+	    (rc = apply_options(ws->settings, opt, err, errlen)) ||
+	    (rc = hb_runtime_open(&ws->rt, ws->settings, err, errlen)) ||
+	    (rc = hb_sandbox_create(ws->rt, ws->settings, NULL, &ws->sb, err, errlen))) {
+		hb_runtime_close(ws->rt);
+		hb_settings_free(ws->settings);
+		free(ws);
+		return rc;
+	}
+	hb_sandbox_port_url(&ws->sb, 0, ws->url, sizeof(ws->url));
+	/* a process sandbox's workdir is a host folder: that is where its
+	 * commands run */
+	snprintf(ws->working_dir, sizeof(ws->working_dir), "%s",
+		 ws->sb.workdir[0] ? ws->sb.workdir : "/workspace");
+	*out = ws;
+	return 0;
+}
+
+const char *hb_workspace_url(const struct hb_workspace *ws)
+{
+	return ws->url;
+}
+
+const char *hb_workspace_working_dir(const struct hb_workspace *ws)
+{
+	return ws->working_dir;
+}
+
+const char *hb_workspace_session_key(const struct hb_workspace *ws)
+{
+	return ws->sb.session_api_key;
+}
+
+const char *hb_workspace_id(const struct hb_workspace *ws)
+{
+	return ws->sb.id;
+}
+
+struct capture {
+	struct buf out[2];       /* stdout, stderr */
+	bool dropped;
+};
+
+/* Past CAPTURE_MAX a stream's output is dropped, not the command. */
+static int capture_output(void *arg, int fd, const void *data, size_t len)
+{
+	struct capture *cap = arg;
+
+	if (buf_append(&cap->out[fd == 2], data, len) == HB_ETOOBIG)
+		cap->dropped = true;
+	return 0;
+}
+
+/* SANDBOX_TIMEOUT (the reference's), else 300 s. */
+static int default_timeout(char *err, size_t errlen, int *out)
+{
+	const char *v = getenv("SANDBOX_TIMEOUT");
+	unsigned long s = DEFAULT_TIMEOUT_S;
+	int rc;
+
+	if (v && *v && (rc = parse_uint("SANDBOX_TIMEOUT", v, TIMEOUT_MAX_S, &s, err, errlen)))
+		return rc;
+	*out = (int)s;
+	return 0;
+}
+
+/* The captured bytes as a string (the command's output need not be
+ * UTF-8; it is returned as it came, NUL-terminated). */
+static char *take_text(struct buf *b)
+{
+	char *s = buf_steal(b, NULL);
+
+	return s ? s : strdup("");
+}
+
+int hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *cwd,
+		      int timeout_s, struct hb_exec_result **out, char *err, size_t errlen)
+{
+	struct capture cap = { .dropped = false };
+	struct hb_exec_result *r;
+	struct sandbox_exec_opts o = {
+		.command = command, .cwd = cwd,
+		.output = capture_output, .output_arg = &cap,
+	};
+	struct sandbox_exec_result res;
+	struct sandbox_conn conn;
+	char url[API_URL_MAX];
+	int rc;
+
+	*out = NULL;
+	if (!command)
+		return hb_fail(err, errlen, HB_EINVAL, "hb_workspace_exec: no command");
+	if (timeout_s < 0)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "hb_workspace_exec: timeout %d s: expected 0 (the default) or more",
+			       timeout_s);
+	if (timeout_s == 0 && (rc = default_timeout(err, errlen, &timeout_s)))
+		return rc;
+	o.timeout_s = timeout_s;
+	buf_init(&cap.out[0], CAPTURE_MAX);
+	buf_init(&cap.out[1], CAPTURE_MAX);
+	if ((rc = api_connect(&ws->sb, &conn, url, sizeof(url), err, errlen)) ||
+	    (rc = sandbox_exec(&conn, &o, &res, err, errlen)))
+		goto out;
+	if (cap.dropped)
+		buf_printf(&cap.out[1], "\n[handbox: output past %u MiB per stream was dropped]\n",
+			   CAPTURE_MAX >> 20);
+	if (!(r = calloc(1, sizeof(*r))) || !(r->command = strdup(command))) {
+		free(r);
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		goto out;
+	}
+	r->exit_code = res.exit_code;
+	r->timed_out = res.timed_out;
+	r->stdout_text = take_text(&cap.out[0]);
+	r->stderr_text = take_text(&cap.out[1]);
+	if (!r->stdout_text || !r->stderr_text) {
+		hb_exec_result_free(r);
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = r;
+out:
+	buf_free(&cap.out[0]);
+	buf_free(&cap.out[1]);
+	return rc;
+}
+
+void hb_exec_result_free(struct hb_exec_result *r)
+{
+	if (!r)
+		return;
+	free(r->command);
+	free(r->stdout_text);
+	free(r->stderr_text);
+	free(r);
+}
+
+int hb_workspace_upload(struct hb_workspace *ws, const char *local, const char *remote,
+			char *err, size_t errlen)
+{
+	return hb_sandbox_copy_in(&ws->sb, local, remote, err, errlen);
+}
+
+int hb_workspace_download(struct hb_workspace *ws, const char *remote, const char *local,
+			  char *err, size_t errlen)
+{
+	return hb_sandbox_copy_out(&ws->sb, remote, local, err, errlen);
+}
+
+void hb_workspace_close(struct hb_workspace *ws)
+{
+	char err[HB_ERR_MAX];
+
+	if (!ws)
+		return;
+	/* a sandbox that cannot be removed now is an orphan once we have
+	 * gone (its lease ends with us): gc removes it */
+	if (!ws->keep_alive && hb_sandbox_remove(ws->rt, ws->sb.id, err, sizeof(err)))
+		fprintf(stderr, "handbox: %s (`handbox sandbox gc` removes it)\n", err);
+	hb_runtime_close(ws->rt);
+	hb_settings_free(ws->settings);
+	free(ws);
+}
