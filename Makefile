@@ -101,13 +101,14 @@ include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include bench/bench.mk
 
-test: all layers unit example
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run
-
 include examples/examples.mk
+include tests/sdk/sdk.mk
 
-integration: all
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) tests/integration/run
+test: all layers unit example $(SDK_PROBE)
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) tests/integration/run
+
+integration: all $(SDK_PROBE)
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) tests/integration/run
 
 bench: all bench-tools
 	bench/run

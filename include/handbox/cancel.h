@@ -13,8 +13,8 @@ struct hb_cancel {
 	atomic_int reason;       /* 0: go on; else why (e.g. a signal number) */
 };
 
-/* Asks every call watching c to give up at its next check (within about
- * 50 ms) and clean up what it made. reason: nonzero, e.g. the signal that
+/* Asks every call watching c to give up at its next check (within about a
+ * second) and clean up what it made. reason: nonzero, e.g. the signal that
  * asked for it. Safe from a signal handler and from any thread. */
 static inline void hb_cancel_request(struct hb_cancel *c, int reason)
 {
