@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/sandbox_cmds.h"
+#include "common/env_name.h"
 #include "common/parse.h"
 
 /* The exit status of `sandbox exec` when the command did not run (a bad
@@ -28,22 +29,6 @@ static const char exec_usage[] =
 	"  -u, --user USER     root, or a uid (default: the sandbox user)\n"
 	"  -e, --env K=V       environment variable, repeatable\n"
 	"      --timeout S     TERM the command after S seconds (KILL 2 s later)\n";
-
-/* NAME=VALUE with NAME of letters, digits and _, not starting with a
- * digit: what --env accepts. */
-static bool valid_env(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	const char *p;
-
-	if (!eq || eq == kv || (kv[0] >= '0' && kv[0] <= '9'))
-		return false;
-	for (p = kv; p < eq; p++)
-		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
-			return false;
-	return true;
-}
 
 static void report_end(const struct hb_exec_status *res, const char *id)
 {
@@ -82,7 +67,7 @@ int sandbox_exec_main(int argc, char **argv)
 		case 'w': o.cwd = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'e':
-			if (!valid_env(optarg)) {
+			if (!env_assignment_valid(optarg)) {
 				cli_error("--env: \"%s\": expected NAME=VALUE (NAME: letters, "
 					  "digits, _)", optarg);
 				free(env);

@@ -12,6 +12,7 @@
 #include "client/ready.h"
 #include "common/clock.h"
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 
 #define FAST_POLL_US 5000
 #define SLOW_POLL_US 50000
@@ -48,11 +49,11 @@ int ready_wait(const char *url, const char *key, int timeout_ms,
 
 	if (!c)
 		return HB_ENOMEM;
-	if ((size_t)snprintf(health, sizeof(health), "%s/health", url) >= sizeof(health)) {
+	if ((size_t)snprintf(health, sizeof(health), "%s" SANDBOXD_ROUTE_HEALTH, url) >= sizeof(health)) {
 		curl_easy_cleanup(c);
 		return HB_ETOOBIG;
 	}
-	snprintf(header, sizeof(header), "X-Session-API-Key: %s", key ? key : "");
+	snprintf(header, sizeof(header), SANDBOXD_KEY_HEADER ": %s", key ? key : "");
 	if (!(h = curl_slist_append(h, header))) {
 		curl_easy_cleanup(c);
 		return HB_ENOMEM;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/env_name.h"
 #include "common/hb_error.h"
 #include "common/parse.h"
 #include "runtime/settings.h"
@@ -228,24 +229,10 @@ void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 		spec->env[i] = s->env[i];
 }
 
-bool settings_env_ok(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	const char *p;
-
-	if (!eq || eq == kv || (kv[0] >= '0' && kv[0] <= '9'))
-		return false;
-	for (p = kv; p < eq; p++)
-		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
-			return false;
-	return true;
-}
-
 static int set_env(struct runtime_settings *s, const char *kv, const char *name,
 		   char *err, size_t errlen)
 {
-	if (!settings_env_ok(kv))
+	if (!env_assignment_valid(kv))
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": expected NAME=VALUE (NAME: letters, digits, _)",
 			       name, kv);

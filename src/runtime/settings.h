@@ -65,8 +65,5 @@ int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v
  * builds. */
 int settings_parse_name_prefix(const char *what, const char *v, char *out, size_t outlen,
 			       char *err, size_t errlen);
-/* NAME=VALUE with NAME of letters, digits and _, not starting with a
- * digit: an environment assignment a command can be given. */
-bool settings_env_ok(const char *kv);
 
 #endif
