@@ -28,10 +28,10 @@
 #include <libwebsockets.h>
 
 #include "client/client_conn.h"
-#include "client/client_io.h"
 #include "client/sandbox_client.h"
 #include "client/term.h"
 #include "common/buf.h"
+#include "common/fdio.h"
 #include "common/hb_error.h"
 #include "common/sandboxd_wire.h"
 
@@ -464,7 +464,7 @@ static int write_output(struct exec_client *c, const unsigned char *data, size_t
 	if (c->o->output)
 		e = c->o->output(c->o->output_arg, c->out_fd, data, len) ? EPIPE : 0;
 	else
-		e = client_write_all(c->out_fd, data, len);
+		e = fd_write_all(c->out_fd, data, len) ? errno : 0;
 	if (!e)
 		return 0;
 	if (e == EPIPE) {

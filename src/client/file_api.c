@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "client/client_conn.h"
-#include "client/client_io.h"
 #include "client/file_api.h"
+#include "common/fdio.h"
 #include "common/hb_error.h"
 #include "common/sandboxd_wire.h"
 
@@ -109,7 +109,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (a->out_fd >= 0 && status == 200) {
-		a->out_errno = client_write_all(a->out_fd, data, len);
+		a->out_errno = fd_write_all(a->out_fd, data, len) ? errno : 0;
 		return a->out_errno ? 0 : len;
 	}
 	if (buf_append(&a->body, data, len)) {

@@ -12,9 +12,21 @@
 
 /* Fields 3 to 6 and 22. The command name (field 2) may hold spaces and
  * parentheses, so parsing starts after the last ')'. */
+int proc_stat_parse(const char *text, pid_t pid, struct proc_stat *out)
+{
+	const char *p = strrchr(text, ')');
+
+	out->pid = pid;
+	if (!p || sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+			 " %*d %*d %*d %*d %*d %*d %llu", &out->state, &out->ppid,
+			 &out->pgid, &out->sid, &out->start) != 5)
+		return HB_EINVAL;
+	return 0;
+}
+
 int proc_stat_read(pid_t pid, struct proc_stat *out)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
 	ssize_t n;
 	int fd;
 
@@ -27,13 +39,7 @@ int proc_stat_read(pid_t pid, struct proc_stat *out)
 	if (n <= 0)
 		return HB_ENOENT;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	out->pid = pid;
-	if (!p || sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-			 " %*d %*d %*d %*d %*d %*d %llu", &out->state, &out->ppid,
-			 &out->pgid, &out->sid, &out->start) != 5)
-		return HB_EINVAL;
-	return 0;
+	return proc_stat_parse(buf, pid, out);
 }
 
 int proc_stat_scan(struct proc_stat **out, size_t *n)

@@ -19,6 +19,10 @@ struct proc_stat {
 	unsigned long long start;   /* clock ticks after boot */
 };
 
+/* Parses the NUL-terminated text of /proc/PID/stat into out (pid is set
+ * from the caller's pid). HB_EINVAL when it lacks a field we read. */
+int proc_stat_parse(const char *text, pid_t pid, struct proc_stat *out);
+
 /* Reads /proc/PID/stat into out. HB_ENOENT when there is no such process,
  * HB_EINVAL when the line cannot be parsed. */
 int proc_stat_read(pid_t pid, struct proc_stat *out);

@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/fdio.h"
 #include "common/hb_error.h"
+#include "common/path_search.h"
 #include "image/image_cache.h"
 #include "image/image_child.h"
 #include "image/image_rootfs_busybox.h"
@@ -186,7 +188,7 @@ static int busybox_executable(struct image_busybox *bb, const char *cache,
 		if (image_mkdir_p(dir) < 0)
 			return hb_fail(err, errlen, HB_EIO, "cannot create %s: %s", dir,
 				       strerror(errno));
-		if (image_find_in_path("apt-get", apt, sizeof(apt)) < 0)
+		if (path_search_exec("apt-get", apt, sizeof(apt)) < 0)
 			return hb_fail(err, errlen, HB_ENOENT,
 				       "no static busybox: apt-get install busybox-static");
 		rc = image_child_run(apt, -1, argv, dir, APT_DOWNLOAD_MS, pr->cancel, &out,
@@ -237,7 +239,7 @@ static int busybox_inspect(struct image_busybox *bb, const struct image_job *pr,
 	int rc, status;
 
 	bb->memfd = memfd_create("busybox", MFD_CLOEXEC);
-	if (bb->memfd < 0 || image_write_all(bb->memfd, bb->bin.data, bb->bin.len) < 0)
+	if (bb->memfd < 0 || fd_write_all(bb->memfd, bb->bin.data, bb->bin.len) < 0)
 		return hb_fail(err, errlen, HB_EIO, "memfd for busybox: %s", strerror(errno));
 	rc = image_child_run(NULL, bb->memfd, list_argv, NULL, SHORT_CHILD_MS, pr->cancel, &out,
 			     &errout, &status, err, errlen);

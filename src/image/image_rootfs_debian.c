@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fdio.h"
 #include "common/hb_error.h"
+#include "common/path_search.h"
 #include "image/image_cache.h"
 #include "image/image_child.h"
 #include "image/image_rootfs_debian.h"
@@ -183,12 +185,12 @@ static void pump_stdout(struct pump *p, const char *data, size_t len)
 	if (!p->bytes)
 		pump_started(p, 1);
 	p->bytes += len;
-	if (p->cache_fd >= 0 && image_write_all(p->cache_fd, data, len) < 0) {
+	if (p->cache_fd >= 0 && fd_write_all(p->cache_fd, data, len) < 0) {
 		p->cache_errno = errno;
 		p->cache_fd = -1;
 	}
 	/* The engine stopped reading (it failed): the cache still gets all. */
-	if (p->up_fd >= 0 && image_write_all(p->up_fd, data, len) < 0)
+	if (p->up_fd >= 0 && fd_write_all(p->up_fd, data, len) < 0)
 		image_close_fd(&p->up_fd);
 }
 
@@ -264,7 +266,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	double t0 = image_now(), t_up;
 	pthread_t tid;
 
-	if (image_find_in_path("mmdebstrap", exe, sizeof(exe)) < 0)
+	if (path_search_exec("mmdebstrap", exe, sizeof(exe)) < 0)
 		return hb_fail(err, errlen, HB_ENOENT,
 			       "mmdebstrap is not installed: apt-get install mmdebstrap");
 	if ((rc = check_mmdebstrap_privileges(err, errlen)) < 0)

@@ -18,8 +18,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/env_name.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "common/proc_stat.h"
 #include "common/utf8.h"
 #include "sandboxd/child.h"
 #include "sandboxd/env.h"
@@ -260,33 +262,16 @@ static void set_waiter(struct bash_session *s, struct http_conn *c, double timeo
  * groups of their own, which killing the shell's group would miss. */
 static void kill_session_processes(pid_t sid)
 {
-	char path[64], stat[1024];
-	struct dirent *d;
-	ssize_t n;
-	long got;
-	DIR *dir;
-	int fd;
+	struct proc_stat *procs;
+	size_t n, i;
 
 	proc_signal_group(sid, SIGKILL);
-	dir = opendir("/proc");
-	if (!dir)
+	if (proc_stat_scan(&procs, &n))
 		return;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/stat", d->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, stat, sizeof(stat) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		stat[n] = '\0';
-		if (!bash_session_stat_sid(stat, &got) && got == (long)sid)
-			kill((pid_t)atol(d->d_name), SIGKILL);
-	}
-	closedir(dir);
+	for (i = 0; i < n; i++)
+		if (procs[i].sid == sid)
+			kill(procs[i].pid, SIGKILL);
+	free(procs);
 }
 
 static void close_pipes(struct bash_session *s)
@@ -683,24 +668,24 @@ static int parse_create(json_t *body, struct create_request *req, char *err,
 /* The shell's environment: sandboxd's for commands, no pager (a pager
  * waits for keys nobody types) and a terminal type that asks programs for
  * plain output, then what the request sets. */
-static int build_env(const struct create_request *req, struct envv *env)
+static int build_env(const struct create_request *req, struct strv *env)
 {
 	const char *name;
 	json_t *v;
 	int rc;
 
-	rc = envv_copy(env, sandboxd_cfg.child_env.v);
+	rc = strv_copy(env, sandboxd_cfg.child_env.v);
 	if (rc)
 		return rc;
-	rc = envv_set(env, "TERM", "dumb");
-	rc = rc ? rc : envv_set(env, "PAGER", "cat");
-	rc = rc ? rc : envv_set(env, "GIT_PAGER", "cat");
+	rc = env_set(env, "TERM", "dumb");
+	rc = rc ? rc : env_set(env, "PAGER", "cat");
+	rc = rc ? rc : env_set(env, "GIT_PAGER", "cat");
 	if (req->env)
 		json_object_foreach(req->env, name, v)
 			if (!rc)
-				rc = envv_set(env, name, json_string_value(v));
+				rc = env_set(env, name, json_string_value(v));
 	if (rc)
-		envv_free(env);
+		strv_free(env);
 	return rc;
 }
 
@@ -729,7 +714,7 @@ static int start_shell(struct bash_session *s, const struct create_request *req,
 	};
 	int cmdp[2] = { -1, -1 }, stp[2] = { -1, -1 }, extra[2], rc;
 	struct proc_spec spec;
-	struct envv env;
+	struct strv env;
 
 	if (build_env(req, &env))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
@@ -789,7 +774,7 @@ out:
 		close(stp[0]);
 	if (stp[1] >= 0)
 		close(stp[1]);
-	envv_free(&env);
+	strv_free(&env);
 	return rc;
 }
 

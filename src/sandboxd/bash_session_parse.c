@@ -136,25 +136,3 @@ int bash_session_tail_trim(struct buf *b, size_t keep)
 	buf_consume(b, cut);
 	return 1;
 }
-
-int bash_session_stat_sid(const char *stat, long *sid)
-{
-	/* "pid (comm) S ppid pgrp session …"; comm may hold spaces and ')' */
-	const char *p = strrchr(stat, ')');
-	char *end;
-	long v = 0;
-	int field;
-
-	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-		return HB_EINVAL;
-	p += 4;
-	for (field = 0; field < 3; field++) {
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (end == p || errno || (*end != ' ' && *end != '\0' && *end != '\n'))
-			return HB_EINVAL;
-		p = end;
-	}
-	*sid = v;
-	return 0;
-}

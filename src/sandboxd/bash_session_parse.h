@@ -1,8 +1,8 @@
 /* bash_session_parse.h — the small protocol between sandboxd and the bash of a
  * persistent session (see bash_session.h), as pure functions: the lines
  * sandboxd types into the shell, the status records the shell writes back,
- * key names turned into bytes, the bounded tail of a command's output and
- * the session id in a /proc/PID/stat line. No I/O: unit-tested with cmocka.
+ * key names turned into bytes and the bounded tail of a command's output.
+ * No I/O: unit-tested with cmocka.
  *
  * How a command runs: its text goes, NUL-terminated, down a pipe the shell
  * reads as BASH_SESSION_CMD_FD; a short trigger line typed on the terminal makes
@@ -69,9 +69,5 @@ int bash_session_input_bytes(const char *text, size_t len, struct buf *out);
 /* Keeps only the newest keep bytes of b, cut after a UTF-8 lead byte so
  * that no character is split. Returns 1 when bytes were dropped, else 0. */
 int bash_session_tail_trim(struct buf *b, size_t keep);
-
-/* The session id (field 6) of a NUL-terminated /proc/PID/stat line.
- * Returns 0, or HB_EINVAL when the line does not have one. */
-int bash_session_stat_sid(const char *stat, long *sid);
 
 #endif

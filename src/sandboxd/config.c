@@ -11,7 +11,7 @@
 
 #include "common/hb_error.h"
 #include "sandboxd/config.h"
-#include "sandboxd/proc.h"
+#include "common/path_search.h"
 
 static const char usage[] =
 	"usage: handbox-sandboxd [--port N] [--host ADDR] [--workdir DIR]\n"
@@ -155,20 +155,20 @@ static int is_dir(const char *p)
  * plus the user's HOME, USER and LOGNAME and a PATH. */
 static int build_child_env(struct sandboxd_config *cfg, char *const *envp)
 {
-	struct envv *e = &cfg->child_env;
-	int rc = envv_copy(e, envp);
+	struct strv *e = &cfg->child_env;
+	int rc = strv_copy(e, envp);
 
 	if (rc)
 		return rc;
-	envv_unset(e, "OH_SESSION_API_KEYS_*");
-	envv_unset(e, "SESSION_API_KEY");
-	if (!envv_get(e, "PATH"))
-		rc |= envv_set(e, "PATH", PROC_DEFAULT_PATH);
-	if (cfg->switch_user || !envv_get(e, "HOME"))
-		rc |= envv_set(e, "HOME", cfg->user.home);
-	if (cfg->switch_user || !envv_get(e, "USER")) {
-		rc |= envv_set(e, "USER", cfg->user.name);
-		rc |= envv_set(e, "LOGNAME", cfg->user.name);
+	env_unset(e, "OH_SESSION_API_KEYS_*");
+	env_unset(e, "SESSION_API_KEY");
+	if (!env_get(e, "PATH"))
+		rc |= env_set(e, "PATH", PATH_SEARCH_DEFAULT);
+	if (cfg->switch_user || !env_get(e, "HOME"))
+		rc |= env_set(e, "HOME", cfg->user.home);
+	if (cfg->switch_user || !env_get(e, "USER")) {
+		rc |= env_set(e, "USER", cfg->user.name);
+		rc |= env_set(e, "LOGNAME", cfg->user.name);
 	}
 	return rc ? HB_ENOMEM : 0;
 }
@@ -278,6 +278,6 @@ void config_free(struct sandboxd_config *cfg)
 	for (k = cfg->api_keys; k && *k; k++)
 		free(*k);
 	free(cfg->api_keys);
-	envv_free(&cfg->child_env);
+	strv_free(&cfg->child_env);
 	memset(cfg, 0, sizeof(*cfg));
 }

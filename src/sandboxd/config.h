@@ -18,7 +18,7 @@ struct sandboxd_config {
 	char **api_keys;            /* NULL-terminated, owned */
 	struct sandbox_user user;   /* who commands run as */
 	int switch_user;            /* we are root and the user is not */
-	struct envv child_env;      /* base environment of every command */
+	struct strv child_env;      /* base environment of every command */
 	const char *passwd_path;
 };
 

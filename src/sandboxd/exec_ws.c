@@ -28,6 +28,7 @@
 
 #include <libwebsockets.h>
 
+#include "common/env_name.h"
 #include "common/hb_error.h"
 #include "common/sandboxd_wire.h"
 #include "common/utf8.h"
@@ -373,7 +374,7 @@ static int stdin_eof(struct exec_run *s)
 struct start_request {
 	const char **argv;          /* into the message's strings; freed here */
 	const char *cwd;
-	struct envv env;
+	struct strv env;
 	struct sandbox_user user;
 	int switch_user;
 	int pty, want_stdin;
@@ -384,7 +385,7 @@ struct start_request {
 static void start_request_free(struct start_request *r)
 {
 	free(r->argv);
-	envv_free(&r->env);
+	strv_free(&r->env);
 }
 
 static int parse_argv(json_t *m, struct start_request *r, char *err,
@@ -465,9 +466,9 @@ static int parse_user(json_t *v, struct start_request *r, char *err,
 			       uid, (unsigned)sandboxd_cfg.user.uid);
 	users_lookup(sandboxd_cfg.passwd_path, uid, &r->user);
 	r->switch_user = uid != 0;
-	if (envv_set(&r->env, "HOME", r->user.home) ||
-	    envv_set(&r->env, "USER", r->user.name) ||
-	    envv_set(&r->env, "LOGNAME", r->user.name))
+	if (env_set(&r->env, "HOME", r->user.home) ||
+	    env_set(&r->env, "USER", r->user.name) ||
+	    env_set(&r->env, "LOGNAME", r->user.name))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	return 0;
 }
@@ -492,14 +493,14 @@ static int parse_env(json_t *v, struct start_request *r, char *err,
 				       "env: \"%s\": expected a variable name (letters, digits and _, not starting with a digit)",
 				       name);
 		if (json_is_null(val)) {
-			envv_unset(&r->env, name);
+			env_unset(&r->env, name);
 			continue;
 		}
 		if (!json_is_string(val))
 			return hb_fail(err, errlen, HB_EINVAL,
 				       "env.%s: %s: expected a string (or null to unset it)", name,
 				       given(val, shown, sizeof(shown)));
-		if (envv_set(&r->env, name, json_string_value(val)))
+		if (env_set(&r->env, name, json_string_value(val)))
 			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -579,7 +580,7 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 				       given(v, shown, sizeof(shown)));
 		r->cwd = json_string_value(v);
 	}
-	if (envv_copy(&r->env, sandboxd_cfg.child_env.v))
+	if (strv_copy(&r->env, sandboxd_cfg.child_env.v))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	/* user before env: the client's variables win over the user's HOME */
 	if ((rc = parse_user(json_object_get(m, "user"), r, err, errlen)) ||
@@ -589,7 +590,7 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 	/* on a terminal TERM defaults to xterm-256color unless the request's
 	 * env names it (sandboxd's own TERM describes no terminal of ours) */
 	if (r->pty && !json_object_get(json_object_get(m, "env"), "TERM") &&
-	    envv_set(&r->env, "TERM", "xterm-256color"))
+	    env_set(&r->env, "TERM", "xterm-256color"))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	v = json_object_get(m, "stdin");
 	if (v && !json_is_null(v)) {

@@ -26,6 +26,7 @@
 #include <libwebsockets.h>
 
 #include "common/buf.h"
+#include "common/fdio.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "common/utf8.h"
@@ -387,23 +388,6 @@ static void py_oserror(char *out, size_t len, int e, const char *path)
 	snprintf(out, len, "[Errno %d] %s: '%s'", e, strerror(e), path);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------ POST /api/file/upload */
 
 struct upload {
@@ -485,7 +469,7 @@ static int upload_part(void *data, const char *name, const char *filename,
 	case LWS_UFS_FINAL_CONTENT:
 		if (!u->in_file)
 			return 0;
-		if (len > 0 && write_all(u->fd, buf, (size_t)len) < 0) {
+		if (len > 0 && fd_write_all(u->fd, buf, (size_t)len) < 0) {
 			u->write_errno = errno;
 			return -1;
 		}

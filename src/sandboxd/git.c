@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
+#include "common/path_search.h"
 #include "common/utf8.h"
 #include "sandboxd/child.h"
 #include "sandboxd/env.h"
@@ -127,15 +128,15 @@ static void job_step(struct git_job *j);
  * and the C locale, whose "HEAD branch:" line is what we parse. */
 static char *const *git_env(void)
 {
-	static struct envv env;
+	static struct strv env;
 	static int ready;
 
 	if (!ready) {
-		if (envv_copy(&env, sandboxd_cfg.child_env.v) ||
-		    envv_set(&env, "GIT_TERMINAL_PROMPT", "0") ||
-		    envv_set(&env, "GIT_OPTIONAL_LOCKS", "0") ||
-		    envv_set(&env, "LC_ALL", "C")) {
-			envv_free(&env);
+		if (strv_copy(&env, sandboxd_cfg.child_env.v) ||
+		    env_set(&env, "GIT_TERMINAL_PROMPT", "0") ||
+		    env_set(&env, "GIT_OPTIONAL_LOCKS", "0") ||
+		    env_set(&env, "LC_ALL", "C")) {
+			strv_free(&env);
 			return sandboxd_cfg.child_env.v;
 		}
 		ready = 1;
@@ -153,7 +154,7 @@ static int is_executable_file(const char *full, void *arg)
 /* Whether an executable git is on the commands' PATH. */
 static int git_installed(void)
 {
-	return proc_path_each(env_lookup(git_env(), "PATH"), "git",
+	return path_search_each(env_lookup(git_env(), "PATH"), "git",
 			      is_executable_file, NULL);
 }
 

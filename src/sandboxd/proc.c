@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "common/path_search.h"
 #include "sandboxd/env.h"
 #include "sandboxd/proc.h"
 
@@ -21,28 +22,6 @@ struct child_failure {
 	int step; /* 1 chdir, 2 set user, 3 exec, 4 terminal */
 	int err;
 };
-
-int proc_path_each(const char *path, const char *file,
-		   int (*fn)(const char *full, void *arg), void *arg)
-{
-	const char *p, *next;
-	char full[4096];
-	size_t dlen;
-	int rc;
-
-	for (p = path ? path : PROC_DEFAULT_PATH; p; p = next) {
-		next = strchr(p, ':');
-		dlen = next ? (size_t)(next - p) : strlen(p);
-		if (next)
-			next++;
-		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dlen,
-			     dlen ? p : ".", file) >= (int)sizeof(full))
-			continue;
-		if ((rc = fn(full, arg)))
-			return rc;
-	}
-	return 0;
-}
 
 struct exec_try {
 	char *const *argv, *const *envp;
@@ -68,7 +47,7 @@ static void exec_in_path(const char *file, char *const argv[], char *const envp[
 		execve(file, argv, envp);
 		return;
 	}
-	proc_path_each(env_lookup(envp, "PATH"), file, exec_one, &t);
+	path_search_each(env_lookup(envp, "PATH"), file, exec_one, &t);
 	errno = t.saved;
 }
 

@@ -40,15 +40,6 @@ struct proc_io {
 int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 	       char *err, size_t errlen);
 
-/* PATH for commands whose environment has none. */
-#define PROC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Calls fn with DIR/file for each DIR of path (NULL: PROC_DEFAULT_PATH; an
- * empty entry is "."), in order, until fn returns non-zero; returns that,
- * or 0. */
-int proc_path_each(const char *path, const char *file,
-		   int (*fn)(const char *full, void *arg), void *arg);
-
 /* Sends sig to the process group led by pid; ignores a group already gone. */
 void proc_signal_group(pid_t pid, int sig);
 

@@ -1,6 +1,6 @@
 /* test_bash_session_parse.c — sandboxd/bash_session_parse: the lines typed into a
- * session's bash, the status records it writes back, key names, the
- * bounded output tail and the session id of /proc/PID/stat lines. */
+ * session's bash, the status records it writes back, key names and the
+ * bounded output tail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -214,27 +214,6 @@ static void test_tail_trim(void **state)
 	buf_free(&b);
 }
 
-static void test_stat_sid(void **state)
-{
-	long sid = -1;
-
-	assert_int_equal(bash_session_stat_sid("123 (bash) S 1 123 123 34816 123 4194560\n", &sid), 0);
-	assert_int_equal(sid, 123);
-	/* a command name may hold spaces and parentheses */
-	assert_int_equal(bash_session_stat_sid("5 (a) b) (c) R 1 2 77 0 -1", &sid), 0);
-	assert_int_equal(sid, 77);
-	assert_int_equal(bash_session_stat_sid("9 (x) Z 0 0 0", &sid), 0);
-	assert_int_equal(sid, 0);
-
-	assert_int_equal(bash_session_stat_sid("", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("garbage", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("1 (x)", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("1 (x) S", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("1 (x) S 1 2", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("1 (x) S 1 2 z", &sid), HB_EINVAL);
-	assert_int_equal(bash_session_stat_sid("1 (x) S 1 2 3z", &sid), HB_EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,7 +226,6 @@ int main(void)
 		cmocka_unit_test(test_key_byte),
 		cmocka_unit_test(test_input_bytes),
 		cmocka_unit_test(test_tail_trim),
-		cmocka_unit_test(test_stat_sid),
 	};
 
 	return cmocka_run_group_tests_name("sandboxd/bash_session_parse", tests, NULL, NULL);

@@ -253,10 +253,10 @@ static void test_child_env_has_no_keys(void **state)
 	for (v = cfg.child_env.v; *v; v++)
 		if (strstr(*v, "secret") || strstr(*v, "SESSION_API_KEY"))
 			fail_msg("the child environment holds \"%s\"", *v);
-	assert_string_equal(envv_get(&cfg.child_env, "KEEP_ME"), "yes");
-	assert_string_equal(envv_get(&cfg.child_env, "PATH"), "/opt/bin:/usr/bin");
-	assert_non_null(envv_get(&cfg.child_env, "HOME"));
-	assert_non_null(envv_get(&cfg.child_env, "USER"));
+	assert_string_equal(env_get(&cfg.child_env, "KEEP_ME"), "yes");
+	assert_string_equal(env_get(&cfg.child_env, "PATH"), "/opt/bin:/usr/bin");
+	assert_non_null(env_get(&cfg.child_env, "HOME"));
+	assert_non_null(env_get(&cfg.child_env, "USER"));
 	/* the server itself still has them */
 	assert_string_equal(cfg.api_keys[0], "secret0");
 	config_free(&cfg);
@@ -269,10 +269,10 @@ static void test_child_env_defaults(void **state)
 	char err[256];
 
 	assert_int_equal(load(argv, no_env, err, sizeof(err), &cfg), 0);
-	assert_non_null(strstr(envv_get(&cfg.child_env, "PATH"), "/usr/bin"));
-	assert_string_equal(envv_get(&cfg.child_env, "HOME"), cfg.user.home);
-	assert_string_equal(envv_get(&cfg.child_env, "USER"), cfg.user.name);
-	assert_string_equal(envv_get(&cfg.child_env, "LOGNAME"), cfg.user.name);
+	assert_non_null(strstr(env_get(&cfg.child_env, "PATH"), "/usr/bin"));
+	assert_string_equal(env_get(&cfg.child_env, "HOME"), cfg.user.home);
+	assert_string_equal(env_get(&cfg.child_env, "USER"), cfg.user.name);
+	assert_string_equal(env_get(&cfg.child_env, "LOGNAME"), cfg.user.name);
 	config_free(&cfg);
 }
 

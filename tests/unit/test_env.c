@@ -1,5 +1,6 @@
 /* test_env.c — sandboxd/env: copying, setting, unsetting (one name or a
- * prefix) and reading environment vectors. */
+ * prefix) and reading environment vectors; common/env_name: which names
+ * and NAME=VALUE assignments are valid. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/env_name.h"
 #include "sandboxd/env.h"
 
-static size_t count(const struct envv *e)
+static size_t count(const struct strv *e)
 {
 	size_t n = 0;
 
@@ -24,78 +26,78 @@ static size_t count(const struct envv *e)
 static void test_copy(void **state)
 {
 	char *src[] = { "A=1", "B=two", "EMPTY=", NULL };
-	struct envv e;
+	struct strv e;
 
-	assert_int_equal(envv_copy(&e, src), 0);
+	assert_int_equal(strv_copy(&e, src), 0);
 	assert_int_equal(count(&e), 3);
-	assert_string_equal(envv_get(&e, "A"), "1");
-	assert_string_equal(envv_get(&e, "B"), "two");
-	assert_string_equal(envv_get(&e, "EMPTY"), "");
-	assert_null(envv_get(&e, "C"));
+	assert_string_equal(env_get(&e, "A"), "1");
+	assert_string_equal(env_get(&e, "B"), "two");
+	assert_string_equal(env_get(&e, "EMPTY"), "");
+	assert_null(env_get(&e, "C"));
 	/* a copy, not the caller's strings */
 	assert_ptr_not_equal(e.v[0], src[0]);
-	envv_free(&e);
+	strv_free(&e);
 	assert_null(e.v);
 
-	assert_int_equal(envv_copy(&e, NULL), 0);
+	assert_int_equal(strv_copy(&e, NULL), 0);
 	assert_int_equal(count(&e), 0);
-	assert_null(envv_get(&e, "A"));
-	envv_free(&e);
+	assert_null(env_get(&e, "A"));
+	strv_free(&e);
 }
 
 static void test_get_matches_whole_names(void **state)
 {
 	char *src[] = { "PATHX=no", "PATH=/bin", "PAT=short", NULL };
-	struct envv e;
+	struct strv e;
 
-	assert_int_equal(envv_copy(&e, src), 0);
-	assert_string_equal(envv_get(&e, "PATH"), "/bin");
-	assert_string_equal(envv_get(&e, "PAT"), "short");
-	assert_null(envv_get(&e, "PA"));
-	assert_null(envv_get(&e, "PATH="));
-	envv_free(&e);
+	assert_int_equal(strv_copy(&e, src), 0);
+	assert_string_equal(env_get(&e, "PATH"), "/bin");
+	assert_string_equal(env_get(&e, "PAT"), "short");
+	assert_null(env_get(&e, "PA"));
+	assert_null(env_get(&e, "PATH="));
+	strv_free(&e);
 }
 
 static void test_set_replaces(void **state)
 {
 	char *src[] = { "A=1", "B=2", NULL };
-	struct envv e;
+	struct strv e;
 	char name[32];
 	int i;
 
-	assert_int_equal(envv_copy(&e, src), 0);
-	assert_int_equal(envv_set(&e, "A", "new"), 0);
+	assert_int_equal(strv_copy(&e, src), 0);
+	assert_int_equal(env_set(&e, "A", "new"), 0);
 	assert_int_equal(count(&e), 2);
-	assert_string_equal(envv_get(&e, "A"), "new");
-	assert_int_equal(envv_set(&e, "C", "with=equals"), 0);
-	assert_string_equal(envv_get(&e, "C"), "with=equals");
-	assert_int_equal(envv_set(&e, "D", ""), 0);
-	assert_string_equal(envv_get(&e, "D"), "");
+	assert_string_equal(env_get(&e, "A"), "new");
+	assert_int_equal(env_set(&e, "C", "with=equals"), 0);
+	assert_string_equal(env_get(&e, "C"), "with=equals");
+	assert_int_equal(env_set(&e, "D", ""), 0);
+	assert_string_equal(env_get(&e, "D"), "");
 	assert_int_equal(count(&e), 4);
 	/* growth past the first allocation */
 	for (i = 0; i < 100; i++) {
 		snprintf(name, sizeof(name), "V%d", i);
-		assert_int_equal(envv_set(&e, name, name), 0);
+		assert_int_equal(env_set(&e, name, name), 0);
 	}
 	assert_int_equal(count(&e), 104);
-	assert_string_equal(envv_get(&e, "V99"), "V99");
-	assert_string_equal(envv_get(&e, "B"), "2");
-	envv_free(&e);
+	assert_string_equal(env_get(&e, "V99"), "V99");
+	assert_string_equal(env_get(&e, "B"), "2");
+	strv_free(&e);
 }
 
 static void test_unset(void **state)
 {
 	char *src[] = { "KEEP=1", "GONE=2", "GONEX=3", NULL };
-	struct envv e;
+	struct strv e;
 
-	assert_int_equal(envv_copy(&e, src), 0);
-	envv_unset(&e, "GONE");
-	assert_null(envv_get(&e, "GONE"));
+	assert_int_equal(strv_copy(&e, src), 0);
+	env_unset(&e, "GONE");
+	assert_null(env_get(&e, "GONE"));
 	/* only the exact name */
-	assert_string_equal(envv_get(&e, "GONEX"), "3");
-	envv_unset(&e, "ABSENT");
+	assert_string_equal(env_get(&e, "GONEX"), "3");
+	env_unset(&e, "ABSENT");
 	assert_int_equal(count(&e), 2);
-	envv_free(&e);
+	strv_free(&e);
 }
 
 static void test_unset_prefix(void **state)
@@ -103,20 +105,20 @@ static void test_unset_prefix(void **state)
 	char *src[] = { "OH_SESSION_API_KEYS_0=k0", "HOME=/root",
 			"OH_SESSION_API_KEYS_1=k1", "OH_SESSION_API_KEYS_10=k10",
 			"OH_SESSION=keep", NULL };
-	struct envv e;
+	struct strv e;
 
-	assert_int_equal(envv_copy(&e, src), 0);
-	envv_unset(&e, "OH_SESSION_API_KEYS_*");
+	assert_int_equal(strv_copy(&e, src), 0);
+	env_unset(&e, "OH_SESSION_API_KEYS_*");
 	assert_int_equal(count(&e), 2);
-	assert_null(envv_get(&e, "OH_SESSION_API_KEYS_0"));
-	assert_null(envv_get(&e, "OH_SESSION_API_KEYS_1"));
-	assert_null(envv_get(&e, "OH_SESSION_API_KEYS_10"));
-	assert_string_equal(envv_get(&e, "OH_SESSION"), "keep");
-	assert_string_equal(envv_get(&e, "HOME"), "/root");
+	assert_null(env_get(&e, "OH_SESSION_API_KEYS_0"));
+	assert_null(env_get(&e, "OH_SESSION_API_KEYS_1"));
+	assert_null(env_get(&e, "OH_SESSION_API_KEYS_10"));
+	assert_string_equal(env_get(&e, "OH_SESSION"), "keep");
+	assert_string_equal(env_get(&e, "HOME"), "/root");
 	/* "*" alone clears everything */
-	envv_unset(&e, "*");
+	env_unset(&e, "*");
 	assert_int_equal(count(&e), 0);
-	envv_free(&e);
+	strv_free(&e);
 }
 
 static void test_name_valid(void **state)
@@ -132,6 +134,19 @@ static void test_name_valid(void **state)
 	assert_false(env_name_valid("\xc3\xa9"));
 }
 
+static void test_assignment_valid(void **state)
+{
+	assert_true(env_assignment_valid("PATH=/bin"));
+	assert_true(env_assignment_valid("_x1="));
+	assert_true(env_assignment_valid("A=B=C"));
+	assert_false(env_assignment_valid("A"));
+	assert_false(env_assignment_valid("=x"));
+	assert_false(env_assignment_valid("1A=x"));
+	assert_false(env_assignment_valid("A B=x"));
+	assert_false(env_assignment_valid("A-B=x"));
+	assert_false(env_assignment_valid("\xc3\xa9=x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_unset_prefix),
 		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_assignment_valid),
 	};
 
 	return cmocka_run_group_tests_name("sandboxd/env", tests, NULL, NULL);

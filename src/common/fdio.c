@@ -1,12 +1,12 @@
-/* client_io.c — whole writes to descriptors that may be non-blocking; see
- * client_io.h. */
+/* fdio.c — whole writes to descriptors that may be non-blocking; see
+ * fdio.h. */
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
 
-#include "client/client_io.h"
+#include "common/fdio.h"
 
-int client_write_all(int fd, const void *data, size_t len)
+int fd_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	struct pollfd pfd;
@@ -22,15 +22,16 @@ int client_write_all(int fd, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* as a blocking write would: wait as long as the
-			 * reader takes */
+			/* wait as long as the reader takes */
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
 			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-				return errno;
+				return -1;
 			continue;
 		}
-		return n < 0 ? errno : EIO;
+		if (n == 0)
+			errno = EIO;
+		return -1;
 	}
 	return 0;
 }
