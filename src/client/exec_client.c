@@ -477,6 +477,12 @@ static int write_output(struct exec_client *c, const unsigned char *data, size_t
 			   c->out_fd == 2 ? "stderr" : "stdout", strerror(e));
 }
 
+static void step(struct exec_client *c, enum sandbox_exec_step s)
+{
+	if (c->o->on_step)
+		c->o->on_step(c->o->step_arg, s);
+}
+
 static void copy_string(char *out, size_t outlen, json_t *v)
 {
 	snprintf(out, outlen, "%s", json_is_string(v) ? json_string_value(v) : "");
@@ -498,6 +504,7 @@ static int text_message(struct exec_client *c)
 				 m ? "no \"type\"" : jerr.text);
 	} else if (!strcmp(type, "started")) {
 		c->got_started = true;
+		step(c, SANDBOX_EXEC_STARTED);
 	} else if (!strcmp(type, "exit")) {
 		v = json_object_get(m, "exit_code");
 		if (!json_is_integer(v)) {
@@ -505,6 +512,7 @@ static int text_message(struct exec_client *c)
 					 "without an exit_code", c->conn->url);
 		} else {
 			c->got_exit = true;
+			step(c, SANDBOX_EXEC_EXITED);
 			res->exit_code = (int)json_integer_value(v);
 			copy_string(res->signal, sizeof(res->signal), json_object_get(m, "signal"));
 			res->timed_out = json_is_true(json_object_get(m, "timed_out"));
@@ -708,6 +716,7 @@ static int connect_ws(struct exec_client *c, const struct ws_target *t)
 	ci.retry_and_idle_policy = &idle;
 	ci.pwsi = &c->ws;
 	ci.opaque_user_data = c;
+	step(c, SANDBOX_EXEC_CONNECTING);
 	/* NULL: it failed inside the call, and the wsi is gone */
 	if (!lws_client_connect_via_info(&ci)) {
 		c->ended = 1;

@@ -14,6 +14,13 @@ struct sandbox_conn {
 	const char *session_api_key;
 };
 
+/* The steps of a run that sandbox_exec() reports to on_step. */
+enum sandbox_exec_step {
+	SANDBOX_EXEC_CONNECTING,  /* the TCP connect is about to begin */
+	SANDBOX_EXEC_STARTED,     /* sandboxd said "started" */
+	SANDBOX_EXEC_EXITED,      /* sandboxd said "exit" */
+};
+
 struct sandbox_exec_opts {
 	char *const *argv;        /* run without a shell, or */
 	const char *command;      /* a shell line (exactly one of the two) */
@@ -31,6 +38,10 @@ struct sandbox_exec_opts {
 	 * Ctrl-C. */
 	int (*output)(void *arg, int fd, const void *data, size_t len);
 	void *output_arg;
+	/* NULL, or told (on this thread) when the run reaches each step:
+	 * for callers that time it, such as bench/exec_ws_bench */
+	void (*on_step)(void *arg, enum sandbox_exec_step step);
+	void *step_arg;
 };
 
 struct sandbox_exec_result {
