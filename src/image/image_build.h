@@ -21,8 +21,8 @@
  * image_rootfs_busybox.c (libarchive), image_cache.c (cached tarballs,
  * recipe hashes), image_engine.c (import, check, tag, remove),
  * image_child.c (child processes, interruption), image_util.c. */
-#ifndef HB_IMAGE_BUILD_H
-#define HB_IMAGE_BUILD_H
+#ifndef HB_IMAGE_IMAGE_BUILD_H
+#define HB_IMAGE_IMAGE_BUILD_H
 
 #include <stddef.h>
 

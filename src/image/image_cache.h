@@ -6,8 +6,8 @@
  * CACHE/debian/bookworm-KEY.tar; the recipe, from everything that shapes
  * an image, is its label handbox.recipe, and a build whose tag already
  * carries the recipe it would build does nothing. */
-#ifndef HB_IMAGE_CACHE_H
-#define HB_IMAGE_CACHE_H
+#ifndef HB_IMAGE_IMAGE_CACHE_H
+#define HB_IMAGE_IMAGE_CACHE_H
 
 #include <stddef.h>
 

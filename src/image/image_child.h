@@ -4,8 +4,8 @@
  *
  * Each child runs in a process group of its own, so a cancellation reaches
  * everything it started (apt's methods, dpkg), and is always reaped. */
-#ifndef HB_IMAGE_CHILD_H
-#define HB_IMAGE_CHILD_H
+#ifndef HB_IMAGE_IMAGE_CHILD_H
+#define HB_IMAGE_IMAGE_CHILD_H
 
 #include <stdbool.h>
 #include <stddef.h>

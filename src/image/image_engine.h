@@ -4,8 +4,8 @@
  *
  * The order is what keeps a working tag: nothing is tagged before its
  * check passed, and the image a failed build imported is removed. */
-#ifndef HB_IMAGE_ENGINE_H
-#define HB_IMAGE_ENGINE_H
+#ifndef HB_IMAGE_IMAGE_ENGINE_H
+#define HB_IMAGE_IMAGE_ENGINE_H
 
 #include <stddef.h>
 

@@ -2,8 +2,8 @@
  * static busybox, its applet links, users root and user (1000), /tmp,
  * /root and /workspace, composed as a tar stream with libarchive; no
  * rootfs directory on disk. */
-#ifndef HB_IMAGE_ROOTFS_BUSYBOX_H
-#define HB_IMAGE_ROOTFS_BUSYBOX_H
+#ifndef HB_IMAGE_IMAGE_ROOTFS_BUSYBOX_H
+#define HB_IMAGE_IMAGE_ROOTFS_BUSYBOX_H
 
 #include <limits.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * mmdebstrap (variant apt, the agent's tools, user `user`, /workspace),
  * whose tar stream goes into the engine and into the rootfs cache at
  * once, or imported from that cache. */
-#ifndef HB_IMAGE_ROOTFS_DEBIAN_H
-#define HB_IMAGE_ROOTFS_DEBIAN_H
+#ifndef HB_IMAGE_IMAGE_ROOTFS_DEBIAN_H
+#define HB_IMAGE_IMAGE_ROOTFS_DEBIAN_H
 
 #include <stddef.h>
 

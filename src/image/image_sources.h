@@ -7,8 +7,8 @@
  * dropped, and only the suites bookworm, bookworm-updates,
  * bookworm-security and bookworm/updates are kept. The parsers are pure
  * (text in, strings out) so the unit tests can feed them anything. */
-#ifndef HB_IMAGE_SOURCES_H
-#define HB_IMAGE_SOURCES_H
+#ifndef HB_IMAGE_IMAGE_SOURCES_H
+#define HB_IMAGE_IMAGE_SOURCES_H
 
 #include <stddef.h>
 

@@ -2,8 +2,8 @@
  * progress lines, the clock and a few file helpers (the string vectors
  * they build lists with are common/strv.h). Internal to the image build;
  * see image_build.h for the API. */
-#ifndef HB_IMAGE_UTIL_H
-#define HB_IMAGE_UTIL_H
+#ifndef HB_IMAGE_IMAGE_UTIL_H
+#define HB_IMAGE_IMAGE_UTIL_H
 
 #include <stddef.h>
 
