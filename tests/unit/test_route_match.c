@@ -1,6 +1,7 @@
 /* test_route_match.c — net/http's http_route_match(): literal segments,
  * "{}" (one segment), a final "{**}" (the rest), captured parameters,
- * and what must not match; then a few paths against the real table. */
+ * and what must not match; then a few paths against the real table, and
+ * the checks of http_server_init(). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,8 @@
 
 #include <string.h>
 
+#include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 #include "net/http.h"
 #include "sandboxd/routes.h"
 
@@ -136,6 +139,36 @@ static void test_real_table(void **state)
 	assert_null(first_route("/no/such/route", HTTP_GET));
 }
 
+/* The layer takes any program's table and key names; it refuses a
+ * config without them, and a header name lws could not look up. */
+static void test_server_init(void **state)
+{
+	char long_name[64];
+	struct http_config cfg = {
+		.routes = sandboxd_routes,
+		.key_header = SANDBOXD_KEY_HEADER,
+		.key_query = SANDBOXD_KEY_QUERY,
+		.ws_close_auth = SANDBOXD_CLOSE_AUTH,
+		.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE,
+	};
+
+	assert_int_equal(http_server_init(&cfg), 0);
+	cfg.routes = NULL;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.routes = sandboxd_routes;
+	cfg.key_query = NULL;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.key_query = SANDBOXD_KEY_QUERY;
+	cfg.key_header = "";
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	cfg.key_header = long_name;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	long_name[62] = '\0';
+	assert_int_equal(http_server_init(&cfg), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_real_table),
+		cmocka_unit_test(test_server_init),
 	};
 
 	return cmocka_run_group_tests_name("net/http http_route_match", tests, NULL, NULL);
