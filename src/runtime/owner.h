@@ -11,8 +11,8 @@
  * A sandbox is an orphan when its state directory is gone or now holds
  * another server id, or when it has a lease and that process has ended
  * (a pid reused by another process has another start time). */
-#ifndef HB_OWNER_H
-#define HB_OWNER_H
+#ifndef HB_RUNTIME_OWNER_H
+#define HB_RUNTIME_OWNER_H
 
 #include <stdbool.h>
 #include <stddef.h>

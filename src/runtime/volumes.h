@@ -11,8 +11,8 @@
  * /.handbox, /proc, /dev, /dev/pts, /dev/null, /sys). Pure parsing: no
  * file is looked at, so it can be unit-tested; volumes_check_hosts() then
  * checks that bind sources exist. */
-#ifndef HB_VOLUMES_H
-#define HB_VOLUMES_H
+#ifndef HB_RUNTIME_VOLUMES_H
+#define HB_RUNTIME_VOLUMES_H
 
 #include <stdbool.h>
 #include <stddef.h>

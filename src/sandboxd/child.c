@@ -8,8 +8,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
-#include "common/ids.h"
 #include "sandboxd/child.h"
 #include "sandboxd/reaper.h"
 #include "sandboxd/sandboxd.h"
@@ -146,7 +146,7 @@ int child_start(struct child *ch, const struct proc_spec *spec, char *err,
 	rc = proc_spawn(spec, &ch->pid, &io, err, errlen);
 	if (rc)
 		return rc;
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	fds[0] = io.out;
 	fds[1] = io.err;
 	fds[2] = io.in;

@@ -25,10 +25,10 @@
 
 #include <libwebsockets.h>
 
+#include "common/clock.h"
 #include "common/buf.h"
 #include "common/fdio.h"
 #include "common/hb_error.h"
-#include "common/ids.h"
 #include "common/utf8.h"
 #include "sandboxd/files.h"
 #include "net/http.h"
@@ -530,7 +530,7 @@ static int upload_start(struct http_conn *c)
 	size_t dirlen;
 	int status, e;
 
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	status = files_path_arg(c, "path", path, sizeof(path), err, sizeof(err));
 	if (status)
 		return upload_fail(c, status, err);
@@ -712,7 +712,7 @@ static int download_start(struct http_conn *c)
 	const char *base;
 	int status, fd;
 
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	status = files_path_arg(c, "path", path, sizeof(path), err, sizeof(err));
 	if (status)
 		return http_reply_error(c, status, "%s", err) ? -1 : 0;
@@ -798,7 +798,7 @@ static int mkdir_as_user(struct http_conn *c)
 	     why[PATH_MAX + 128], dir[PATH_MAX], note[PATH_MAX + 128];
 	int status, e;
 
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	status = files_path_arg(c, "path", path, sizeof(path), err, sizeof(err));
 	if (status)
 		return http_reply_error(c, status, "%s", err) ? -1 : 0;

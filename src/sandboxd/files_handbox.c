@@ -24,6 +24,7 @@
 
 #include <libwebsockets.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "common/sandboxd_wire.h"
@@ -436,7 +437,7 @@ static int remove_route(struct http_conn *c, json_t *body)
 		return http_reply_error(c, status, "%s", err);
 	if (body_bool(body, "recursive", &recursive, err, sizeof(err)))
 		return http_reply_error(c, 422, "%s", err);
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	if (lstat(path, &st) < 0)
 		return reply_errno(c, errno, "remove", path, NULL);
 	if (!S_ISDIR(st.st_mode)) {
@@ -709,7 +710,7 @@ static int move_route(struct http_conn *c, json_t *body)
 		return http_reply_error(c, status, "%s", err);
 	if (body_bool(body, "overwrite", &overwrite, err, sizeof(err)))
 		return http_reply_error(c, 422, "%s", err);
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	if (lstat(from, &st) < 0)
 		return reply_errno(c, errno, "move", from, NULL);
 	if (!strcmp(from, "/"))

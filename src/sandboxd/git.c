@@ -23,9 +23,9 @@
 
 #include <libwebsockets.h>
 
+#include "common/clock.h"
 #include "common/buf.h"
 #include "common/hb_error.h"
-#include "common/ids.h"
 #include "common/path_search.h"
 #include "common/utf8.h"
 #include "sandboxd/child.h"
@@ -1160,7 +1160,7 @@ int git_changes_route(struct http_conn *c, json_t *body)
 	status = path_query(c, path, sizeof(path), err, sizeof(err));
 	if (status)
 		return http_reply_error(c, status, "%s", err);
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	/* not a directory, so not a repository: nothing changed */
 	if (!realpath(path, root) || stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return http_reply_json(c, 200, json_array());
@@ -1189,7 +1189,7 @@ int git_diff_route(struct http_conn *c, json_t *body)
 		return http_reply_error(c, status, "%s", err);
 	if (http_query(c, "commit", probe, sizeof(probe)) >= 0)
 		return http_reply_error(c, 400, "query parameter commit: per-commit diffs are not supported by this server");
-	sandboxd_last_exec_us = now_us();
+	sandboxd_last_exec_us = clock_mono_us();
 	if (!realpath(path, file))
 		return http_reply_error(c, 400, "File does not exist: %s", path);
 	if (stat(file, &st) < 0)

@@ -3,7 +3,7 @@
  * run in the sandbox. */
 #include <string.h>
 
-#include "common/ids.h"
+#include "common/clock.h"
 #include "sandboxd/health.h"
 #include "net/http.h"
 #include "sandboxd/sandboxd.h"
@@ -20,7 +20,7 @@ int health_ready(struct http_conn *c, json_t *body)
 
 int health_server_info(struct http_conn *c, json_t *body)
 {
-	int64_t now = now_us();
+	int64_t now = clock_mono_us();
 
 	return http_reply_json(c, 200, json_pack(
 		"{s:f, s:f, s:s, s:s, s:[], s:[s,s,s,s,s]}",

@@ -11,7 +11,7 @@
 
 #include <libwebsockets.h>
 
-#include "common/ids.h"
+#include "common/clock.h"
 #include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
 #include "net/fdwatch.h"
@@ -85,11 +85,11 @@ static void limit_descriptors(void)
  * groups (never kill(-1) on a shared host). */
 static void stop_children(void)
 {
-	int64_t deadline = now_us() + SHUTDOWN_GRACE_US;
+	int64_t deadline = clock_mono_us() + SHUTDOWN_GRACE_US;
 
 	reaper_signal_all(SIGHUP);
 	reaper_signal_all(SIGTERM);
-	while (reaper_watched_count() > 0 && now_us() < deadline) {
+	while (reaper_watched_count() > 0 && clock_mono_us() < deadline) {
 		reaper_collect();
 		usleep(20000);
 	}
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	hide_session_keys();
 	limit_descriptors();
-	sandboxd_started_us = sandboxd_last_exec_us = now_us();
+	sandboxd_started_us = sandboxd_last_exec_us = clock_mono_us();
 	memset(&hcfg, 0, sizeof(hcfg));
 	hcfg.routes = sandboxd_routes;
 	hcfg.api_keys = sandboxd_cfg.api_keys;

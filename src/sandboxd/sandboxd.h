@@ -9,7 +9,8 @@
 extern struct sandboxd_config sandboxd_cfg;
 extern struct lws_context *sandboxd_lws;
 
-/* Wall-clock microseconds at start and at the last command started. */
+/* Monotonic microseconds (clock.h) at start and at the last command
+ * started: /server_info reports the durations since. */
 extern int64_t sandboxd_started_us;
 extern int64_t sandboxd_last_exec_us;
 
