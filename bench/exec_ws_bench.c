@@ -54,18 +54,18 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void on_step(void *arg, enum sandbox_exec_step step)
+static void on_step(void *arg, enum hb_exec_step step)
 {
 	struct run_marks *m = arg;
 
 	switch (step) {
-	case SANDBOX_EXEC_CONNECTING:
+	case HB_EXEC_CONNECTING:
 		m->t_connect = now_ns();
 		break;
-	case SANDBOX_EXEC_STARTED:
+	case HB_EXEC_STARTED:
 		m->t_started = now_ns();
 		break;
-	case SANDBOX_EXEC_EXITED:
+	case HB_EXEC_EXITED:
 		m->t_exit = now_ns();
 		break;
 	}
@@ -85,14 +85,14 @@ static int run_once(const struct bench_opts *o, struct run_marks *m, char *err,
 {
 	char url[URL_MAX];
 	struct sandbox_conn conn = { url, o->key };
-	struct sandbox_exec_opts eo = {
+	struct hb_exec_options eo = {
 		.argv = o->argc ? o->argv : NULL,
 		.command = o->stream ? o->stream : o->command,
 		.timeout_s = (double)o->timeout_s,
 		.output = count_output, .output_arg = m,
 		.on_step = on_step, .step_arg = m,
 	};
-	struct sandbox_exec_result res;
+	struct hb_exec_status res;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(url, sizeof(url), "http://%s:%d", o->host, o->port);

@@ -155,7 +155,14 @@ int hb_sandbox_gc(struct hb_runtime *rt, bool dry_run, hb_gc_fn fn, void *arg,
 
 /* ----------------------------------------------- commands and files */
 
-struct hb_exec_options {
+/* The steps of a run that hb_exec_options.on_step is told of. */
+enum hb_exec_step {
+	HB_EXEC_CONNECTING,       /* the TCP connect is about to begin */
+	HB_EXEC_STARTED,          /* sandboxd started the command */
+	HB_EXEC_EXITED,           /* sandboxd said it ended */
+};
+
+struct hb_exec_options {          /* zero what you do not use */
 	char *const *argv;        /* run without a shell, or */
 	const char *command;      /* a shell line (exactly one of the two) */
 	const char *cwd;          /* NULL: the sandbox's working directory */
@@ -164,6 +171,18 @@ struct hb_exec_options {
 	bool pty;                 /* on a terminal sized like ours */
 	bool forward_stdin;       /* send our stdin, then end-of-file */
 	double timeout_s;         /* 0 = none */
+	/* NULL: the command's stdout and stderr go to our fds 1 and 2, and
+	 * this thread's SIGINT, SIGTERM, SIGHUP and SIGQUIT go to the command
+	 * (as `handbox sandbox exec`). Else each chunk goes to
+	 * output(output_arg, 1 or 2, …) as it comes, which returns nonzero to
+	 * end the command as a reader that went away would; then signals are
+	 * left alone. */
+	int (*output)(void *arg, int fd, const void *data, size_t len);
+	void *output_arg;
+	/* NULL, or told (on this thread) when the run reaches each step:
+	 * for callers that time it or show progress */
+	void (*on_step)(void *arg, enum hb_exec_step step);
+	void *step_arg;
 };
 
 struct hb_exec_status {
@@ -173,11 +192,9 @@ struct hb_exec_status {
 	bool oom_killed;          /* the sandbox's memory limit killed it */
 };
 
-/* Runs a command in a running sandbox, its stdout and stderr streamed to
- * our fds 1 and 2, and returns 0 once it has ended (see *st), or HB_E…
- * when it could not run: HB_EBUSY when the sandbox is not running. While
- * it runs, SIGINT, SIGTERM, SIGHUP and SIGQUIT of this thread go to the
- * command (docs/sandbox-client.md). */
+/* Runs a command in a running sandbox, its output streamed as o says, and
+ * returns 0 once it has ended (see *st), or HB_E… when it could not run:
+ * HB_EBUSY when the sandbox is not running (docs/sandbox-client.md). */
 int hb_sandbox_exec(const struct hb_sandbox *sb, const struct hb_exec_options *o,
 		    struct hb_exec_status *st, char *err, size_t errlen);
 /* cp -r of a local file or folder to an absolute path in the sandbox;

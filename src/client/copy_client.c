@@ -190,8 +190,8 @@ static void copy_free(struct copy *cp)
  * chmod, run in the sandbox as the sandbox user who owns the files. */
 static int chmod_batch(struct copy *cp, char **argv)
 {
-	struct sandbox_exec_opts o = { .argv = argv };
-	struct sandbox_exec_result res;
+	struct hb_exec_options o = { .argv = argv };
+	struct hb_exec_status res;
 	int rc;
 
 	rc = sandbox_exec(cp->conn, &o, &res, cp->err, cp->errlen);

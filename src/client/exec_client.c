@@ -47,8 +47,8 @@
 
 struct exec_client {
 	const struct sandbox_conn *conn;
-	const struct sandbox_exec_opts *o;
-	struct sandbox_exec_result *res;
+	const struct hb_exec_options *o;
+	struct hb_exec_status *res;
 	struct lws_context *ctx;
 	struct lws *ws;              /* the WebSocket; NULL once it is gone */
 	struct lws *in_wsi;          /* our stdin's duplicate, while read */
@@ -208,7 +208,7 @@ static int start_add_env(json_t *msg, const char *const *env, char *err,
  * c->start (LWS_PRE bytes of room in front; freed by the caller). */
 static int start_build(struct exec_client *c, char *err, size_t errlen)
 {
-	const struct sandbox_exec_opts *o = c->o;
+	const struct hb_exec_options *o = c->o;
 	json_t *msg, *argv, *pty;
 	char *text = NULL;
 	int rc = HB_ENOMEM;
@@ -477,7 +477,7 @@ static int write_output(struct exec_client *c, const unsigned char *data, size_t
 			   c->out_fd == 2 ? "stderr" : "stdout", strerror(e));
 }
 
-static void step(struct exec_client *c, enum sandbox_exec_step s)
+static void step(struct exec_client *c, enum hb_exec_step s)
 {
 	if (c->o->on_step)
 		c->o->on_step(c->o->step_arg, s);
@@ -490,7 +490,7 @@ static void copy_string(char *out, size_t outlen, json_t *v)
 
 static int text_message(struct exec_client *c)
 {
-	struct sandbox_exec_result *res = c->res;
+	struct hb_exec_status *res = c->res;
 	json_error_t jerr;
 	const char *type;
 	json_t *m, *v;
@@ -504,7 +504,7 @@ static int text_message(struct exec_client *c)
 				 m ? "no \"type\"" : jerr.text);
 	} else if (!strcmp(type, "started")) {
 		c->got_started = true;
-		step(c, SANDBOX_EXEC_STARTED);
+		step(c, HB_EXEC_STARTED);
 	} else if (!strcmp(type, "exit")) {
 		v = json_object_get(m, "exit_code");
 		if (!json_is_integer(v)) {
@@ -512,7 +512,7 @@ static int text_message(struct exec_client *c)
 					 "without an exit_code", c->conn->url);
 		} else {
 			c->got_exit = true;
-			step(c, SANDBOX_EXEC_EXITED);
+			step(c, HB_EXEC_EXITED);
 			res->exit_code = (int)json_integer_value(v);
 			copy_string(res->signal, sizeof(res->signal), json_object_get(m, "signal"));
 			res->timed_out = json_is_true(json_object_get(m, "timed_out"));
@@ -716,7 +716,7 @@ static int connect_ws(struct exec_client *c, const struct ws_target *t)
 	ci.retry_and_idle_policy = &idle;
 	ci.pwsi = &c->ws;
 	ci.opaque_user_data = c;
-	step(c, SANDBOX_EXEC_CONNECTING);
+	step(c, HB_EXEC_CONNECTING);
 	/* NULL: it failed inside the call, and the wsi is gone */
 	if (!lws_client_connect_via_info(&ci)) {
 		c->ended = 1;
@@ -729,7 +729,7 @@ static int connect_ws(struct exec_client *c, const struct ws_target *t)
 static int outcome(struct exec_client *c, char *err, size_t errlen)
 {
 	const char *url = c->conn->url, *d = c->server_error;
-	struct sandbox_exec_result *res = c->res;
+	struct hb_exec_status *res = c->res;
 
 	if (c->broken_pipe) {
 		res->exit_code = 128 + SIGPIPE;
@@ -791,8 +791,8 @@ static void signals_drain(const sigset_t *set)
 		;
 }
 
-int sandbox_exec(const struct sandbox_conn *conn, const struct sandbox_exec_opts *o,
-		 struct sandbox_exec_result *res, char *err, size_t errlen)
+int sandbox_exec(const struct sandbox_conn *conn, const struct hb_exec_options *o,
+		 struct hb_exec_status *res, char *err, size_t errlen)
 {
 	struct term_state term = { .raw = false };
 	struct exec_client *c;

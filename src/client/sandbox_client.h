@@ -8,52 +8,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "handbox/sandbox.h"
+
 /* Where sandboxd answers: base URL "http://127.0.0.1:49153" and its key. */
 struct sandbox_conn {
 	const char *url;
 	const char *session_api_key;
 };
 
-/* The steps of a run that sandbox_exec() reports to on_step. */
-enum sandbox_exec_step {
-	SANDBOX_EXEC_CONNECTING,  /* the TCP connect is about to begin */
-	SANDBOX_EXEC_STARTED,     /* sandboxd said "started" */
-	SANDBOX_EXEC_EXITED,      /* sandboxd said "exit" */
-};
-
-struct sandbox_exec_opts {
-	char *const *argv;        /* run without a shell, or */
-	const char *command;      /* a shell line (exactly one of the two) */
-	const char *cwd;          /* NULL = sandboxd's workdir */
-	const char *user;         /* NULL = the sandbox user; "root"; a uid */
-	const char *const *env;   /* "K=V" … NULL-terminated, or NULL */
-	bool pty;                 /* run on a terminal sized like ours */
-	bool forward_stdin;       /* send our stdin, then EOF */
-	double timeout_s;         /* 0 = none */
-	/* NULL: the command's stdout and stderr go to our fds 1 and 2, and
-	 * this thread's terminal signals go to the command (the CLI). Else
-	 * each chunk goes to output(output_arg, 1 or 2, …), which returns
-	 * nonzero to end the command as a gone reader would, and signals
-	 * are left alone: a library call must not take its program's
-	 * Ctrl-C. */
-	int (*output)(void *arg, int fd, const void *data, size_t len);
-	void *output_arg;
-	/* NULL, or told (on this thread) when the run reaches each step:
-	 * for callers that time it, such as bench/exec_ws_bench */
-	void (*on_step)(void *arg, enum sandbox_exec_step step);
-	void *step_arg;
-};
-
-struct sandbox_exec_result {
-	int exit_code;            /* as a shell reports it (128+N for signal N) */
-	char signal[16];          /* "SIGKILL" or "" */
-	bool timed_out;
-	bool oom_killed;          /* the sandbox's memory limit killed it */
-};
-
 /* Runs the command, writing its stdout to fd 1 and its stderr to fd 2 as it
- * comes. Returns 0 once the command has ended (see res), or HB_E… with a
- * message when it could not be run or the connection broke: HB_EPERM for a
+ * comes (or to o->output). Returns 0 once the command has ended (see res),
+ * or HB_E… with a message when it could not be run or the connection broke: HB_EPERM for a
  * refused session key, HB_EINVAL for options sandboxd refuses, HB_ENOENT
  * (or HB_EPERM) when the program or directory is missing (or not
  * allowed), HB_EBUSY when sandboxd has too many exec runs, HB_EIO for
@@ -67,8 +32,8 @@ struct sandbox_exec_result {
  * When our stdout's reader goes away (EPIPE), the connection is closed and
  * res says exit_code 141, signal "SIGPIPE", as a local pipeline would.
  * docs/sandbox-client.md has the details. */
-int sandbox_exec(const struct sandbox_conn *c, const struct sandbox_exec_opts *o,
-		 struct sandbox_exec_result *res, char *err, size_t errlen);
+int sandbox_exec(const struct sandbox_conn *c, const struct hb_exec_options *o,
+		 struct hb_exec_status *res, char *err, size_t errlen);
 
 /* Copies a local file or folder (recursively) to an absolute path in the
  * sandbox, as `cp -r` would: into remote when that is an existing folder

@@ -24,25 +24,14 @@ int api_connect(const struct hb_sandbox *sb, struct sandbox_conn *conn, char *ur
 int hb_sandbox_exec(const struct hb_sandbox *sb, const struct hb_exec_options *o,
 		    struct hb_exec_status *st, char *err, size_t errlen)
 {
-	struct sandbox_exec_opts eo = {
-		.argv = o->argv, .command = o->command, .cwd = o->cwd, .user = o->user,
-		.env = o->env, .pty = o->pty, .forward_stdin = o->forward_stdin,
-		.timeout_s = o->timeout_s,
-	};
-	struct sandbox_exec_result res = { 0 };
 	struct sandbox_conn conn;
 	char url[API_URL_MAX];
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if ((rc = api_connect(sb, &conn, url, sizeof(url), err, errlen)) ||
-	    (rc = sandbox_exec(&conn, &eo, &res, err, errlen)))
+	if ((rc = api_connect(sb, &conn, url, sizeof(url), err, errlen)))
 		return rc;
-	st->exit_code = res.exit_code;
-	snprintf(st->signal, sizeof(st->signal), "%s", res.signal);
-	st->timed_out = res.timed_out;
-	st->oom_killed = res.oom_killed;
-	return 0;
+	return sandbox_exec(&conn, o, st, err, errlen);
 }
 
 int hb_sandbox_copy_in(const struct hb_sandbox *sb, const char *local,

@@ -155,11 +155,11 @@ int hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *
 {
 	struct capture cap = { .dropped = false };
 	struct hb_exec_result *r;
-	struct sandbox_exec_opts o = {
+	struct hb_exec_options o = {
 		.command = command, .cwd = cwd,
 		.output = capture_output, .output_arg = &cap,
 	};
-	struct sandbox_exec_result res;
+	struct hb_exec_status res;
 	struct sandbox_conn conn;
 	char url[API_URL_MAX];
 	int rc;
