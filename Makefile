@@ -40,6 +40,9 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 SANDBOXD := $(BUILD)/handbox-sandboxd
 HANDBOX  := $(BUILD)/handbox
 LIBA     := $(BUILD)/libhandbox.a
+# Every global of the library, for the CLI and the benchmark (which use
+# common/ and client/ as well); never installed.
+LIBALL   := $(BUILD)/obj/libhandbox-all.a
 SOVER    := 0
 LIBSO    := $(BUILD)/libhandbox.so.$(SOVER)
 VERSION  := $(shell sed -n 's/^\#define HB_VERSION "\(.*\)"/\1/p' include/handbox/handbox.h)
@@ -60,10 +63,21 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 	rm -f $@.log; exit $$st
 	@echo "LINK $@ (static)"
 
-$(LIBA): $(call obj,$(LIB_SRC))
+$(LIBALL): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	@ar rcs $@ $^
 	@echo "AR $@"
+
+# The archive programs link: one object whose only globals are hb_… (as the
+# shared library's), so a program may have its own parse_uint or buf_init.
+$(LIBA): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
+	@rm -f $@ $@.o $@.syms
+	ld -r -o $@.o $(call obj,$(LIB_SRC))
+	nm -g --defined-only $@.o | awk '$$3 ~ /^hb_/ && $$3 != "hb_fail" { print $$3 }' >$@.syms
+	objcopy --keep-global-symbols=$@.syms $@.o
+	@ar rcs $@ $@.o
+	@rm -f $@.o $@.syms
+	@echo "AR $@ (hb_ only)"
 
 # Only hb_… is exported (src/lib/libhandbox.map): the internals can change
 # without breaking programs linked against the shared library.
@@ -73,7 +87,7 @@ $(LIBSO): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
 		$(call obj,$(LIB_SRC)) $(HOST_LIBS)
 	@ln -sf libhandbox.so.$(SOVER) $(BUILD)/libhandbox.so
 
-$(HANDBOX): $(call obj,$(CLI_SRC)) $(LIBA)
+$(HANDBOX): $(call obj,$(CLI_SRC)) $(LIBALL)
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 # The include-layer rule (tools/layers.rules, docs/layers.md).
@@ -92,7 +106,7 @@ install: all
 	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libhandbox.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libhandbox.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(HOST_LIBS)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		src/lib/handbox.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/handbox.pc
 	install -m 0755 $(HANDBOX) $(DESTDIR)$(PREFIX)/bin/handbox
 	install -m 0755 $(SANDBOXD) $(DESTDIR)$(PREFIX)/libexec/handbox/handbox-sandboxd

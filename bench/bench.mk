@@ -12,6 +12,6 @@ BENCH_LIBS    := -lcurl -lwebsockets -ljansson -lpthread -lm
 .PHONY: bench-tools
 bench-tools: $(EXEC_WS_BENCH)
 
-$(EXEC_WS_BENCH): bench/exec_ws_bench.c $(LIBA) bench/bench.mk
+$(EXEC_WS_BENCH): bench/exec_ws_bench.c $(LIBALL) bench/bench.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIBA) $(BENCH_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIBALL) $(BENCH_LIBS)

@@ -7,24 +7,26 @@
 #ifndef HB_HANDBOX_CANCEL_H
 #define HB_HANDBOX_CANCEL_H
 
-#include <stdatomic.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct hb_cancel {
-	atomic_int reason;       /* 0: go on; else why (e.g. a signal number) */
+	int reason;              /* read and written atomically by the calls
+				    below only: 0 go on, else why */
 };
 
 /* Asks every call watching c to give up at its next check (within about a
- * second) and clean up what it made. reason: nonzero, e.g. the signal that
- * asked for it. Safe from a signal handler and from any thread. */
-static inline void hb_cancel_request(struct hb_cancel *c, int reason)
-{
-	atomic_store(&c->reason, reason ? reason : -1);
-}
+ * second) and clean up what it made; it then fails with HB_ECANCELED.
+ * reason: nonzero, e.g. the signal that asked for it (0 is taken as -1).
+ * Safe from a signal handler and from any thread; c NULL does nothing. */
+void hb_cancel_request(struct hb_cancel *c, int reason);
 
 /* 0 when c is NULL or not cancelled; else the reason given. */
-static inline int hb_cancel_reason(struct hb_cancel *c)
-{
-	return c ? atomic_load(&c->reason) : 0;
+int hb_cancel_reason(const struct hb_cancel *c);
+
+#ifdef __cplusplus
 }
+#endif
 
 #endif

@@ -19,6 +19,7 @@ enum hb_result {
 	HB_ENOENT = -4,    /* no such thing */
 	HB_EIO = -5,       /* a system call, the engine or a sandbox failed */
 	HB_EPERM = -6,     /* not allowed */
+	HB_ECANCELED = -7, /* the caller's struct hb_cancel asked to stop */
 	HB_EBUSY = -8,     /* temporarily unable (or timed out); try later */
 };
 

@@ -10,7 +10,6 @@
 #ifndef HB_HANDBOX_SANDBOX_H
 #define HB_HANDBOX_SANDBOX_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +28,7 @@ extern const int hb_sandbox_ports[HB_SANDBOX_PORTS];
 #define HB_SANDBOX_ID_LEN 12        /* lower-case hex */
 #define HB_SANDBOX_KEY_LEN 64       /* hex of 32 random bytes */
 #define HB_SANDBOX_NAME_MAX 128
+#define HB_PATH_MAX 4096            /* Linux's PATH_MAX, fixed in the ABI */
 
 enum hb_sandbox_state {
 	HB_SANDBOX_CREATED, HB_SANDBOX_RUNNING, HB_SANDBOX_PAUSED, HB_SANDBOX_EXITED,
@@ -47,7 +47,9 @@ struct hb_sandbox {
 	char session_api_key[HB_SANDBOX_KEY_LEN + 1];
 	char host[64];                   /* address to reach published ports */
 	int host_ports[HB_SANDBOX_PORTS]; /* 0 = not published */
-	char workdir[PATH_MAX];          /* a host path for process sandboxes */
+	char workdir[HB_PATH_MAX];       /* the workspace: a host path for
+					    process sandboxes, else "" or the
+					    first mount's target */
 	enum hb_sandbox_state state;
 	int exit_code;                   /* when EXITED */
 	bool oom_killed;                 /* the engine says so */
@@ -72,7 +74,7 @@ bool hb_sandbox_orphan(const struct hb_sandbox *sb, char *why, size_t whylen);
 struct hb_settings;
 
 enum hb_setting {
-	HB_SET_IMAGE,          /* image name */
+	HB_SET_IMAGE = 1,      /* image name */
 	HB_SET_VOLUME,         /* HOST:CONTAINER[:ro|rw]; the first call drops
 				  SANDBOX_VOLUMES, each call adds one */
 	HB_SET_USER_ID,        /* uid that runs commands */

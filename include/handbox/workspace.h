@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <handbox/error.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,7 +25,8 @@ struct hb_workspace_options {        /* all zero = defaults */
 	int host_port;                   /* 0: dynamic; else 8000 is published here */
 	bool extra_ports;                /* also VS Code on host_port+1, VNC on host_port+2 */
 	const char *platform;            /* "linux/amd64" | "linux/arm64"; NULL: this machine's */
-	bool keep_alive;                 /* leave the sandbox running at close */
+	bool keep_alive;                 /* leave the sandbox running at close
+					    (so does SANDBOX_KEEP_RUNTIME_ALIVE=true) */
 };
 
 /* Makes the sandbox and waits until it answers; *out is closed with
@@ -31,6 +34,8 @@ struct hb_workspace_options {        /* all zero = defaults */
 int  hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
 		       char *err, size_t errlen);
 const char *hb_workspace_url(const struct hb_workspace *ws);          /* sandboxd's base URL */
+/* The first volume's target; else /workspace (where commands run when the
+ * image has it; sandboxd falls back to the user's home otherwise). */
 const char *hb_workspace_working_dir(const struct hb_workspace *ws);  /* e.g. /workspace */
 /* sandboxd's session key: every request to hb_workspace_url() needs it
  * (header X-Session-API-Key). */
@@ -38,16 +43,21 @@ const char *hb_workspace_session_key(const struct hb_workspace *ws);
 /* The sandbox's id (what `handbox sandbox` commands take). */
 const char *hb_workspace_id(const struct hb_workspace *ws);
 
+/* stdout_text and stderr_text hold the first 64 MiB of each stream (a note
+ * at the end of stderr_text says when more was dropped), NUL-terminated. */
 struct hb_exec_result { char *command; int exit_code; char *stdout_text; char *stderr_text; bool timed_out; };
 /* 0 when the command ran, whatever its exit code (see *out); negative HB_E… only
  * when handbox could not run it. cwd NULL: the working dir; timeout_s 0: SANDBOX_TIMEOUT or 300. */
 int  hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *cwd,
 		       int timeout_s, struct hb_exec_result **out, char *err, size_t errlen);
-void hb_exec_result_free(struct hb_exec_result *r);
+void hb_exec_result_free(struct hb_exec_result *r);                  /* r NULL: nothing */
 /* Copies a local file or folder into the sandbox, or one of the sandbox's
  * out (cp -r); remote is an absolute path in the sandbox. */
 int  hb_workspace_upload(struct hb_workspace *ws, const char *local, const char *remote, char *err, size_t errlen);
 int  hb_workspace_download(struct hb_workspace *ws, const char *remote, const char *local, char *err, size_t errlen);
+/* Removes the sandbox unless keep_alive; one that cannot be removed (the
+ * engine is gone) is named on stderr: its lease ends with this process,
+ * so `handbox sandbox gc` removes it later. ws NULL does nothing. */
 void hb_workspace_close(struct hb_workspace *ws);                    /* removes the sandbox unless keep_alive */
 
 #ifdef __cplusplus

@@ -68,7 +68,7 @@ int ready_wait(const char *url, const char *key, int timeout_ms,
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, cancel ? 0L : 1L);
 	for (;;) {
 		if (hb_cancel_reason(cancel)) {
-			rc = HB_EIO;
+			rc = HB_ECANCELED;
 			break;
 		}
 		status = 0;

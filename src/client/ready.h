@@ -9,8 +9,8 @@
 /* Polls GET url/health (with the session key) until it answers 200, the
  * deadline passes, gone(arg) returns nonzero (the backend saw the sandbox
  * die) or cancel (may be NULL) is requested. Returns 0 when ready;
- * HB_EBUSY on timeout; HB_EIO when gone() said so or on cancellation
- * (then hb_cancel_reason(cancel) says why). */
+ * HB_EBUSY on timeout; HB_EIO when gone() said so; HB_ECANCELED on
+ * cancellation (hb_cancel_reason(cancel) says why). */
 int ready_wait(const char *url, const char *key, int timeout_ms,
 	       int (*gone)(void *arg), void *arg, struct hb_cancel *cancel);
 

@@ -1,7 +1,8 @@
 /* sandbox_client.h — the host side of a sandbox's own API: run a command
  * with its output streamed (the exec WebSocket) and copy files and folders
- * in and out (the file routes). Used by `handbox sandbox exec|cp`, later by
- * the server and the SDK. Blocking calls; one per thread at a time. */
+ * in and out (the file routes). Used by the public API (src/lib: the CLI's
+ * exec and cp, the SDK's workspace) and the benchmark. Blocking calls; one
+ * per thread at a time. */
 #ifndef HB_CLIENT_SANDBOX_CLIENT_H
 #define HB_CLIENT_SANDBOX_CLIENT_H
 

@@ -9,6 +9,8 @@
 
 /* Microseconds on CLOCK_MONOTONIC (since an unspecified start). */
 int64_t clock_mono_us(void);
+/* The same in seconds, for durations shown to people. */
+double clock_mono_s(void);
 /* Sleeps us microseconds (less when a signal arrives). */
 void clock_sleep_us(int64_t us);
 

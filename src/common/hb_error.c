@@ -26,6 +26,7 @@ const char *hb_strerror(int code)
 	case HB_ENOENT: return "not found";
 	case HB_EIO: return "input/output error";
 	case HB_EPERM: return "not allowed";
+	case HB_ECANCELED: return "cancelled";
 	case HB_EBUSY: return "busy or timed out";
 	default: return "unknown error";
 	}

@@ -2,6 +2,7 @@
  * One curl handle per struct docker_api, so consecutive calls reuse the
  * connection. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +37,21 @@ struct transfer {
 	int fd;           /* upload source, or -1 */
 };
 
+/* libcurl's global set-up, once per process even when two threads open
+ * their first engine at the same time (an app server's workers): libcurl
+ * 7.88 makes it thread-safe only where built with atomics
+ * (CURL_VERSION_THREADSAFE), so it is not left to chance. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void curl_init(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int docker_api_open(struct docker_api **out, const char *docker_host,
 		    char *err, size_t errlen)
 {
-	static int curl_ready;
 	struct docker_api *api;
 	const char *sock = DOCKER_DEFAULT_SOCKET;
 
@@ -54,13 +66,9 @@ int docker_api_open(struct docker_api **out, const char *docker_host,
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "DOCKER_HOST: \"%s\": socket path longer than %zu bytes",
 			       docker_host, sizeof(api->socket) - 1);
-	if (!curl_ready) {
-		/* Not thread-safe in libcurl 7.88: done by the first (main-thread)
-		 * caller; every handbox program opens its engine before threads. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return hb_fail(err, errlen, HB_EIO, "cannot initialise libcurl");
-		curl_ready = 1;
-	}
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_result != CURLE_OK)
+		return hb_fail(err, errlen, HB_EIO, "cannot initialise libcurl");
 	api = calloc(1, sizeof(*api));
 	if (!api || !(api->curl = curl_easy_init())) {
 		free(api);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "engine/docker_api.h"
 #include "image/image_build.h"
@@ -165,7 +166,7 @@ static int busybox_prepare(struct build *b)
 static int busybox_import(struct build *b)
 {
 	struct stat st;
-	double t = image_now();
+	double t = clock_mono_s();
 	int fd = memfd_create("busybox-rootfs.tar", MFD_CLOEXEC), rc;
 
 	if (fd < 0)
@@ -180,7 +181,7 @@ static int busybox_import(struct build *b)
 			rc = image_engine_import(&b->target, fd, b->err, b->errlen);
 		if (rc == 0)
 			image_say(b->pr, "imported %.19s in %.1f s", b->target.id,
-				  image_now() - t);
+				  clock_mono_s() - t);
 	}
 	close(fd);
 	return rc;
@@ -253,7 +254,7 @@ int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 		rc = hb_fail(err, errlen, HB_EIO, "nothing was imported into the engine");
 		goto out;
 	}
-	t = image_now();
+	t = clock_mono_s();
 	rc = busybox
 		? image_engine_check(api, b.target.id, busybox_check, busybox_check_out,
 				     err, errlen)
@@ -261,7 +262,7 @@ int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 				     err, errlen);
 	if (rc < 0)
 		goto out;
-	image_say(b.pr, "check passed in %.1f s: %s", image_now() - t,
+	image_say(b.pr, "check passed in %.1f s: %s", clock_mono_s() - t,
 		  busybox ? "sh, user 1000, /workspace"
 		  : "python3, node, npm, git, curl, ps, user 1000, /workspace");
 	if ((rc = image_engine_finish(api, b.target.id, b.tag, old.exists ? old.id : "", b.pr,
@@ -285,7 +286,7 @@ int image_import_fd(const char *docker_host, const char *tag, int fd,
 	struct strv ch = { 0 };
 	struct image_target target = { .changes = &ch, .message = "handbox image import" };
 	struct image_info old;
-	double t = image_now();
+	double t = clock_mono_s();
 	size_t i;
 	int rc;
 
@@ -299,7 +300,7 @@ int image_import_fd(const char *docker_host, const char *tag, int fd,
 		goto out;
 	if ((rc = image_engine_import(&target, fd, err, errlen)) < 0)
 		goto out;
-	image_say(progress, "imported %.19s in %.1f s", target.id, image_now() - t);
+	image_say(progress, "imported %.19s in %.1f s", target.id, clock_mono_s() - t);
 	if ((rc = image_engine_finish(target.api, target.id, tag, old.exists ? old.id : "",
 				      progress, res, err, errlen)) == 0)
 		*target.id = '\0';

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "image/image_child.h"
 #include "image/image_util.h"
@@ -20,9 +21,9 @@ int image_cancelled(struct hb_cancel *cancel, char *err, size_t errlen)
 	int why = hb_cancel_reason(cancel);
 
 	if (why > 0 && why < NSIG)
-		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s)", why,
+		return hb_fail(err, errlen, HB_ECANCELED, "interrupted by signal %d (%s)", why,
 			       strsignal(why));
-	return why ? hb_fail(err, errlen, HB_EIO, "cancelled") : 0;
+	return why ? hb_fail(err, errlen, HB_ECANCELED, "cancelled") : 0;
 }
 
 bool image_child_cancel_check(struct image_child *c)
@@ -117,7 +118,7 @@ fail:
 
 int image_child_reap(struct image_child *c, int timeout_ms, int *status)
 {
-	double deadline = image_now() + timeout_ms / 1000.0;
+	double deadline = clock_mono_s() + timeout_ms / 1000.0;
 	pid_t r;
 
 	image_close_fd(&c->out);
@@ -128,7 +129,7 @@ int image_child_reap(struct image_child *c, int timeout_ms, int *status)
 		r = waitpid(c->pid, status, WNOHANG);
 		if (r == c->pid || (r < 0 && errno != EINTR))
 			break;
-		if (image_now() > deadline) {
+		if (clock_mono_s() > deadline) {
 			kill(-c->pid, SIGKILL);
 			r = waitpid(c->pid, status, 0);
 			break;
@@ -146,7 +147,7 @@ int image_child_run(const char *exe, int exec_fd, char *const argv[], const char
 	struct image_child c;
 	struct pollfd pf[2];
 	char chunk[16384];
-	double deadline = image_now() + timeout_ms / 1000.0;
+	double deadline = clock_mono_s() + timeout_ms / 1000.0;
 	ssize_t n;
 	int rc, i, wait_ms;
 
@@ -155,7 +156,7 @@ int image_child_run(const char *exe, int exec_fd, char *const argv[], const char
 	if ((rc = image_child_start(&c, exe, exec_fd, argv, cwd, cancel, err, errlen)) < 0)
 		return rc;
 	while (c.out >= 0 || c.err >= 0) {
-		wait_ms = (int)((deadline - image_now()) * 1000);
+		wait_ms = (int)((deadline - clock_mono_s()) * 1000);
 		if (wait_ms <= 0) {
 			kill(-c.pid, SIGKILL);
 			image_child_reap(&c, IMAGE_REAP_MS, status);

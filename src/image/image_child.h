@@ -26,8 +26,8 @@ struct image_child {
 	bool cancel_sent;          /* its process group was signalled */
 };
 
-/* HB_EIO with "interrupted by signal N (NAME)" (or "cancelled") once
- * cancel was requested, else 0. */
+/* HB_ECANCELED with "interrupted by signal N (NAME)" (or "cancelled")
+ * once cancel was requested, else 0. */
 int image_cancelled(struct hb_cancel *cancel, char *err, size_t errlen);
 
 /* When c's cancel token was requested: signals c's process group (once,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/fdio.h"
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "common/path_search.h"
 #include "image/image_cache.h"
@@ -208,13 +209,13 @@ static void *pump_main(void *arg)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	while (chunk && (p->ch->out >= 0 || p->ch->err >= 0)) {
-		wait_ms = (int)((p->deadline - image_now()) * 1000);
+		wait_ms = (int)((p->deadline - clock_mono_s()) * 1000);
 		if (wait_ms <= 0) {
 			if (p->timed_out)
 				break;
 			kill(-p->ch->pid, SIGKILL);
 			p->timed_out = 1;
-			p->deadline = image_now() + 10;
+			p->deadline = clock_mono_s() + 10;
 			continue;
 		}
 		image_child_cancel_check(p->ch);
@@ -263,7 +264,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	char exe[PATH_MAX], dir[PATH_MAX], partial[PATH_MAX] = "", what[128], tail[2048];
 	int up[2] = { -1, -1 };
 	int rc, status = 0, import_rc = 0, cache_fd = -1, has_data;
-	double t0 = image_now(), t_up;
+	double t0 = clock_mono_s(), t_up;
 	pthread_t tid;
 
 	if (path_search_exec("mmdebstrap", exe, sizeof(exe)) < 0)
@@ -288,7 +289,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	p.up_fd = up[1];
 	up[1] = -1;
 	p.progress = pr;
-	p.deadline = image_now() + MMDEBSTRAP_MS / 1000.0;
+	p.deadline = clock_mono_s() + MMDEBSTRAP_MS / 1000.0;
 	buf_init(&p.tail, 0);
 	buf_init(&p.line, 4096);
 	pthread_mutex_init(&p.mu, NULL);
@@ -307,10 +308,10 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 		pthread_cond_wait(&p.cv, &p.mu);
 	has_data = p.has_data;
 	pthread_mutex_unlock(&p.mu);
-	t_up = image_now();
+	t_up = clock_mono_s();
 	if (has_data)
 		import_rc = image_engine_import(t, up[0], err, errlen);
-	t_up = image_now() - t_up;
+	t_up = clock_mono_s() - t_up;
 	image_close_fd(&up[0]);    /* a pump still writing gets EPIPE */
 	pthread_join(tid, NULL);
 	image_child_reap(&ch, IMAGE_REAP_MS, &status);
@@ -331,7 +332,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 		goto done;
 	}
 	image_say(pr, "mmdebstrap done in %.1f s; its %.1f MB tarball streamed into the engine "
-		  "in %.1f s", image_now() - t0, p.bytes / 1e6, t_up);
+		  "in %.1f s", clock_mono_s() - t0, p.bytes / 1e6, t_up);
 	if (cache_fd >= 0 && !p.cache_errno &&
 	    image_cache_commit(cache_fd, partial, tarball) == 0) {
 		*partial = '\0';
@@ -372,11 +373,11 @@ int image_debian_import(const struct strv *argv, const char *tarball, int no_cac
 			  "again)", tarball, st.st_size / 1e6);
 		if ((fd = open(tarball, O_RDONLY | O_CLOEXEC)) < 0)
 			return hb_fail(err, errlen, HB_EIO, "%s: %s", tarball, strerror(errno));
-		t0 = image_now();
+		t0 = clock_mono_s();
 		rc = image_engine_import(t, fd, err, errlen);
 		close(fd);
 		if (rc == 0)
-			image_say(pr, "imported %.19s in %.1f s", t->id, image_now() - t0);
+			image_say(pr, "imported %.19s in %.1f s", t->id, clock_mono_s() - t0);
 		return rc;
 	}
 	image_say(pr, "running mmdebstrap: bookworm, variant apt, with %s", BOOKWORM_PACKAGES);

@@ -16,9 +16,6 @@
 void image_say(const struct image_job *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Seconds on the monotonic clock. */
-double image_now(void);
-
 /* Reads path into b (NUL-terminated when not empty; b->data is NULL for an
  * empty file), failing past limit bytes. On success the caller frees b
  * with buf_free(); on failure b holds nothing. */

@@ -33,9 +33,10 @@ static const char *docker_host_of(const struct hb_image_build_options *o)
 int hb_image_build(const struct hb_image_build_options *o, struct hb_image *out,
 		   char *err, size_t errlen)
 {
-	struct hb_image_build_options with_host = *o;
+	static const struct hb_image_build_options defaults;
+	struct hb_image_build_options with_host = o ? *o : defaults;
 
-	with_host.docker_host = docker_host_of(o);
+	with_host.docker_host = docker_host_of(&with_host);
 	return image_build(&with_host, out, err, errlen);
 }
 
@@ -43,8 +44,12 @@ int hb_image_import(const struct hb_image_build_options *o, const char *tag, int
 		    const char *const *changes, size_t nchanges, struct hb_image *out,
 		    char *err, size_t errlen)
 {
-	struct image_job job = { o->progress, o->progress_arg, o->cancel };
+	static const struct hb_image_build_options defaults;
+	struct image_job job;
 
+	if (!o)
+		o = &defaults;
+	job = (struct image_job){ o->progress, o->progress_arg, o->cancel };
 	return image_import_fd(docker_host_of(o), tag, fd, changes, nchanges, &job, out,
 			       err, errlen);
 }

@@ -46,6 +46,8 @@ int hb_settings_from_env(struct hb_settings **out, char *err, size_t errlen)
 int hb_settings_set(struct hb_settings *s, enum hb_setting what, const char *value,
 		    const char *name, char *err, size_t errlen)
 {
+	if (!name)
+		name = "setting";
 	if (!value)
 		return hb_fail(err, errlen, HB_EINVAL, "%s: no value given", name);
 	return settings_set(&s->s, what, value, name, err, errlen);

@@ -48,9 +48,10 @@ static int apply_options(struct hb_settings *s, const struct hb_workspace_option
 
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	snprintf(port, sizeof(port), "%d", o->host_port);
+	/* keep_alive false leaves SANDBOX_KEEP_RUNTIME_ALIVE as it is */
 	if ((rc = apply(s, HB_SET_IMAGE, o->image, "image", err, errlen)) ||
 	    (rc = apply(s, HB_SET_PLATFORM, o->platform, "platform", err, errlen)) ||
-	    (rc = apply(s, HB_SET_KEEP_ALIVE, o->keep_alive ? "true" : "false", "keep_alive",
+	    (rc = apply(s, HB_SET_KEEP_ALIVE, o->keep_alive ? "true" : NULL, "keep_alive",
 			err, errlen)) ||
 	    (rc = apply(s, HB_SET_EXTRA_PORTS, o->extra_ports ? "true" : "false",
 			"extra_ports", err, errlen)) ||
@@ -74,7 +75,6 @@ int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_optio
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	if (!opt)
 		opt = &defaults;
-	ws->keep_alive = opt->keep_alive;
 	if ((rc = hb_settings_from_env(&ws->settings, err, errlen)) ||
 	    (rc = apply_options(ws->settings, opt, err, errlen)) ||
 	    (rc = hb_runtime_open(&ws->rt, ws->settings, err, errlen)) ||
@@ -84,6 +84,8 @@ int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_optio
 		free(ws);
 		return rc;
 	}
+	/* kept alive (by the option or SANDBOX_KEEP_RUNTIME_ALIVE): no lease */
+	ws->keep_alive = !ws->sb.lease[0];
 	hb_sandbox_port_url(&ws->sb, 0, ws->url, sizeof(ws->url));
 	/* a process sandbox's workdir is a host folder: that is where its
 	 * commands run */
@@ -115,16 +117,29 @@ const char *hb_workspace_id(const struct hb_workspace *ws)
 
 struct capture {
 	struct buf out[2];       /* stdout, stderr */
-	bool dropped;
+	bool full[2];            /* CAPTURE_MAX reached: the rest is dropped */
+	bool no_memory;
 };
 
-/* Past CAPTURE_MAX a stream's output is dropped, not the command. */
+/* A stream keeps its first CAPTURE_MAX bytes, whole: what does not fit is
+ * dropped from there on (never a piece in the middle), and the command
+ * goes on. Out of memory ends the command. */
 static int capture_output(void *arg, int fd, const void *data, size_t len)
 {
 	struct capture *cap = arg;
+	int i = fd == 2;
+	size_t room = CAPTURE_MAX - cap->out[i].len;
 
-	if (buf_append(&cap->out[fd == 2], data, len) == HB_ETOOBIG)
-		cap->dropped = true;
+	if (cap->full[i])
+		return 0;
+	if (len > room) {
+		cap->full[i] = true;
+		len = room;
+	}
+	if (buf_append(&cap->out[i], data, len) == HB_ENOMEM) {
+		cap->no_memory = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -153,7 +168,7 @@ static char *take_text(struct buf *b)
 int hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *cwd,
 		      int timeout_s, struct hb_exec_result **out, char *err, size_t errlen)
 {
-	struct capture cap = { .dropped = false };
+	struct capture cap = { .no_memory = false };
 	struct hb_exec_result *r;
 	struct hb_exec_options o = {
 		.command = command, .cwd = cwd,
@@ -179,9 +194,19 @@ int hb_workspace_exec(struct hb_workspace *ws, const char *command, const char *
 	if ((rc = api_connect(&ws->sb, &conn, url, sizeof(url), err, errlen)) ||
 	    (rc = sandbox_exec(&conn, &o, &res, err, errlen)))
 		goto out;
-	if (cap.dropped)
-		buf_printf(&cap.out[1], "\n[handbox: output past %u MiB per stream was dropped]\n",
-			   CAPTURE_MAX >> 20);
+	if (cap.no_memory) {
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory for the command's output");
+		goto out;
+	}
+	/* the note goes past the cap: stderr may be the stream that is full */
+	cap.out[1].limit = 0;
+	if ((cap.full[0] || cap.full[1]) &&
+	    buf_printf(&cap.out[1], "\n[handbox: %s past %u MiB was dropped]\n",
+		       cap.full[0] && cap.full[1] ? "stdout and stderr"
+		       : cap.full[0] ? "stdout" : "stderr", CAPTURE_MAX >> 20) < 0) {
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!(r = calloc(1, sizeof(*r))) || !(r->command = strdup(command))) {
 		free(r);
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");

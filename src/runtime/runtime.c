@@ -50,21 +50,10 @@ void runtime_close(struct runtime *rt)
 	rt->backend = NULL;
 }
 
-const char *runtime_backend_name(const struct runtime *rt)
-{
-	return rt->backend->name;
-}
-
 int runtime_create(struct runtime *rt, const struct sandbox_spec *spec,
 		   struct hb_cancel *cancel, struct hb_sandbox *out, char *err, size_t errlen)
 {
 	return rt->backend->create(rt, spec, cancel, out, err, errlen);
-}
-
-int runtime_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
-		    char *err, size_t errlen)
-{
-	return rt->backend->inspect(rt, id, out, err, errlen);
 }
 
 int runtime_list(struct runtime *rt, int (*fn)(const struct hb_sandbox *sb, void *arg),
@@ -110,9 +99,9 @@ int runtime_cancelled(struct hb_cancel *cancel, const char *id, char *err, size_
 	int why = hb_cancel_reason(cancel);
 
 	if (why > 0 && why < NSIG)
-		return hb_fail(err, errlen, HB_EIO, "interrupted by signal %d (%s) while "
+		return hb_fail(err, errlen, HB_ECANCELED, "interrupted by signal %d (%s) while "
 			       "sandbox %s was starting", why, strsignal(why), id);
-	return hb_fail(err, errlen, HB_EIO, "cancelled while sandbox %s was starting", id);
+	return hb_fail(err, errlen, HB_ECANCELED, "cancelled while sandbox %s was starting", id);
 }
 
 int runtime_check_sandboxd(const struct runtime *rt, char *err, size_t errlen)
@@ -174,15 +163,14 @@ int runtime_find(struct runtime *rt, const char *ref, struct hb_sandbox *out,
 struct gc_state {
 	struct runtime *rt;
 	bool dry_run;
-	void (*fn)(const struct hb_sandbox *sb, const char *why, int rc, const char *err,
-		   void *arg);
+	hb_gc_fn fn;
 	void *arg;
 };
 
 static int gc_one(const struct hb_sandbox *sb, void *arg)
 {
 	struct gc_state *st = arg;
-	char why[512], err[1024] = "";
+	char why[512], err[HB_ERR_MAX] = "";
 	int rc;
 
 	if (!owner_is_orphan(sb->owner, sb->state_dir, sb->lease, why, sizeof(why)))
@@ -195,10 +183,8 @@ static int gc_one(const struct hb_sandbox *sb, void *arg)
 	return 0;
 }
 
-int runtime_gc(struct runtime *rt, bool dry_run,
-	       void (*fn)(const struct hb_sandbox *sb, const char *why, int rc,
-			  const char *err, void *arg),
-	       void *arg, char *err, size_t errlen)
+int runtime_gc(struct runtime *rt, bool dry_run, hb_gc_fn fn, void *arg,
+	       char *err, size_t errlen)
 {
 	struct gc_state st = { rt, dry_run, fn, arg };
 

@@ -96,17 +96,13 @@ struct runtime {
 int runtime_open(struct runtime *rt, const struct runtime_options *opt,
 		 char *err, size_t errlen);
 void runtime_close(struct runtime *rt);
-/* "docker" or "process". */
-const char *runtime_backend_name(const struct runtime *rt);
 
 /* The backend's operations (see struct runtime_backend). cancel may be
- * NULL; a cancelled create or start fails with HB_EIO after removing what
- * it made. */
+ * NULL; a cancelled create or start fails with HB_ECANCELED after removing
+ * what it made. */
 int runtime_create(struct runtime *rt, const struct sandbox_spec *spec,
 		   struct hb_cancel *cancel, struct hb_sandbox *out,
 		   char *err, size_t errlen);
-int runtime_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
-		    char *err, size_t errlen);
 int runtime_list(struct runtime *rt, int (*fn)(const struct hb_sandbox *sb, void *arg),
 		 void *arg, char *err, size_t errlen);
 int runtime_start(struct runtime *rt, const char *id, struct hb_cancel *cancel,
@@ -129,14 +125,12 @@ int runtime_find(struct runtime *rt, const char *ref, struct hb_sandbox *out,
  * reported) and reported to fn with the reason, the result (HB_ENOENT
  * ones, gone meanwhile, are not reported) and its message. Returns
  * nonzero only when the sandboxes could not be listed. */
-int runtime_gc(struct runtime *rt, bool dry_run,
-	       void (*fn)(const struct hb_sandbox *sb, const char *why, int rc,
-			  const char *err, void *arg),
-	       void *arg, char *err, size_t errlen);
+int runtime_gc(struct runtime *rt, bool dry_run, hb_gc_fn fn, void *arg,
+	       char *err, size_t errlen);
 
 /* The error of a create or start whose wait for sandbox id was cancelled:
- * HB_EIO, "interrupted by signal N (NAME) while sandbox ID was starting"
- * when the reason is a signal number. */
+ * HB_ECANCELED, "interrupted by signal N (NAME) while sandbox ID was
+ * starting" when the reason is a signal number. */
 int runtime_cancelled(struct hb_cancel *cancel, const char *id, char *err, size_t errlen);
 
 /* Checks that opt.sandboxd_path names an executable (an absolute path):

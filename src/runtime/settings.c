@@ -178,11 +178,6 @@ int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
 	return 0;
 }
 
-int settings_owner(struct runtime_settings *s, char *err, size_t errlen)
-{
-	return s->owner_id[0] ? 0 : owner_server_id(s->state_dir, s->owner_id, err, errlen);
-}
-
 void settings_free(struct runtime_settings *s)
 {
 	int i;
@@ -201,7 +196,6 @@ void settings_options(const struct runtime_settings *s, struct runtime_options *
 	opt->sandboxd_path = s->sandboxd_path;
 	opt->name_prefix = s->name_prefix;
 	opt->state_dir = s->state_dir;
-	opt->owner_id = s->owner_id;
 	opt->ready_timeout_ms = s->ready_timeout_ms;
 }
 
@@ -298,9 +292,12 @@ int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v
 		return parse_bind_address(name, v, s->bind_address, sizeof(s->bind_address),
 					  err, errlen);
 	case HB_SET_NETWORK:
-		s->isolated = !strcmp(v, "isolated");
-		return parse_string(name, s->isolated ? "" : v, s->network, sizeof(s->network),
-				    err, errlen);
+		/* "isolated" is handbox's own internal network (no name here) */
+		rc = parse_string(name, strcmp(v, "isolated") ? v : "", s->network,
+				  sizeof(s->network), err, errlen);
+		if (rc == 0)
+			s->isolated = !strcmp(v, "isolated");
+		return rc;
 	case HB_SET_MEMORY:
 		return parse_size(name, v, &s->memory_bytes, err, errlen);
 	case HB_SET_CPUS:

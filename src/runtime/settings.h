@@ -27,7 +27,6 @@ struct runtime_settings {
 	char sandboxd_path[4096];
 	char docker_host[1024];
 	char state_dir[4096];
-	char owner_id[OWNER_ID_LEN + 1];
 	unsigned user_id;
 	bool keep_alive;
 	bool isolated;
@@ -47,12 +46,12 @@ struct runtime_settings {
 };
 
 /* Reads RUNTIME, SANDBOX_*, WORKSPACE_*, DOCKER_HOST, HANDBOX_* (see
- * docs/runtime.md). Free with settings_free(). The owner id (which creates
- * the state directory) is read by settings_owner(), only when needed. */
+ * docs/runtime.md). Free with settings_free(). Nothing is created: the
+ * state directory's server id is read (and made) when a runtime opens. */
 int settings_from_env(struct runtime_settings *s, char *err, size_t errlen);
-int settings_owner(struct runtime_settings *s, char *err, size_t errlen);
 void settings_free(struct runtime_settings *s);
-/* The options for runtime_open() (pointing into s). */
+/* The options for runtime_open() (pointing into s; the caller sets
+ * owner_id). */
 void settings_options(const struct runtime_settings *s, struct runtime_options *opt);
 /* The sandbox_spec of s (volumes and strings borrowed from s). */
 void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec);

@@ -95,6 +95,18 @@ def test_exec_in_a_directory_and_a_timeout(hb):
     assert r["exit_code"] != 0
 
 
+def test_output_past_the_cap_is_kept_whole_up_to_it_with_a_note(hb):
+    # 70 MB of "a" on stdout: the first 64 MiB are kept, in one piece, and
+    # the command still ends normally
+    r = probe(hb, "exec", "head -c 70000000 /dev/zero | tr '\\0' a; echo done >&2")
+    cap = 64 << 20
+    assert r["exit_code"] == 0
+    assert len(r["stdout"]) == cap
+    assert r["stdout"].count("a") == cap
+    assert r["stderr"].startswith("done\n")
+    assert "stdout past 64 MiB was dropped" in r["stderr"]
+
+
 def test_volume_is_the_working_dir_and_files_go_both_ways(hb, tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()

@@ -67,7 +67,7 @@ static void test_cancel_ends_only_its_own_wait(void **state)
 	assert_int_equal(pthread_join(tb, NULL), 0);
 	/* a gave up because it was asked to (well before its 60 s); b, with
 	 * a token nobody touched, waited to its own deadline */
-	assert_int_equal(a.rc, HB_EIO);
+	assert_int_equal(a.rc, HB_ECANCELED);
 	assert_int_equal(hb_cancel_reason(&a.cancel), 2);
 	assert_int_equal(b.rc, HB_EBUSY);
 	assert_int_equal(hb_cancel_reason(&b.cancel), 0);
@@ -83,7 +83,7 @@ static void test_cancelled_before_it_starts(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	hb_cancel_request(&c, 0);       /* no reason given: still cancelled */
 	assert_int_equal(hb_cancel_reason(&c), -1);
-	assert_int_equal(ready_wait(url, "key", 60000, NULL, NULL, &c), HB_EIO);
+	assert_int_equal(ready_wait(url, "key", 60000, NULL, NULL, &c), HB_ECANCELED);
 	close(fd);
 }
 

@@ -292,7 +292,7 @@ static int start_and_wait(struct runtime *rt, struct process_record *r, int time
 		left = timeout_ms - (int)((clock_mono_us() - started) / 1000);
 		rc = ready_wait(url, r->session_api_key, left > 0 ? left : 1, sandboxd_gone, r,
 				cancel);
-		if (hb_cancel_reason(cancel))
+		if (rc == HB_ECANCELED)
 			runtime_cancelled(cancel, r->id, err, errlen);
 		else if (rc == HB_EBUSY)
 			hb_fail(err, errlen, rc, "sandbox %s did not answer on %s within %d s "
