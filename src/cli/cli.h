@@ -4,11 +4,18 @@
 #ifndef HB_CLI_CLI_H
 #define HB_CLI_CLI_H
 
+#include <jansson.h>
+
 int cmd_sandbox(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 
-/* "handbox: MESSAGE\n" on stderr. */
+/* "handbox: MESSAGE\n" on stderr (cli_output.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* When argv (before any "--") asks for --help or -h: prints usage on
+ * stdout and returns 1. */
+int cli_wants_help(int argc, char **argv, const char *usage);
+/* Prints a JSON value on stdout (and frees it). */
+void cli_print_json(json_t *v);
 
 /* Handles SIGINT, SIGTERM and SIGHUP (cli_signals.c): the first of them
  * calls stop(sig), which must be async-signal-safe and make the work in

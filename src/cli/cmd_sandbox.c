@@ -1,5 +1,5 @@
-/* cmd_sandbox.c — `handbox sandbox`: dispatch, what the subcommands share,
- * and `sandbox create`. */
+/* cmd_sandbox.c — `handbox sandbox`: dispatch, the settings and runtime
+ * every subcommand opens, and `sandbox create`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,28 +56,6 @@ static const char create_usage[] =
 	"  --json              print one JSON object\n"
 	"\n"
 	"Ctrl-C while it waits removes the half-made sandbox (exit 128+signal).\n";
-
-int cli_wants_help(int argc, char **argv, const char *usage)
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return 1;
-		}
-	return 0;
-}
-
-void cli_print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	if (s)
-		puts(s);
-	free(s);
-	json_decref(v);
-}
 
 int cli_settings_read(struct cli_runtime *c)
 {

@@ -1,7 +1,6 @@
 /* main.c — `handbox`: the command line. Dispatches to the subcommands. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,17 +20,6 @@ static const char usage[] =
 	"  image build       build a sandbox image\n"
 	"\n"
 	"`handbox COMMAND --help` describes each command.\n";
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("handbox: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* A closed fd 0, 1 or 2 (`handbox … <&-`) would be the next descriptor we
  * open (libwebsockets' /dev/urandom, curl's socket…): `exec -i` would then

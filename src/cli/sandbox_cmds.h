@@ -6,9 +6,9 @@
 
 #include <stdbool.h>
 
-#include <jansson.h>
-
 #include <handbox/handbox.h>
+
+#include "cli/cli.h"
 
 struct cli_runtime {
 	struct hb_settings *settings;
@@ -26,11 +26,6 @@ int cli_runtime_start(struct cli_runtime *c);
 void cli_runtime_close(struct cli_runtime *c);
 /* Finds ref (id, id prefix, container name); prints the error. */
 int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
-/* When argv (before any "--") asks for --help or -h: prints usage on
- * stdout and returns 1. */
-int cli_wants_help(int argc, char **argv, const char *usage);
-/* Prints a JSON value on stdout (and frees it). */
-void cli_print_json(json_t *v);
 
 int sandbox_create_main(int argc, char **argv);
 int sandbox_ls_main(int argc, char **argv);
