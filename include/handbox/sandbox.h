@@ -90,6 +90,8 @@ enum hb_setting {
 	HB_SET_HOST_PORT,      /* 0: dynamic; else the API's host port */
 	HB_SET_EXTRA_PORTS,    /* true: VS Code on host port + 1, VNC on + 2 */
 	HB_SET_PLATFORM,       /* "linux/amd64", "linux/arm64" */
+	HB_SET_ALLOW_HOST_PORT, /* a TCP port of this host the sandbox may
+				   reach; each call adds one */
 };
 
 /* Reads the environment. HB_EINVAL names the variable, its value and what
@@ -115,6 +117,11 @@ struct hb_runtime;
 int hb_runtime_open(struct hb_runtime **out, const struct hb_settings *s,
 		    char *err, size_t errlen);
 void hb_runtime_close(struct hb_runtime *rt);
+/* fn(arg, sentence) is told what a user should know that does not stop
+ * the work (e.g. the host firewall could not be installed without root);
+ * without it such sentences are dropped. */
+void hb_runtime_on_warning(struct hb_runtime *rt, void (*fn)(void *arg, const char *message),
+			   void *arg);
 
 /* Makes a sandbox as s says (s may be the runtime's settings or others)
  * and waits until it answers. cancel (may be NULL) stops the wait; then,

@@ -42,7 +42,10 @@ static const char create_usage[] =
 	"  --user-id N         uid that runs commands (SANDBOX_USER_ID; default 1000)\n"
 	"  --bind ADDR         host address of published ports\n"
 	"                      (SANDBOX_RUNTIME_BINDING_ADDRESS; default 127.0.0.1)\n"
-	"  --network NET       engine network; `isolated` = no outside access\n"
+	"  --network NET       engine network; `isolated` = no outside access;\n"
+	"                      default handbox-sandboxes (no traffic between sandboxes)\n"
+	"  --allow-host-port P a TCP port of this host the sandbox may reach\n"
+	"                      (host.docker.internal:P), repeatable; others are refused\n"
 	"  --memory SIZE       memory limit, e.g. 512m, 2g; 0 = none\n"
 	"                      (HANDBOX_SANDBOX_MEMORY; default half the host's RAM)\n"
 	"  --cpus N            CPU limit, e.g. 1.5; 0 = none (default)\n"
@@ -69,6 +72,11 @@ int cli_settings_read(struct cli_runtime *c)
 	return 0;
 }
 
+static void print_warning(void *arg, const char *message)
+{
+	cli_error("warning: %s", message);
+}
+
 int cli_runtime_start(struct cli_runtime *c)
 {
 	const char *warning = hb_settings_warning(c->settings);
@@ -84,6 +92,7 @@ int cli_runtime_start(struct cli_runtime *c)
 		hb_settings_free(c->settings);
 		return 1;
 	}
+	hb_runtime_on_warning(c->rt, print_warning, NULL);
 	return 0;
 }
 
@@ -142,6 +151,7 @@ static const struct option create_options[] = {
 	{ "env", required_argument, NULL, HB_SET_ENV },
 	{ "ready-timeout", required_argument, NULL, HB_SET_READY_TIMEOUT },
 	{ "owner-pid", required_argument, NULL, HB_SET_OWNER_PID },
+	{ "allow-host-port", required_argument, NULL, HB_SET_ALLOW_HOST_PORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };

@@ -100,6 +100,13 @@ int hb_runtime_open(struct hb_runtime **out, const struct hb_settings *s,
 	return 0;
 }
 
+void hb_runtime_on_warning(struct hb_runtime *rt, void (*fn)(void *arg, const char *message),
+			   void *arg)
+{
+	rt->rt.opt.warn = fn;
+	rt->rt.opt.warn_arg = arg;
+}
+
 void hb_runtime_close(struct hb_runtime *rt)
 {
 	if (!rt)

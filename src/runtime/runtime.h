@@ -39,6 +39,10 @@ struct sandbox_spec {
 	int host_port;                   /* 0: dynamic; else the API's host port */
 	bool extra_ports;                /* VS Code and VNC on host_port + 1, + 2 */
 	const char *platform;            /* NULL: this machine's */
+	/* TCP ports of the host the sandbox may reach (all others are
+	 * refused by the host firewall) */
+	const int *allow_host_ports;
+	int n_allow_host_ports;
 };
 
 struct runtime;
@@ -83,6 +87,10 @@ struct runtime_options {
 	const char *state_dir;       /* HANDBOX_STATE_DIR */
 	const char *owner_id;        /* server id stamped on new sandboxes */
 	int ready_timeout_ms;        /* how long start waits for /health */
+	/* told what the user should know but does not stop the work (the
+	 * host firewall could not be installed…); may be NULL */
+	void (*warn)(void *arg, const char *message);
+	void *warn_arg;
 };
 
 struct runtime {

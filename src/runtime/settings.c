@@ -219,6 +219,8 @@ void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 	spec->host_port = s->host_port;
 	spec->extra_ports = s->extra_ports;
 	spec->platform = s->platform[0] ? s->platform : NULL;
+	spec->allow_host_ports = s->allow_host_ports;
+	spec->n_allow_host_ports = s->n_allow_host_ports;
 	for (i = 0; i < s->nenv; i++)
 		spec->env[i] = s->env[i];
 }
@@ -273,6 +275,23 @@ static int set_owner_pid(struct runtime_settings *s, const char *v, const char *
 	return rc ? rc : owner_lease_of((pid_t)pid, s->lease, err, errlen);
 }
 
+static int set_allow_host_port(struct runtime_settings *s, const char *v, const char *name,
+			       char *err, size_t errlen)
+{
+	unsigned long port;
+	int rc = parse_uint(name, v, 65535UL, &port, err, errlen);
+
+	if (rc == 0 && port == 0)
+		rc = hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": expected a port from 1 to 65535",
+			     name, v);
+	if (rc == 0 && s->n_allow_host_ports >= SETTINGS_HOST_PORTS_MAX)
+		rc = hb_fail(err, errlen, HB_EINVAL, "%s: more than %d ports", name,
+			     SETTINGS_HOST_PORTS_MAX);
+	if (rc == 0)
+		s->allow_host_ports[s->n_allow_host_ports++] = (int)port;
+	return rc;
+}
+
 int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v,
 		 const char *name, char *err, size_t errlen)
 {
@@ -323,6 +342,8 @@ int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v
 		return parse_bool(name, v, &s->extra_ports, err, errlen);
 	case HB_SET_PLATFORM:
 		return set_platform(s, v, name, err, errlen);
+	case HB_SET_ALLOW_HOST_PORT:
+		return set_allow_host_port(s, v, name, err, errlen);
 	}
 	return hb_fail(err, errlen, HB_EINVAL, "%s: not a setting handbox knows", name);
 }

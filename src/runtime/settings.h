@@ -16,6 +16,7 @@
 #define DEFAULT_NAME_PREFIX "oh-agent-server-"
 #define DEFAULT_READY_TIMEOUT_MS 120000
 #define DEFAULT_PIDS_LIMIT 4096
+#define SETTINGS_HOST_PORTS_MAX 16      /* --allow-host-port, per sandbox */
 /* memory: half the host's RAM unless HANDBOX_SANDBOX_MEMORY or --memory */
 
 struct runtime_settings {
@@ -42,6 +43,8 @@ struct runtime_settings {
 	int host_port;
 	bool extra_ports;
 	char platform[32];
+	int allow_host_ports[SETTINGS_HOST_PORTS_MAX];
+	int n_allow_host_ports;
 	bool warned_legacy;        /* WORKSPACE_BASE was used */
 };
 

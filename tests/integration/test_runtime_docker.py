@@ -217,35 +217,21 @@ class _Hello(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_host_reachable_and_isolated_network_has_no_way_out(hb):
-    """A normal sandbox reaches the host (host.docker.internal) and other
-    networks; an isolated one reaches neither the other networks nor has
-    the host alias, and the host still drives it."""
+def test_host_reachable_when_allowed_and_isolated_network_has_no_way_out(hb):
+    """A normal sandbox reaches a host port it was allowed
+    (host.docker.internal, as the reference sets it up); an isolated one
+    has no host alias and no route out, and the host still drives it.
+    (What sandboxes may not reach: test_isolation.py.)"""
     server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    web = "handbox-test-web-%d" % os.getpid()
-    assert docker("run", "-d", "--name", web, DEBIAN, "python3", "-m", "http.server",
-                  "8080").returncode == 0
     try:
-        web_ip = docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", web).stdout.strip()
         fetch = ("python3 -c \"import urllib.request as u; "
                  "print(u.urlopen('%s', timeout=5).status)\"")
         to_host = fetch % ("http://host.docker.internal:%d" % port)
-        to_web = fetch % ("http://%s:8080/" % web_ip)
-        sb = hb.create("--image", DEBIAN)
+        sb = hb.create("--image", DEBIAN, "--allow-host-port", str(port))
         assert sb.run(to_host, timeout=30)["stdout"] == "200\n"
-        out = {}
-        for _ in range(50):     # the web container may still be starting
-            out = sb.run(to_web, timeout=30)
-            if out["stdout"] == "200\n":
-                break
-            sb.run("sleep 0.2")
-        assert out["stdout"] == "200\n", out
         iso = hb.create("--image", DEBIAN, "--network", "isolated")
-        out = iso.run(to_web, timeout=30)
-        assert out["exit_code"] != 0 and not out["stdout"], out
-        assert "timed out" in out["stderr"] or "unreachable" in out["stderr"], out
         out = iso.run(to_host, timeout=30)
         assert out["exit_code"] != 0, "host.docker.internal resolves in an isolated sandbox"
         assert docker("network", "inspect", "-f", "{{.Internal}}",
@@ -256,7 +242,6 @@ def test_host_reachable_and_isolated_network_has_no_way_out(hb):
             iso.container).stdout.strip()
     finally:
         server.shutdown()
-        docker("rm", "-f", web)
 
 
 def test_reattach_after_the_creating_process_dies(hb):

@@ -3,6 +3,7 @@
  * everything needed to re-attach to it (labels, the session key in its
  * environment, its published ports), so no state is kept on the host. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,17 @@
 
 struct docker_backend {
 	struct docker_api *api;
+	/* the host firewall: iptables' path once it is in place, "" when it
+	 * could not be (the user was told); looked at once per process */
+	bool fw_checked;
+	char iptables[PATH_MAX];
 };
+
+static void warn(struct runtime *rt, const char *message)
+{
+	if (rt->opt.warn)
+		rt->opt.warn(rt->opt.warn_arg, message);
+}
 
 static struct docker_api *api_of(struct runtime *rt)
 {
@@ -111,6 +122,42 @@ static int container_op(struct runtime *rt, const char *id, const char *method,
 	return rc;
 }
 
+/* The host firewall's rules for sandbox id, as it runs now: its allowed
+ * ports at its current address (a start may have given it another). A
+ * failure is told, not fatal: the sandbox works, the host is less shut. */
+static void firewall_apply(struct runtime *rt, const char *id)
+{
+	struct docker_backend *d = rt->impl;
+	struct docker_reply r;
+	char path[256], ip[64], msg[512];
+	int ports[64], n;
+
+	if (!d->iptables[0] || container_path(rt, id, "/json", path, sizeof(path), NULL, 0) ||
+	    docker_api_call(d->api, "GET", path, NULL, &r, NULL, 0))
+		return;
+	docker_sandbox_address(r.json, ip, sizeof(ip));
+	n = docker_sandbox_allowed_ports(r.json, ports, 64);
+	if (ip[0] && docker_hostfw_allow(d->iptables, ip, ports, n, msg, sizeof(msg)))
+		warn(rt, msg);
+	docker_reply_free(&r);
+}
+
+/* The chain and its jumps, checked once per process before the first
+ * sandbox on a handbox network starts. */
+static void firewall_prepare(struct runtime *rt)
+{
+	struct docker_backend *d = rt->impl;
+	char msg[512];
+
+	if (d->fw_checked)
+		return;
+	d->fw_checked = true;
+	if (docker_hostfw_prepare(d->iptables, sizeof(d->iptables), msg, sizeof(msg))) {
+		d->iptables[0] = '\0';
+		warn(rt, msg);
+	}
+}
+
 static int docker_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
 			  char *err, size_t errlen)
 {
@@ -129,61 +176,6 @@ static int docker_inspect(struct runtime *rt, const char *id, struct hb_sandbox 
 		rc = docker_sandbox_from_inspect(r.json, rt->opt.name_prefix, out, err, errlen);
 	docker_reply_free(&r);
 	return rc;
-}
-
-/* 0 when the network of `--network isolated` exists and is internal;
- * HB_ENOENT (no message) when it does not exist. One that exists under
- * its name but is not internal is refused: a sandbox asked to be isolated
- * must not get a route out because someone made a plain network of that
- * name. */
-static int check_isolated_network(struct runtime *rt, char *err, size_t errlen)
-{
-	struct docker_reply r;
-	int rc = docker_api_call(api_of(rt), "GET", "/networks/" ISOLATED_NETWORK, NULL, &r,
-				 err, errlen);
-
-	if (rc == 0 && r.status == 404)
-		rc = HB_ENOENT;
-	else if (rc == 0 && r.status != 200)
-		rc = docker_fail(&r, err, errlen, "cannot inspect network %s", ISOLATED_NETWORK);
-	else if (rc == 0 && !json_is_true(json_object_get(r.json, "Internal")))
-		rc = hb_fail(err, errlen, HB_EINVAL,
-			     "network %s exists but is not internal (it has a route out): "
-			     "remove it (docker network rm %s) and handbox makes it again",
-			     ISOLATED_NETWORK, ISOLATED_NETWORK);
-	docker_reply_free(&r);
-	return rc;
-}
-
-/* The internal network, made on first use. */
-static int ensure_isolated_network(struct runtime *rt, char *err, size_t errlen)
-{
-	struct docker_reply r;
-	json_t *body;
-	long status;
-	int rc = check_isolated_network(rt, err, errlen);
-
-	if (rc != HB_ENOENT)
-		return rc;
-	/* Internal: the engine gives it no route out and no NAT. */
-	body = json_pack("{s:s, s:b, s:b, s:{s:s}}", "Name", ISOLATED_NETWORK,
-			 "Internal", 1, "CheckDuplicate", 1, "Labels", "handbox.network",
-			 "isolated");
-	if (!body)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	rc = docker_api_call(api_of(rt), "POST", "/networks/create", body, &r, err, errlen);
-	json_decref(body);
-	status = r.status;
-	if (rc == 0 && status != 201 && status != 409)
-		rc = docker_fail(&r, err, errlen, "cannot create network %s", ISOLATED_NETWORK);
-	docker_reply_free(&r);
-	if (rc || status == 201)
-		return rc;
-	/* 409: another process made it meanwhile; it too must be internal */
-	rc = check_isolated_network(rt, err, errlen);
-	return rc == HB_ENOENT ? hb_fail(err, errlen, HB_EBUSY, "network %s was made and "
-					 "removed again meanwhile: try again", ISOLATED_NETWORK)
-			       : rc;
 }
 
 /* A bind of the engine's own socket hands whoever runs in the sandbox the
@@ -213,7 +205,8 @@ static int create_container(struct runtime *rt, const struct sandbox_spec *spec,
 			    char id[HB_SANDBOX_ID_LEN + 1], const char *key,
 			    char *err, size_t errlen)
 {
-	const char *network = spec->isolated ? ISOLATED_NETWORK : spec->network;
+	const char *network = spec->isolated ? ISOLATED_NETWORK
+			      : spec->network ? spec->network : SANDBOX_NETWORK;
 	struct docker_reply r;
 	char path[512];
 	json_t *body;
@@ -326,8 +319,12 @@ static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
 	    (rc = volumes_check_hosts(&spec->volumes, err, errlen)) ||
 	    (rc = refuse_engine_socket(rt, spec, err, errlen)))
 		return rc;
-	if (spec->isolated && (rc = ensure_isolated_network(rt, err, errlen)))
-		return rc;
+	/* a network the user names is theirs to isolate */
+	if (spec->isolated || !spec->network) {
+		if ((rc = docker_network_ensure(api_of(rt), spec->isolated, err, errlen)))
+			return rc;
+		firewall_prepare(rt);
+	}
 	sandbox_new_key(key);
 	if ((rc = create_container(rt, spec, id, key, err, errlen)))
 		return rc;
@@ -336,6 +333,8 @@ static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
 		rc = wait_ready(rt, id, spec->ready_timeout_ms, cancel, out, err, errlen);
 	if (rc)     /* nothing half-made is left behind */
 		container_op(rt, id, "DELETE", "?force=1&v=1", 0, "remove", NULL, NULL, 0);
+	else
+		firewall_apply(rt, id);
 	return rc;
 }
 
@@ -372,7 +371,13 @@ static int docker_start(struct runtime *rt, const char *id, struct hb_cancel *ca
 	/* 304: already running */
 	int rc = container_op(rt, id, "POST", "/start", 304, "start", NULL, err, errlen);
 
-	return rc ? rc : wait_ready(rt, id, rt->opt.ready_timeout_ms, cancel, &sb, err, errlen);
+	if (rc == 0)
+		rc = wait_ready(rt, id, rt->opt.ready_timeout_ms, cancel, &sb, err, errlen);
+	if (rc == 0) {
+		firewall_prepare(rt);
+		firewall_apply(rt, id);
+	}
+	return rc;
 }
 
 static int docker_stop(struct runtime *rt, const char *id, char *err, size_t errlen)
@@ -424,6 +429,19 @@ static int docker_resume(struct runtime *rt, const char *id, char *err, size_t e
  * (another rm or gc got there first): that is done, not failed. */
 static int docker_remove(struct runtime *rt, const char *id, char *err, size_t errlen)
 {
+	struct docker_backend *d = rt->impl;
+	struct docker_reply r;
+	char path[256], ip[64] = "";
+
+	/* its firewall rules go with it (the address may be another's next) */
+	firewall_prepare(rt);
+	if (d->iptables[0] && container_path(rt, id, "/json", path, sizeof(path), NULL, 0) == 0 &&
+	    docker_api_call(d->api, "GET", path, NULL, &r, NULL, 0) == 0) {
+		docker_sandbox_address(r.json, ip, sizeof(ip));
+		docker_reply_free(&r);
+		if (ip[0])
+			docker_hostfw_forget(d->iptables, ip);
+	}
 	return container_op(rt, id, "DELETE", "?force=1&v=1", 409, "remove", NULL, err, errlen);
 }
 

@@ -11,8 +11,40 @@
 #include "engine/docker_api.h"
 #include "runtime/runtime.h"
 
-/* The network `--network isolated` attaches to: internal (no route out). */
+/* The networks sandboxes join unless the user names one (docker_network.c):
+ * both with no traffic between their containers; the isolated one also
+ * internal (no route out). Their bridges have fixed names for the host
+ * firewall (docker_hostfw.c). */
+#define SANDBOX_NETWORK "handbox-sandboxes"
+#define SANDBOX_BRIDGE "hb-sandboxes"
 #define ISOLATED_NETWORK "handbox-isolated"
+#define ISOLATED_BRIDGE "hb-isolated"
+/* The host ports a sandbox may reach ("1234,11434"): a label, so a start
+ * after a stop allows them again at the new address. */
+#define LABEL_ALLOW_HOST_PORTS "handbox.allow_host_ports"
+
+/* The host firewall (docker_hostfw.c). prepare: finds iptables (its path
+ * into exe) and installs the chain and its jumps when missing; HB_EPERM
+ * (not root) or HB_ENOENT (no iptables) with a sentence to show as a
+ * warning: sandboxes then reach the host's services. allow: the rules of
+ * the sandbox at address ip, after dropping any earlier ones of that
+ * address: these TCP ports of the host, nothing else. forget: drops the
+ * rules of address ip. */
+int docker_hostfw_prepare(char *exe, size_t exelen, char *err, size_t errlen);
+int docker_hostfw_allow(const char *exe, const char *ip, const int *ports, int nports,
+			char *err, size_t errlen);
+void docker_hostfw_forget(const char *exe, const char *ip);
+
+/* The sandbox's address on the handbox network it joined, from GET
+ * /containers/{id}/json, into out ("" while stopped, or on a network of
+ * the user's); and the host ports it may reach (label
+ * LABEL_ALLOW_HOST_PORTS), at most max, as a count. */
+void docker_sandbox_address(json_t *c, char *out, size_t outlen);
+int docker_sandbox_allowed_ports(json_t *c, int *ports, int max);
+
+/* Makes sure the network a sandbox joins (isolated or not) exists with
+ * the isolation above, making it (again) when needed. */
+int docker_network_ensure(struct docker_api *api, bool isolated, char *err, size_t errlen);
 
 /* POST /containers/create body; caller json_decref()s it. network is the
  * engine network name or NULL for the default bridge. */

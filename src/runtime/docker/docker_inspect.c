@@ -203,3 +203,33 @@ int docker_sandbox_from_summary(json_t *c, const char *prefix, struct hb_sandbox
 	}
 	return 0;
 }
+
+void docker_sandbox_address(json_t *c, char *out, size_t outlen)
+{
+	json_t *nets = json_object_get(json_object_get(c, "NetworkSettings"), "Networks");
+	json_t *net = json_object_get(nets, SANDBOX_NETWORK);
+	const char *ip;
+
+	if (!net)
+		net = json_object_get(nets, ISOLATED_NETWORK);
+	ip = json_string_value(json_object_get(net, "IPAddress"));
+	snprintf(out, outlen, "%s", ip ? ip : "");
+}
+
+int docker_sandbox_allowed_ports(json_t *c, int *ports, int max)
+{
+	const char *list = json_string_value(json_object_get(
+		json_object_get(json_object_get(c, "Config"), "Labels"), LABEL_ALLOW_HOST_PORTS));
+	char *end;
+	long port;
+	int n = 0;
+
+	while (list && *list && n < max) {
+		port = strtol(list, &end, 10);
+		if (end == list || port < 1 || port > 65535)
+			break;          /* not ours as written: allow nothing more */
+		ports[n++] = (int)port;
+		list = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}

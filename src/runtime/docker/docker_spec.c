@@ -98,6 +98,20 @@ static bool add_ports(json_t *exposed, json_t *bindings, const struct sandbox_sp
 	return true;
 }
 
+/* "1234,11434" */
+static json_t *allowed_ports_json(const struct sandbox_spec *spec)
+{
+	char list[512];          /* 16 ports of 5 digits and a comma fit */
+	size_t used = 0;
+	int i;
+
+	list[0] = '\0';
+	for (i = 0; i < spec->n_allow_host_ports && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d", i ? "," : "",
+					 spec->allow_host_ports[i]);
+	return json_string(list);
+}
+
 json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 			   const char *key, const char *network,
 			   const struct runtime_options *opt)
@@ -124,6 +138,8 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 			   LABEL_STATE_DIR, opt->state_dir ? opt->state_dir : "",
 			   LABEL_LEASE, spec->keep_alive || !spec->lease ? "" : spec->lease,
 			   LABEL_WORKDIR, workdir ? workdir : "");
+	if (labels && spec->n_allow_host_ports)
+		json_object_set_new(labels, LABEL_ALLOW_HOST_PORTS, allowed_ports_json(spec));
 	/* json_pack takes the "o" values even when it fails */
 	host = json_pack("{s:o, s:o, s:{s:s}}",
 			 "Mounts", mounts_json(spec, opt->sandboxd_path),

@@ -231,6 +231,10 @@ static int check_spec(const struct sandbox_spec *spec, char *err, size_t errlen)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "host port %d: a process sandbox listens on a free port it picks "
 			       "itself; use RUNTIME=docker for a fixed one", spec->host_port);
+	if (spec->n_allow_host_ports)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "--allow-host-port %d: a process sandbox runs on this host and "
+			       "reaches all of its ports already", spec->allow_host_ports[0]);
 	if (spec->platform)
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "platform %s: a process sandbox runs on this machine as it is; "
