@@ -12,7 +12,7 @@ PACKAGES=(
     # integration tests: pulled in or preinstalled today, named to be sure
     libssl-dev zlib1g-dev libcap-dev python3-pytest python3-websocket
     docker.io mmdebstrap busybox-static musl musl-tools
-    python3 git curl procps iproute2 nginx openssl
+    python3 git curl procps iproute2 iptables nginx openssl
 )
 DOCKERD_LOG=${HANDBOX_DOCKERD_LOG:-/var/log/handbox-dockerd.log}
 DOCKERD_WAIT=${HANDBOX_DOCKERD_WAIT:-60}

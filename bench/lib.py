@@ -226,12 +226,12 @@ class Fleet:
     def handbox_argv(self, *args):
         return [HANDBOX, "sandbox"] + list(args)
 
-    def create_argv(self, image):
-        return self.handbox_argv("create", "--image", image, "--json")
+    def create_argv(self, image, *extra):
+        return self.handbox_argv("create", "--image", image, "--json", *extra)
 
-    def create(self, image):
-        """`handbox sandbox create --json`: (seconds, its JSON)."""
-        dt, out = timed(self.create_argv(image), self.env)
+    def create(self, image, *extra):
+        """`handbox sandbox create --json [extra…]`: (seconds, its JSON)."""
+        dt, out = timed(self.create_argv(image, *extra), self.env)
         return dt, json.loads(out)
 
     def rm(self, ids):

@@ -3,6 +3,10 @@
 wall-clock from the start of the process to its end,
 
   handbox sandbox create --json   (create, start, wait until /health answers)
+  handbox sandbox create --json --network bridge
+                                  (the same on the engine's default bridge, as
+                                  before sandboxes got handbox-sandboxes and
+                                  the host firewall: what isolation costs)
   docker run --rm IMAGE true      (the peer: the goal is create <= 1.2x this)
   docker run --rm -p x5 IMAGE true (the same with the 5 publications a
                                    sandbox has: 8000 8001 8002 8011 8012)
@@ -28,6 +32,7 @@ import time
 import lib
 
 CREATE = "handbox sandbox create --json"
+CREATE_BRIDGE = "handbox sandbox create --json --network bridge"
 RUN_TRUE = "docker run --rm IMAGE true"
 RUN_TRUE_P5 = "docker run --rm -p x5 IMAGE true"
 RUN_TRUE_NONET = "docker run --rm --network none IMAGE true"
@@ -43,6 +48,14 @@ def handbox_create(fleet, image):
     if not lib.health_ok(sb["url"]):
         raise RuntimeError("sandbox %s does not answer /health after create" % sb["id"])
     return {CREATE: dt, RM: fleet.rm([sb["id"]])}
+
+
+def handbox_create_bridge(fleet, image):
+    dt, sb = fleet.create(image, "--network", "bridge")
+    if not lib.health_ok(sb["url"]):
+        raise RuntimeError("sandbox %s does not answer /health after create" % sb["id"])
+    fleet.rm([sb["id"]])
+    return {CREATE_BRIDGE: dt}
 
 
 def run_true(fleet, image):
@@ -142,9 +155,9 @@ def api_steps_noport(fleet, image):
     return api_steps(fleet, image, False)
 
 
-VARIANTS = (handbox_create, run_true, run_true_p5, run_true_nonet, run_exec, run_sandboxd,
+VARIANTS = (handbox_create, handbox_create_bridge, run_true, run_true_p5, run_true_nonet, run_exec, run_sandboxd,
             api_steps_p5, api_steps_noport)
-ORDER = (CREATE, RUN_TRUE, RUN_TRUE_P5, RUN_TRUE_NONET, RUN_EXEC, RUN_SANDBOXD,
+ORDER = (CREATE, CREATE_BRIDGE, RUN_TRUE, RUN_TRUE_P5, RUN_TRUE_NONET, RUN_EXEC, RUN_SANDBOXD,
          RM, RM_SLEEP, RM_SANDBOXD)
 
 
@@ -193,6 +206,8 @@ def main():
             print("handbox create / docker run --rm true: %.2f (goal <= 1.2);"
                   " / docker run --rm -p x5 true: %.2f"
                   % (c / rows[RUN_TRUE]["median_ms"], c / rows[RUN_TRUE_P5]["median_ms"]))
+            print("isolation (handbox-sandboxes and the host firewall) against the "
+                  "default bridge: %+.1f ms" % (c - rows[CREATE_BRIDGE]["median_ms"]))
             print_steps("where the time goes in %s: `sandbox create`'s Engine API calls, "
                         "timed one by one" % image, steps)
     print("\nmachine: %d CPUs, load average %.2f at the start, docker %s"
