@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@
 #include "runtime/docker/docker.h"
 
 #define CHAIN "HANDBOX-INPUT"
+/* held while the chain is checked and completed: twenty creates at once
+ * would otherwise all see it missing and add it twenty times */
+#define LOCK_FILE "/run/lock/handbox-hostfw.lock"
 #define LISTING_MAX (4u << 20)     /* iptables -S of a busy host */
 
 extern char **environ;
@@ -134,13 +138,22 @@ int docker_hostfw_prepare(char *exe, size_t exelen, char *err, size_t errlen)
 			       "not root: host services listening on all addresses are "
 			       "reachable from sandboxes (run handbox as root to have them "
 			       "shut off, see docs/security.md)");
+	int lock, rc;
+
 	/* a non-login root shell may lack the sbin folders in PATH */
 	if (path_search_exec("iptables", exe, exelen) < 0 &&
 	    (snprintf(exe, exelen, "/usr/sbin/iptables"), access(exe, X_OK) != 0))
 		return hb_fail(err, errlen, HB_ENOENT,
 			       "no iptables: host services listening on all addresses are "
 			       "reachable from sandboxes (apt-get install iptables)");
-	return install(exe, err, errlen);
+	lock = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock >= 0)
+		while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
+			;
+	rc = install(exe, err, errlen);
+	if (lock >= 0)
+		close(lock);     /* and with it the lock */
+	return rc;
 }
 
 void docker_hostfw_forget(const char *exe, const char *ip)
