@@ -4,6 +4,7 @@
 #   request       request handling that needs no socket (JSON bodies,
 #                 times, routes, UTF-8 repair, passwd lines, event search)
 #   bash_session  the shell protocol of persistent sessions
+#   exec_message  the messages a client sends on WS /api/handbox/exec
 #
 # `make fuzz` builds $(BUILD)/fuzz_<name> for each with clang (libFuzzer,
 # ASan and UBSan; every sandboxd object rebuilt under $(BUILD)/fuzz/).
@@ -17,7 +18,7 @@ FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 30
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SAN     := address,undefined
-FUZZ_TARGETS := request bash_session
+FUZZ_TARGETS := request bash_session exec_message
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 .PRECIOUS: $(BUILD)/fuzz/fuzz_%.o

@@ -43,7 +43,6 @@
 #define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
 #define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
 #define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
-#define SIGNAL_MAX 64
 #define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
 
 struct exec_run {
@@ -89,8 +88,7 @@ static const struct {
 	{ SIGIOT, "IOT" }, { SIGPOLL, "POLL" }, { SIGCHLD, "CLD" },
 };
 
-/* "SIGINT", "INT" (any case) or a decimal number → 1…SIGNAL_MAX, or 0. */
-static int signal_parse(const char *name)
+int exec_ws_signal_parse(const char *name)
 {
 	char *end;
 	long n;
@@ -100,7 +98,7 @@ static int signal_parse(const char *name)
 		name += 3;
 	if (*name >= '0' && *name <= '9') {
 		n = strtol(name, &end, 10);
-		return *end || n < 1 || n > SIGNAL_MAX ? 0 : (int)n;
+		return *end || n < 1 || n > EXEC_WS_SIGNAL_MAX ? 0 : (int)n;
 	}
 	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
 		if (!strcasecmp(name, signal_names[i].name))
@@ -108,8 +106,7 @@ static int signal_parse(const char *name)
 	return 0;
 }
 
-/* "SIGINT" for 2; "SIG40" for a number without a name. */
-static void signal_name(int sig, char out[16])
+void exec_ws_signal_name(int sig, char out[16])
 {
 	size_t i;
 
@@ -236,7 +233,7 @@ static void on_done(struct child *ch)
 	if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
 		code = 128 + sig;
-		signal_name(sig, name);
+		exec_ws_signal_name(sig, name);
 	} else {
 		code = WEXITSTATUS(status);
 	}
@@ -371,24 +368,13 @@ static int stdin_eof(struct exec_run *s)
 
 /* ------------------------------------------------------------------ start */
 
-struct start_request {
-	const char **argv;          /* into the message's strings; freed here */
-	const char *cwd;
-	struct strv env;
-	struct sandbox_user user;
-	int switch_user;
-	int pty, want_stdin;
-	unsigned short rows, cols;
-	double timeout;             /* seconds; 0 = none */
-};
-
-static void start_request_free(struct start_request *r)
+void exec_ws_start_free(struct exec_ws_start *r)
 {
 	free(r->argv);
 	strv_free(&r->env);
 }
 
-static int parse_argv(json_t *m, struct start_request *r, char *err,
+static int parse_argv(json_t *m, struct exec_ws_start *r, char *err,
 		      size_t errlen)
 {
 	static const char *const sh[] = { "/bin/sh", "-c" };
@@ -437,7 +423,7 @@ static int parse_argv(json_t *m, struct start_request *r, char *err,
 
 /* "root", a uid (number or decimal string), or absent: the sandbox user.
  * Only a sandboxd running as root can run commands as someone else. */
-static int parse_user(json_t *v, struct start_request *r, char *err,
+static int parse_user(json_t *v, struct exec_ws_start *r, char *err,
 		      size_t errlen)
 {
 	char shown[80];
@@ -474,7 +460,7 @@ static int parse_user(json_t *v, struct start_request *r, char *err,
 }
 
 /* Client variables over the sandbox's; a null value removes one. */
-static int parse_env(json_t *v, struct start_request *r, char *err,
+static int parse_env(json_t *v, struct exec_ws_start *r, char *err,
 		     size_t errlen)
 {
 	const char *name;
@@ -524,7 +510,7 @@ static int parse_dimension(json_t *pty, const char *name, unsigned short def,
 	return 0;
 }
 
-static int parse_pty(json_t *v, struct start_request *r, char *err,
+static int parse_pty(json_t *v, struct exec_ws_start *r, char *err,
 		     size_t errlen)
 {
 	char shown[80];
@@ -547,8 +533,8 @@ static int parse_pty(json_t *v, struct start_request *r, char *err,
 	return rc;
 }
 
-static int parse_start(json_t *m, struct start_request *r, char *err,
-		       size_t errlen)
+int exec_ws_start_parse(json_t *m, struct exec_ws_start *r, char *err,
+			size_t errlen)
 {
 	static const char *const known[] = { "type", "argv", "command", "cwd",
 		"env", "user", "pty", "stdin", "timeout", NULL };
@@ -613,14 +599,14 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 
 static int run_start(struct exec_run *s, json_t *m)
 {
-	struct start_request r;
+	struct exec_ws_start r;
 	struct proc_spec spec;
 	char err[1024];
 	int rc;
 
-	rc = parse_start(m, &r, err, sizeof(err));
+	rc = exec_ws_start_parse(m, &r, err, sizeof(err));
 	if (rc) {
-		start_request_free(&r);
+		exec_ws_start_free(&r);
 		return run_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad start message", err);
 	}
 	memset(&spec, 0, sizeof(spec));
@@ -639,7 +625,7 @@ static int run_start(struct exec_run *s, json_t *m)
 	s->ch.on_stdin_ready = on_stdin_ready;
 	s->oom_known = !cgroup_oom_kills(&s->oom_before);
 	rc = child_start(&s->ch, &spec, err, sizeof(err));
-	start_request_free(&r);
+	exec_ws_start_free(&r);
 	lws_sul_cancel(&s->start_sul);
 	/* a process that was forked is known to the reaper through s->ch:
 	 * only child_abandon() may let that memory go */
@@ -697,13 +683,13 @@ static int on_signal(struct exec_run *s, json_t *m)
 
 	if (json_is_integer(v)) {
 		n = json_integer_value(v);
-		sig = n >= 1 && n <= SIGNAL_MAX ? (int)n : 0;
+		sig = n >= 1 && n <= EXEC_WS_SIGNAL_MAX ? (int)n : 0;
 	} else if (json_is_string(v)) {
-		sig = signal_parse(json_string_value(v));
+		sig = exec_ws_signal_parse(json_string_value(v));
 	}
 	if (!sig)
 		return bad_message(s, "signal: %s: expected a name such as \"SIGINT\" or \"INT\", or a number from 1 to %d",
-				   given(v, shown, sizeof(shown)), SIGNAL_MAX);
+				   given(v, shown, sizeof(shown)), EXEC_WS_SIGNAL_MAX);
 	if (!s->finished)
 		child_signal(&s->ch, sig);
 	return 0;
