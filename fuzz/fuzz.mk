@@ -5,20 +5,22 @@
 #                 times, routes, UTF-8 repair, passwd lines, event search)
 #   bash_session  the shell protocol of persistent sessions
 #   exec_message  the messages a client sends on WS /api/handbox/exec
+#   multipart     POST /api/file/upload, through lws and the real handler
 #
 # `make fuzz` builds $(BUILD)/fuzz_<name> for each with clang (libFuzzer,
 # ASan and UBSan; every sandboxd object rebuilt under $(BUILD)/fuzz/).
 # `make fuzz-smoke` runs each for FUZZ_TIME seconds (default 30) from its
 # seed inputs in fuzz/corpus-<name>/ (fuzz/corpus/ for request); what it
 # learns goes to $(BUILD)/fuzz/corpus-<name>/, so the committed seeds stay
-# small. `make fuzz-smoke-<name>` runs one. `make test` does not fuzz.
+# small; fuzz/<name>.dict, when there is one, is its dictionary.
+# `make fuzz-smoke-<name>` runs one. `make test` does not fuzz.
 # See docs/testing.md.
 
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 30
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SAN     := address,undefined
-FUZZ_TARGETS := request bash_session exec_message
+FUZZ_TARGETS := request bash_session exec_message multipart
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 .PRECIOUS: $(BUILD)/fuzz/fuzz_%.o
@@ -54,6 +56,7 @@ fuzz-smoke: $(patsubst %,fuzz-smoke-%,$(FUZZ_TARGETS))
 $(patsubst %,fuzz-smoke-%,$(FUZZ_TARGETS)): fuzz-smoke-%: $(BUILD)/fuzz_%
 	@mkdir -p $(BUILD)/fuzz/corpus-$*
 	$(BUILD)/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(if $(wildcard fuzz/$*.dict),-dict=fuzz/$*.dict) \
 		$(BUILD)/fuzz/corpus-$* $(call fuzz_seeds,$*)
 
 -include $(shell find $(BUILD)/fuzz -name '*.d' 2>/dev/null)
