@@ -4,8 +4,8 @@
  * bounded tail of a command's output and the trigger line.
  *
  * The first byte of an input picks the target; the rest is its data. Each
- * target checks properties besides "no crash": a record parsed from a
- * stream is the same however the stream was cut into reads, and formats
+ * target checks properties besides "no crash": the records delivered from
+ * a stream are the same however it was cut into reads, and each formats
  * back to bytes that parse to it again; typed input ends with Enter unless
  * it was one control key; a trimmed tail is a suffix of the output that
  * starts on a character. A failed check aborts. See docs/testing.md. */
@@ -43,7 +43,7 @@ static char *copy(const uint8_t *data, size_t n)
 
 /* -------------------------------------------------------------- records */
 
-#define MAX_RECORDS 64
+#define MAX_RECORDS 4096 /* libFuzzer's default -max_len */
 
 struct parsed {
 	int rc;                         /* 1 or HB_EINVAL */
@@ -78,8 +78,7 @@ static void check_round_trip(const struct bash_session_record *rec)
 	buf_free(&b);
 }
 
-/* The whole stream at once, record after record, as parse_records() in
- * bash_session.c consumes it. */
+/* The whole stream at once, record after record. */
 static int parse_all(const char *s, size_t n, struct parsed *out)
 {
 	size_t off = 0, used;
@@ -114,46 +113,59 @@ static int parse_all(const char *s, size_t n, struct parsed *out)
 	return count;
 }
 
-/* The same stream arriving in two reads cut at data[0]: every record
- * completed so far is the one parsed from the whole stream. */
+/* What bash_session_records_feed() must deliver: the well-formed records
+ * of the whole stream that fit the cap (0: none), in order. */
+struct expect {
+	const struct parsed *whole;
+	int count, next;
+	size_t cap;
+};
+
+static int deliverable(const struct expect *x, int i)
+{
+	return x->whole[i].rc == 1 && (!x->cap || x->whole[i].used <= x->cap);
+}
+
+static void delivered(void *arg, const struct bash_session_record *rec)
+{
+	struct expect *x = arg;
+
+	while (x->next < x->count && !deliverable(x, x->next))
+		x->next++;
+	CHECK(x->next < x->count);
+	CHECK(same_record(rec, &x->whole[x->next].rec));
+	x->next++;
+}
+
+/* The stream as the status pipe delivers it: in reads of data[0] bytes
+ * (0: one read), records capped at data[1] bytes (0: no cap). The records
+ * that arrive are those parsed from the whole stream, less the ones over
+ * the cap: a dropped record never takes the next one with it. */
 static void fuzz_records(const uint8_t *data, size_t n)
 {
 	static struct parsed whole[MAX_RECORDS];
-	struct bash_session_record rec;
-	struct buf pending;
-	size_t cut, used, consumed = 0;
-	int count, got = 0, rc, part;
+	struct bash_session_records r;
+	struct expect x;
+	size_t chunk, off, k;
 	char *s;
 
-	if (n < 1)
+	if (n < 2 || n - 2 > MAX_RECORDS)
 		return;
-	cut = data[0];
-	s = copy(data + 1, n - 1);
-	n--;
-	if (cut > n)
-		cut = n;
-	count = parse_all(s, n, whole);
-	buf_init(&pending, 0);
-	for (part = 0; part < 2; part++) {
-		if (part == 0)
-			CHECK(buf_append(&pending, s, cut) == 0);
-		else
-			CHECK(buf_append(&pending, s + cut, n - cut) == 0);
-		while (pending.len && got < count) {
-			rc = bash_session_record_parse(pending.data, pending.len, &rec, &used);
-			if (rc == 0)
-				break;
-			CHECK(rc == whole[got].rc && used == whole[got].used);
-			CHECK(consumed == whole[got].off);
-			if (rc == 1)
-				CHECK(same_record(&rec, &whole[got].rec));
-			consumed += used;
-			buf_consume(&pending, used);
-			got++;
-		}
+	chunk = data[0];
+	x.cap = data[1];
+	s = copy(data + 2, n - 2);
+	n -= 2;
+	x.whole = whole;
+	x.count = parse_all(s, n, whole);
+	x.next = 0;
+	bash_session_records_init(&r, x.cap);
+	for (off = 0; off < n; off += k) {
+		k = chunk && chunk < n - off ? chunk : n - off;
+		bash_session_records_feed(&r, s + off, k, delivered, &x);
 	}
-	CHECK(got == count);
-	buf_free(&pending);
+	while (x.next < x.count)
+		CHECK(!deliverable(&x, x.next++));
+	bash_session_records_free(&r);
 	free(s);
 }
 
