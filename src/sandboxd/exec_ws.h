@@ -39,6 +39,23 @@ struct exec_ws_start {
 int exec_ws_start_parse(json_t *m, struct exec_ws_start *r, char *err, size_t errlen);
 void exec_ws_start_free(struct exec_ws_start *r);
 
+/* A message to a running command. */
+enum exec_ws_control_kind { EXEC_WS_STDIN, EXEC_WS_EOF, EXEC_WS_RESIZE, EXEC_WS_SIGNAL };
+
+struct exec_ws_control {
+	enum exec_ws_control_kind kind;
+	const char *data;           /* stdin: into the message */
+	size_t len;
+	unsigned short rows, cols;  /* resize: 1…65535 */
+	int signal;                 /* signal: 1…EXEC_WS_SIGNAL_MAX */
+};
+
+/* Fills ctl from the object m of a type other than "start" and "auth"
+ * ("stdin", "eof", "resize", "signal"). Returns 0, or HB_EINVAL with a
+ * message naming the field (or the unknown type) in err. */
+int exec_ws_control_parse(json_t *m, const char *type, struct exec_ws_control *ctl,
+			  char *err, size_t errlen);
+
 /* "SIGINT", "INT" (any case) or a decimal number → 1…EXEC_WS_SIGNAL_MAX,
  * or 0. */
 int exec_ws_signal_parse(const char *name);
