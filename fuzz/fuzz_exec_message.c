@@ -1,17 +1,20 @@
 /* fuzz_exec_message.c — libFuzzer target for the messages a client sends on
  * WS /api/handbox/exec (src/sandboxd/exec_ws.c): the "start" message (argv
- * or command, cwd, env, user, pty, stdin, timeout) and signal names.
+ * or command, cwd, env, user, pty, stdin, timeout), the messages to a
+ * running command (stdin, eof, resize, signal) and signal names.
  *
  * The first byte of an input picks the target; the rest is its data:
  *   0  a text message, decoded as run_message() decodes it; a "start" goes
- *      through exec_ws_start_parse(), a "signal" with a string through
- *      exec_ws_signal_parse()
+ *      through exec_ws_start_parse(), any other type but "auth" through
+ *      exec_ws_control_parse() (stdin, eof, resize, signal)
  *   1  a signal name alone
  * Checked besides "no crash, no leak": an accepted start gives a non-empty
  * NULL-terminated argv taken from the message, an absolute cwd, an
  * environment of NAME=value strings holding the client's variables, terminal
- * sizes and a timeout in range; a refused one says why. A parsed signal is
- * in 1…64, and its printed name parses back to it. A failed check aborts.
+ * sizes and a timeout in range; a refused one says why. Other messages
+ * give their kind, stdin's bytes as sent, sizes in 1…65535; a refused one
+ * names its type. A parsed signal is in 1…64, and its printed name parses
+ * back to it. A failed check aborts.
  * See docs/testing.md. */
 #include <math.h>
 #include <stdint.h>
@@ -128,12 +131,55 @@ static void check_start(json_t *m, const struct exec_ws_start *r)
 	CHECK(r->user.home[0] && r->user.name[0]);
 }
 
+/* stdin, eof, resize, signal and unknown types: what run_message() hands
+ * exec_ws_control_parse() once the command runs */
+static void check_control(json_t *m, const char *type)
+{
+	static const char *const kinds[] = { "stdin", "eof", "resize", "signal" };
+	struct exec_ws_control ctl;
+	char err[1024];
+	json_t *v;
+	int rc;
+
+	err[0] = '\0';
+	rc = exec_ws_control_parse(m, type, &ctl, err, sizeof(err));
+	if (rc) {
+		CHECK(rc < 0 && err[0] && strlen(err) < sizeof(err));
+		CHECK(!strncmp(err, type, strlen(type)) || !strncmp(err, "type: ", 6));
+		return;
+	}
+	CHECK(!strcmp(kinds[ctl.kind], type));
+	switch (ctl.kind) {
+	case EXEC_WS_STDIN:
+		v = json_object_get(m, "data");
+		CHECK(ctl.data == json_string_value(v) && ctl.len == json_string_length(v));
+		break;
+	case EXEC_WS_EOF:
+		break;
+	case EXEC_WS_RESIZE:
+		CHECK(ctl.rows >= 1 && ctl.cols >= 1);
+		CHECK(ctl.rows == json_integer_value(json_object_get(m, "rows")));
+		CHECK(ctl.cols == json_integer_value(json_object_get(m, "cols")));
+		break;
+	case EXEC_WS_SIGNAL:
+		v = json_object_get(m, "signal");
+		CHECK(ctl.signal >= 1 && ctl.signal <= EXEC_WS_SIGNAL_MAX);
+		if (json_is_string(v)) {
+			CHECK(ctl.signal == exec_ws_signal_parse(json_string_value(v)));
+			check_signal(json_string_value(v));
+		} else {
+			CHECK(ctl.signal == json_integer_value(v));
+		}
+		break;
+	}
+}
+
 static void fuzz_message(const uint8_t *data, size_t n)
 {
 	struct exec_ws_start r;
 	const char *type;
 	char err[1024];
-	json_t *m, *sig;
+	json_t *m;
 	int rc;
 
 	/* as run_message() decodes a text message */
@@ -149,10 +195,8 @@ static void fuzz_message(const uint8_t *data, size_t n)
 		else
 			check_start(m, &r);
 		exec_ws_start_free(&r);
-	} else if (json_is_object(m) && type && !strcmp(type, "signal")) {
-		sig = json_object_get(m, "signal");
-		if (json_is_string(sig))
-			check_signal(json_string_value(sig));
+	} else if (json_is_object(m) && type && strcmp(type, "auth")) {
+		check_control(m, type);
 	}
 	json_decref(m);
 }
