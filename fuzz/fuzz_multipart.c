@@ -171,7 +171,7 @@ static void exchange(const struct buf *req, size_t hdrlen, size_t chunk,
 			end = off < hdrlen ? hdrlen : off + (chunk ? chunk : req->len);
 			if (end > req->len)
 				end = req->len;
-			n = write(sv[0], req->data + off, end - off);
+			n = send(sv[0], req->data + off, end - off, MSG_NOSIGNAL);
 			CHECK(n >= 0 || errno == EAGAIN || errno == EPIPE || errno == ECONNRESET);
 			if (n > 0)
 				off += (size_t)n;
