@@ -1,18 +1,33 @@
-# fuzz/fuzz.mk — the libFuzzer target, included by the Makefile.
+# fuzz/fuzz.mk — the libFuzzer targets, included by the Makefile.
 #
-# `make fuzz` builds $(BUILD)/fuzz_request with clang (libFuzzer, ASan and
-# UBSan; every sandboxd object rebuilt under $(BUILD)/fuzz/).
-# `make fuzz-smoke` runs it for FUZZ_TIME seconds (default 30) from the seed
-# inputs in fuzz/corpus/; what it learns goes to $(BUILD)/fuzz/corpus/, so
-# the committed seeds stay small. `make test` does not fuzz.
+# One target per fuzz/fuzz_<name>.c, each its own program:
+#   request       request handling that needs no socket (JSON bodies,
+#                 times, routes, UTF-8 repair, passwd lines, event search)
+#   bash_session  the shell protocol of persistent sessions
+#   exec_message  the messages a client sends on WS /api/handbox/exec
+#   multipart     POST /api/file/upload, through lws and the real handler
+#
+# `make fuzz` builds $(BUILD)/fuzz_<name> for each with clang (libFuzzer,
+# ASan and UBSan; every sandboxd object rebuilt under $(BUILD)/fuzz/).
+# `make fuzz-smoke` runs each for FUZZ_TIME seconds (default 30) from its
+# seed inputs in fuzz/corpus-<name>/ (fuzz/corpus/ for request); what it
+# learns goes to $(BUILD)/fuzz/corpus-<name>/, so the committed seeds stay
+# small; fuzz/<name>.dict, when there is one, is its dictionary.
+# `make fuzz-smoke-<name>` runs one. `make test` does not fuzz.
 # See docs/testing.md.
 
-FUZZ_CC    ?= clang
-FUZZ_TIME  ?= 30
-FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_SAN   := address,undefined
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 30
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SAN     := address,undefined
+FUZZ_TARGETS := request bash_session exec_message multipart
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+.PRECIOUS: $(BUILD)/fuzz/fuzz_%.o
 
 fuzz_obj = $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(1))
+# the committed seeds of a target
+fuzz_seeds = $(if $(filter request,$(1)),fuzz/corpus,fuzz/corpus-$(1))
 
 $(BUILD)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -24,21 +39,24 @@ $(BUILD)/fuzz/libsandboxd.a: $(call fuzz_obj,$(SANDBOXD_LIB) $(COMMON_SRC))
 	@ar rcs $@ $^
 	@echo "AR $@"
 
-$(BUILD)/fuzz/fuzz_request.o: fuzz/fuzz_request.c
+$(BUILD)/fuzz/fuzz_%.o: fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
 		$(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/fuzz_request: $(BUILD)/fuzz/fuzz_request.o $(BUILD)/fuzz/libsandboxd.a
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/libsandboxd.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ \
 		-lwebsockets -ljansson
 
-.PHONY: fuzz-smoke
-fuzz: $(BUILD)/fuzz_request
+.PHONY: fuzz-smoke $(patsubst %,fuzz-smoke-%,$(FUZZ_TARGETS))
+fuzz: $(FUZZ_BINS)
 
-fuzz-smoke: $(BUILD)/fuzz_request
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-		$(BUILD)/fuzz/corpus fuzz/corpus
+fuzz-smoke: $(patsubst %,fuzz-smoke-%,$(FUZZ_TARGETS))
+
+$(patsubst %,fuzz-smoke-%,$(FUZZ_TARGETS)): fuzz-smoke-%: $(BUILD)/fuzz_%
+	@mkdir -p $(BUILD)/fuzz/corpus-$*
+	$(BUILD)/fuzz_$* -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		$(if $(wildcard fuzz/$*.dict),-dict=fuzz/$*.dict) \
+		$(BUILD)/fuzz/corpus-$* $(call fuzz_seeds,$*)
 
 -include $(shell find $(BUILD)/fuzz -name '*.d' 2>/dev/null)

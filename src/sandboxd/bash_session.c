@@ -72,8 +72,7 @@ struct bash_session {
 
 	struct buf out;              /* printed since the last answer */
 	int truncated;               /* out lost its oldest bytes */
-	struct buf records;          /* status bytes not parsed yet */
-	int records_skip;            /* dropping an oversized record */
+	struct bash_session_records records; /* status bytes not parsed yet */
 	struct fdwatch status_w;     /* read end of the status pipe */
 	struct fdwatch cmd_w;        /* write end of the command pipe */
 	/* our copy of the command pipe's read end: what a command interrupted
@@ -125,7 +124,7 @@ static void maybe_free(struct bash_session *s)
 	lws_sul_cancel(&s->wait_sul);
 	lws_sul_cancel(&s->key_sul);
 	buf_free(&s->out);
-	buf_free(&s->records);
+	bash_session_records_free(&s->records);
 	buf_free(&s->cmd_text);
 	buf_free(&s->held);
 	free(s->cwd);
@@ -475,30 +474,9 @@ static void on_record(struct bash_session *s, const struct bash_session_record *
 	answer_waiter(s);
 }
 
-static void parse_records(struct bash_session *s)
+static void record_arrived(void *arg, const struct bash_session_record *rec)
 {
-	struct bash_session_record rec;
-	size_t used;
-	char *nul;
-	int rc;
-
-	if (s->records_skip) {
-		nul = memchr(s->records.data, '\0', s->records.len);
-		if (!nul) {
-			buf_reset(&s->records);
-			return;
-		}
-		buf_consume(&s->records, (size_t)(nul - s->records.data) + 1);
-		s->records_skip = 0;
-	}
-	while (s->records.len) {
-		rc = bash_session_record_parse(s->records.data, s->records.len, &rec, &used);
-		if (rc == 0)
-			break;
-		if (rc == 1)
-			on_record(s, &rec);
-		buf_consume(&s->records, used);
-	}
+	on_record(arg, rec);
 }
 
 static int on_status_readable(struct fdwatch *w)
@@ -511,13 +489,7 @@ static int on_status_readable(struct fdwatch *w)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1; /* the shell and all it started are gone */
-	if (buf_append(&s->records, chunk, (size_t)n)) {
-		/* no record is this long: drop up to the next NUL */
-		buf_reset(&s->records);
-		s->records_skip = 1;
-		return 0;
-	}
-	parse_records(s);
+	bash_session_records_feed(&s->records, chunk, (size_t)n, record_arrived, s);
 	return 0;
 }
 
@@ -801,7 +773,7 @@ int bash_session_create_route(struct http_conn *c, json_t *body)
 	s->cols = (unsigned short)req.cols;
 	s->cwd = strdup(req.cwd);
 	buf_init(&s->out, 0);
-	buf_init(&s->records, RECORDS_MAX);
+	bash_session_records_init(&s->records, RECORDS_MAX);
 	buf_init(&s->cmd_text, COMMAND_MAX + 1);
 	buf_init(&s->held, HELD_MAX);
 	s->next = sessions;

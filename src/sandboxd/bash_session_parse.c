@@ -87,6 +87,48 @@ int bash_session_record_parse(const char *data, size_t len, struct bash_session_
 	return 1;
 }
 
+void bash_session_records_init(struct bash_session_records *r, size_t cap)
+{
+	buf_init(&r->pending, cap);
+	r->skipping = 0;
+}
+
+void bash_session_records_free(struct bash_session_records *r)
+{
+	buf_free(&r->pending);
+	r->skipping = 0;
+}
+
+/* One record at a time goes through pending, so the cap applies to each
+ * record alone, and the bytes after an oversized record's NUL — the next
+ * records, often in the same read — are never thrown away with it. */
+void bash_session_records_feed(struct bash_session_records *r, const char *data, size_t len,
+			       bash_session_record_fn on_record, void *arg)
+{
+	struct bash_session_record rec;
+	const char *nul;
+	size_t take, used;
+
+	while (len) {
+		nul = memchr(data, '\0', len);
+		take = nul ? (size_t)(nul - data) + 1 : len;
+		if (r->skipping) {
+			r->skipping = !nul;
+		} else if (buf_append(&r->pending, data, take)) {
+			/* no record is this long: drop it, up to its NUL */
+			buf_reset(&r->pending);
+			r->skipping = !nul;
+		} else if (nul) {
+			if (bash_session_record_parse(r->pending.data, r->pending.len, &rec,
+						      &used) == 1)
+				on_record(arg, &rec);
+			buf_reset(&r->pending);
+		}
+		data += take;
+		len -= take;
+	}
+}
+
 int bash_session_key_byte(const char *text, unsigned char *byte)
 {
 	char c;

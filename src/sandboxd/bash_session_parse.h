@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-struct buf;
+#include "common/buf.h"
 
 /* where the two pipes live in the shell: high, out of the way of the
  * descriptors scripts use (3–9) and of bash's own (255 and down from it
@@ -55,6 +55,27 @@ struct bash_session_record {
  * or HB_EINVAL (malformed: skip *used bytes). */
 int bash_session_record_parse(const char *data, size_t len, struct bash_session_record *rec,
 			 size_t *used);
+
+/* The status pipe's bytes as they arrive, cut into records. */
+struct bash_session_records {
+	struct buf pending;   /* the start of a record whose NUL is still to come */
+	int skipping;         /* dropping an oversized record up to its NUL */
+};
+
+typedef void (*bash_session_record_fn)(void *arg, const struct bash_session_record *rec);
+
+/* An empty stream; a record (with its NUL) longer than cap bytes is
+ * dropped. bash_session_records_free() frees what it holds. */
+void bash_session_records_init(struct bash_session_records *r, size_t cap);
+void bash_session_records_free(struct bash_session_records *r);
+
+/* Takes data (one read of the status pipe; records may span reads) and
+ * calls on_record(arg, rec) for each complete, well-formed record in
+ * order; rec points into memory that is only valid during the call.
+ * Malformed records are skipped; an oversized one is dropped up to its
+ * NUL, and the records after it are kept. */
+void bash_session_records_feed(struct bash_session_records *r, const char *data, size_t len,
+			       bash_session_record_fn on_record, void *arg);
 
 /* "C-c", "C-d", "C-z", "C-\", … "C-<char>" for a-z, A-Z, @ [ \ ] ^ _ ?:
  * sets *byte to the control byte and returns 1; returns 0 for anything

@@ -43,7 +43,6 @@
 #define START_WINDOW_US (30 * 1000000LL)  /* connect → "start" */
 #define OUTPUT_HIGH_WATER (256u << 10)    /* pause output past this many queued */
 #define TERM_GRACE_MS 2000                /* timeout: SIGTERM, then SIGKILL */
-#define SIGNAL_MAX 64
 #define PTY_EOF "\x04"                    /* VEOF, Ctrl-D */
 
 struct exec_run {
@@ -89,8 +88,7 @@ static const struct {
 	{ SIGIOT, "IOT" }, { SIGPOLL, "POLL" }, { SIGCHLD, "CLD" },
 };
 
-/* "SIGINT", "INT" (any case) or a decimal number → 1…SIGNAL_MAX, or 0. */
-static int signal_parse(const char *name)
+int exec_ws_signal_parse(const char *name)
 {
 	char *end;
 	long n;
@@ -100,7 +98,7 @@ static int signal_parse(const char *name)
 		name += 3;
 	if (*name >= '0' && *name <= '9') {
 		n = strtol(name, &end, 10);
-		return *end || n < 1 || n > SIGNAL_MAX ? 0 : (int)n;
+		return *end || n < 1 || n > EXEC_WS_SIGNAL_MAX ? 0 : (int)n;
 	}
 	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
 		if (!strcasecmp(name, signal_names[i].name))
@@ -108,8 +106,7 @@ static int signal_parse(const char *name)
 	return 0;
 }
 
-/* "SIGINT" for 2; "SIG40" for a number without a name. */
-static void signal_name(int sig, char out[16])
+void exec_ws_signal_name(int sig, char out[16])
 {
 	size_t i;
 
@@ -236,7 +233,7 @@ static void on_done(struct child *ch)
 	if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
 		code = 128 + sig;
-		signal_name(sig, name);
+		exec_ws_signal_name(sig, name);
 	} else {
 		code = WEXITSTATUS(status);
 	}
@@ -371,24 +368,13 @@ static int stdin_eof(struct exec_run *s)
 
 /* ------------------------------------------------------------------ start */
 
-struct start_request {
-	const char **argv;          /* into the message's strings; freed here */
-	const char *cwd;
-	struct strv env;
-	struct sandbox_user user;
-	int switch_user;
-	int pty, want_stdin;
-	unsigned short rows, cols;
-	double timeout;             /* seconds; 0 = none */
-};
-
-static void start_request_free(struct start_request *r)
+void exec_ws_start_free(struct exec_ws_start *r)
 {
 	free(r->argv);
 	strv_free(&r->env);
 }
 
-static int parse_argv(json_t *m, struct start_request *r, char *err,
+static int parse_argv(json_t *m, struct exec_ws_start *r, char *err,
 		      size_t errlen)
 {
 	static const char *const sh[] = { "/bin/sh", "-c" };
@@ -437,7 +423,7 @@ static int parse_argv(json_t *m, struct start_request *r, char *err,
 
 /* "root", a uid (number or decimal string), or absent: the sandbox user.
  * Only a sandboxd running as root can run commands as someone else. */
-static int parse_user(json_t *v, struct start_request *r, char *err,
+static int parse_user(json_t *v, struct exec_ws_start *r, char *err,
 		      size_t errlen)
 {
 	char shown[80];
@@ -474,7 +460,7 @@ static int parse_user(json_t *v, struct start_request *r, char *err,
 }
 
 /* Client variables over the sandbox's; a null value removes one. */
-static int parse_env(json_t *v, struct start_request *r, char *err,
+static int parse_env(json_t *v, struct exec_ws_start *r, char *err,
 		     size_t errlen)
 {
 	const char *name;
@@ -524,7 +510,7 @@ static int parse_dimension(json_t *pty, const char *name, unsigned short def,
 	return 0;
 }
 
-static int parse_pty(json_t *v, struct start_request *r, char *err,
+static int parse_pty(json_t *v, struct exec_ws_start *r, char *err,
 		     size_t errlen)
 {
 	char shown[80];
@@ -547,8 +533,8 @@ static int parse_pty(json_t *v, struct start_request *r, char *err,
 	return rc;
 }
 
-static int parse_start(json_t *m, struct start_request *r, char *err,
-		       size_t errlen)
+int exec_ws_start_parse(json_t *m, struct exec_ws_start *r, char *err,
+			size_t errlen)
 {
 	static const char *const known[] = { "type", "argv", "command", "cwd",
 		"env", "user", "pty", "stdin", "timeout", NULL };
@@ -613,14 +599,14 @@ static int parse_start(json_t *m, struct start_request *r, char *err,
 
 static int run_start(struct exec_run *s, json_t *m)
 {
-	struct start_request r;
+	struct exec_ws_start r;
 	struct proc_spec spec;
 	char err[1024];
 	int rc;
 
-	rc = parse_start(m, &r, err, sizeof(err));
+	rc = exec_ws_start_parse(m, &r, err, sizeof(err));
 	if (rc) {
-		start_request_free(&r);
+		exec_ws_start_free(&r);
 		return run_fail(s, SANDBOXD_CLOSE_BAD_MESSAGE, "bad start message", err);
 	}
 	memset(&spec, 0, sizeof(spec));
@@ -639,7 +625,7 @@ static int run_start(struct exec_run *s, json_t *m)
 	s->ch.on_stdin_ready = on_stdin_ready;
 	s->oom_known = !cgroup_oom_kills(&s->oom_before);
 	rc = child_start(&s->ch, &spec, err, sizeof(err));
-	start_request_free(&r);
+	exec_ws_start_free(&r);
 	lws_sul_cancel(&s->start_sul);
 	/* a process that was forked is known to the reaper through s->ch:
 	 * only child_abandon() may let that memory go */
@@ -659,73 +645,104 @@ static int run_start(struct exec_run *s, json_t *m)
 
 /* ------------------------------------------------- messages while running */
 
-static int get_dimension(struct exec_run *s, json_t *m, const char *name,
-			 unsigned short *out)
+static int get_dimension(json_t *m, const char *name, unsigned short *out,
+			 char *err, size_t errlen)
 {
 	json_t *v = json_object_get(m, name);
 	char shown[80];
 
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > 65535) {
-		bad_message(s, "resize: %s: %s: expected an integer from 1 to 65535", name,
-			    given(v, shown, sizeof(shown)));
-		return -1;
-	}
+	    json_integer_value(v) > 65535)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "resize: %s: %s: expected an integer from 1 to 65535", name,
+			       given(v, shown, sizeof(shown)));
 	*out = (unsigned short)json_integer_value(v);
 	return 0;
 }
 
-static int on_resize(struct exec_run *s, json_t *m)
-{
-	unsigned short rows, cols;
-
-	if (get_dimension(s, m, "rows", &rows) || get_dimension(s, m, "cols", &cols))
-		return 0;
-	/* without a terminal there is no size: ignored, so that a terminal
-	 * client can send it whatever it started */
-	if (s->pty && !s->finished)
-		child_resize(&s->ch, rows, cols);
-	return 0;
-}
-
-static int on_signal(struct exec_run *s, json_t *m)
+static int get_signal(json_t *m, int *sig, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(m, "signal");
 	char shown[80];
 	json_int_t n;
-	int sig = 0;
 
+	*sig = 0;
 	if (json_is_integer(v)) {
 		n = json_integer_value(v);
-		sig = n >= 1 && n <= SIGNAL_MAX ? (int)n : 0;
+		*sig = n >= 1 && n <= EXEC_WS_SIGNAL_MAX ? (int)n : 0;
 	} else if (json_is_string(v)) {
-		sig = signal_parse(json_string_value(v));
+		*sig = exec_ws_signal_parse(json_string_value(v));
 	}
-	if (!sig)
-		return bad_message(s, "signal: %s: expected a name such as \"SIGINT\" or \"INT\", or a number from 1 to %d",
-				   given(v, shown, sizeof(shown)), SIGNAL_MAX);
-	if (!s->finished)
-		child_signal(&s->ch, sig);
+	if (!*sig)
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "signal: %s: expected a name such as \"SIGINT\" or \"INT\", or a number from 1 to %d",
+			       given(v, shown, sizeof(shown)), EXEC_WS_SIGNAL_MAX);
 	return 0;
 }
 
-static int on_stdin_message(struct exec_run *s, json_t *m)
+int exec_ws_control_parse(json_t *m, const char *type, struct exec_ws_control *ctl,
+			  char *err, size_t errlen)
 {
-	json_t *v = json_object_get(m, "data");
 	char shown[80];
+	json_t *v;
 
-	if (!json_is_string(v))
-		return bad_message(s, "stdin: data: %s: expected a string",
-				   given(v, shown, sizeof(shown)));
-	return stdin_send(s, json_string_value(v), json_string_length(v));
+	memset(ctl, 0, sizeof(*ctl));
+	if (!strcmp(type, "stdin")) {
+		ctl->kind = EXEC_WS_STDIN;
+		v = json_object_get(m, "data");
+		if (!json_is_string(v))
+			return hb_fail(err, errlen, HB_EINVAL, "stdin: data: %s: expected a string",
+				       given(v, shown, sizeof(shown)));
+		ctl->data = json_string_value(v);
+		ctl->len = json_string_length(v);
+		return 0;
+	}
+	if (!strcmp(type, "eof")) {
+		ctl->kind = EXEC_WS_EOF;
+		return 0;
+	}
+	if (!strcmp(type, "resize")) {
+		ctl->kind = EXEC_WS_RESIZE;
+		if (get_dimension(m, "rows", &ctl->rows, err, errlen))
+			return HB_EINVAL;
+		return get_dimension(m, "cols", &ctl->cols, err, errlen);
+	}
+	if (!strcmp(type, "signal")) {
+		ctl->kind = EXEC_WS_SIGNAL;
+		return get_signal(m, &ctl->signal, err, errlen);
+	}
+	return hb_fail(err, errlen, HB_EINVAL,
+		       "type: \"%s\": expected start, stdin, eof, resize or signal", type);
+}
+
+/* A checked message to a running command. */
+static int run_control(struct exec_run *s, const struct exec_ws_control *ctl)
+{
+	switch (ctl->kind) {
+	case EXEC_WS_STDIN:
+		return stdin_send(s, ctl->data, ctl->len);
+	case EXEC_WS_EOF:
+		return stdin_eof(s);
+	case EXEC_WS_RESIZE:
+		/* without a terminal there is no size: ignored, so that a
+		 * terminal client can send it whatever it started */
+		if (s->pty)
+			child_resize(&s->ch, ctl->rows, ctl->cols);
+		return 0;
+	case EXEC_WS_SIGNAL:
+		child_signal(&s->ch, ctl->signal);
+		return 0;
+	}
+	return 0;
 }
 
 static int run_message(struct http_conn *c, const char *data, size_t len,
 			   int binary)
 {
 	struct exec_run *s = c->state;
+	struct exec_ws_control ctl;
 	json_error_t jerr;
-	char shown[80];
+	char shown[80], err[1024];
 	const char *type;
 	json_t *m;
 	int rc;
@@ -758,17 +775,10 @@ static int run_message(struct http_conn *c, const char *data, size_t len,
 			run_start(s, m);
 	else if (s->finished)
 		rc = 0; /* the exit status is on its way */
-	else if (!strcmp(type, "stdin"))
-		rc = on_stdin_message(s, m);
-	else if (!strcmp(type, "eof"))
-		rc = stdin_eof(s);
-	else if (!strcmp(type, "resize"))
-		rc = on_resize(s, m);
-	else if (!strcmp(type, "signal"))
-		rc = on_signal(s, m);
+	else if (exec_ws_control_parse(m, type, &ctl, err, sizeof(err)))
+		rc = bad_message(s, "%s", err);
 	else
-		rc = bad_message(s, "type: \"%s\": expected start, stdin, eof, resize or signal",
-				 type);
+		rc = run_control(s, &ctl);
 	json_decref(m);
 	return rc;
 }
