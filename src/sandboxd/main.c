@@ -122,6 +122,35 @@ static void stop_children(void)
 	reaper_collect();
 }
 
+/* Binds the port. Asked for every address (0.0.0.0, what the runtime
+ * passes), sandboxd listens on IPv6 too: one socket on :: that takes IPv4
+ * as well (IPV6_V6ONLY off, whatever the host's default), so a sandbox on
+ * an IPv6 network is reachable. A kernel without IPv6 gets IPv4 alone.
+ * *dual says which it got. */
+static struct lws_vhost *listen_on(struct lws_context_creation_info *info,
+				   int *dual)
+{
+	struct lws_vhost *vhost;
+
+	*dual = !strcmp(sandboxd_cfg.host, "0.0.0.0");
+	if (*dual) {
+		info->iface = NULL;
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+		info->options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY;
+		vhost = lws_create_vhost(sandboxd_lws, info);
+		if (vhost)
+			return vhost;
+		*dual = 0;
+		fprintf(stderr, "handbox-sandboxd: cannot listen on [::]:%d, IPv4 only\n",
+			sandboxd_cfg.port);
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY;
+	} else {
+		info->iface = sandboxd_cfg.host;
+	}
+	info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	return lws_create_vhost(sandboxd_lws, info);
+}
+
 int main(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
@@ -129,7 +158,7 @@ int main(int argc, char **argv)
 	struct lws_vhost *vhost;
 	struct http_config hcfg;
 	char err[512];
-	int rc;
+	int rc, dual;
 
 	rc = config_load(&sandboxd_cfg, argc, argv, environ, err, sizeof(err));
 	if (rc == 1)
@@ -165,10 +194,10 @@ int main(int argc, char **argv)
 	protocols[3] = NULL;
 	memset(&info, 0, sizeof(info));
 	info.port = sandboxd_cfg.port;
-	info.iface = strcmp(sandboxd_cfg.host, "0.0.0.0") ? sandboxd_cfg.host : NULL;
 	info.pprotocols = protocols;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
-		       LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+	/* IPv6 is chosen per vhost (listen_on): lws only allows it on a vhost
+	 * when the context allows it too */
+	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	http_server_lws_info(&info);
 	info.fd_limit_per_thread = FD_LIMIT;
@@ -180,7 +209,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: cannot create the event loop\n");
 		return 1;
 	}
-	vhost = lws_create_vhost(sandboxd_lws, &info);
+	vhost = listen_on(&info, &dual);
 	if (!vhost) {
 		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use, "
 			"or the address not one of this host's?)\n",
@@ -195,8 +224,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: cannot set up signal handling\n");
 		return 1;
 	}
-	fprintf(stderr, "handbox-sandboxd %s listening on %s:%d (pid %d, commands as uid %u%s)\n",
-		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port, (int)getpid(),
+	fprintf(stderr, "handbox-sandboxd %s listening on %s:%d%s (pid %d, commands as uid %u%s)\n",
+		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port,
+		dual ? " and [::]" : "", (int)getpid(),
 		(unsigned)sandboxd_cfg.user.uid,
 		sandboxd_cfg.api_keys[0] ? ", session key required" : ", no session key");
 	if (sandboxd_cfg.ready_fd >= 0)
