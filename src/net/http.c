@@ -157,8 +157,10 @@ static enum http_method method_of(struct lws *wsi)
  * waiting, at most waiting_max of them; one more closes the one that has
  * waited longest, at once (not the polite shutdown that lingers). A real
  * client sends its request right after connecting and leaves the list as
- * soon as it shows a valid key (or needs none), so only waiting_max newer
- * connections arriving in that moment could push it out. A connection
+ * soon as it shows a valid key (or needs none). Clients that reconnect as
+ * soon as they are closed could still push it out before its first bytes
+ * are read, so none is closed in its first waiting_grace_ms: while the
+ * oldest is that young, the newcomer is closed instead. A connection
  * serving a request for a valid key is not in the list: long commands and
  * uploads are never cut for a flood. Those without a key (open routes,
  * WebSockets before their first frame) stay until their request is whole.
@@ -194,8 +196,9 @@ static void waiting_leave(struct lws *wsi)
 }
 
 /* The connection (re)starts waiting, at the list's end; the longest
- * waiting one is closed when the list is full. Returns -1 when no node
- * can be allocated (the caller drops the connection). */
+ * waiting one is closed when the list is full. Returns -1, and the caller
+ * drops this connection, when the list is full of connections still in
+ * their grace time, or when no node can be allocated. */
 static int waiting_enter(struct lws *wsi)
 {
 	struct waiter *w = lws_get_opaque_user_data(wsi), *old;
@@ -697,7 +700,8 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
 	buf_init(&c->out, 0);
 	/* a client with the key is served however long it takes; one without
-	 * waits (and may be pushed out) until its body is in */
+	 * waits (and may be pushed out) until its body is in, if it sends one
+	 * (else it is answered at once) */
 	if (!auth_required() || request_key_state(c, 0) == 1 || !request_has_body(wsi))
 		waiting_leave(wsi);
 	c->route = route_find(c, 0, &known);

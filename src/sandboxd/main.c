@@ -31,14 +31,15 @@
  * one that has waited longest. 2,048: above the 2,000 idle or trickling
  * connections sandboxd must stay reachable under, so those close nobody
  * early and /health answers 10 of 10 within 1 s (0 of 10 with lws's 64
- * header tables before), while memory stays bounded: ~15 MB resident
- * under 2,000 idle, ~21 MB trickling (bench/slow_clients.py); at worst,
- * every one holding a full 16 KiB header table, ~45 MB. */
+ * header tables before), while memory stays bounded: 15-23 MB resident
+ * under 2,000 idle or trickling (bench/slow_clients.py); at worst, every
+ * one holding a full 16 KiB header table, ~45 MB. */
 #define WAITING_MAX 2048
 /* Past WAITING_MAX, clients that reconnect at once churn the list; this
  * much time a connection keeps whatever comes after it, so a real
  * client's request (sent right after connecting) is read, not pushed
- * out. With 2,500 such clients /health still answers 10 of 10. */
+ * out. With 2,500 such clients /health still answers 10 of 10 (45 MB
+ * resident while they churn). */
 #define WAITING_GRACE_MS 200
 /* Header tables: the waiting connections', plus one per request in
  * progress; execute_bash_command holds its own while its command runs,

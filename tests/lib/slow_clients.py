@@ -28,11 +28,22 @@ TRICKLE_HEAD = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "
 class SlowClients:
     """The clients, in a child process; `with SlowClients(...) as sc:`."""
 
-    def __init__(self, host, port, count, kind="idle"):
+    def __init__(self, host, port, count, kind="idle", python=None):
+        """python: the argv of a Python that reads its program from stdin
+        somewhere else, e.g. ["docker", "exec", "-i", NAME, "python3", "-"]
+        to hold the connections from inside a sandbox; default: this one."""
         assert kind in ("idle", "trickle")
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), host, str(port), str(count), kind],
-            stdout=subprocess.PIPE, text=True)
+        args = [host, str(port), str(count), kind]
+        if python:
+            with open(os.path.abspath(__file__)) as f:
+                source = f.read()
+            self.proc = subprocess.Popen(python + args, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+            self.proc.stdin.write(source)
+            self.proc.stdin.close()
+        else:
+            self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__)] + args,
+                                         stdout=subprocess.PIPE, text=True)
         self.open = self.reopened = self.failed = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
