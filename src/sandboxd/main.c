@@ -203,6 +203,10 @@ int main(int argc, char **argv)
 	http_server_lws_info(&info);
 	info.fd_limit_per_thread = FD_LIMIT;
 	info.pt_serv_buf_size = 64 * 1024;
+	/* lws's other waits: a body stalled between two chunks, a polite
+	 * close that lingers. A client without the key is in the waiting list
+	 * meanwhile (pushed out first under a flood), so this generous value
+	 * only spares clients with the key on slow links. */
 	info.timeout_secs = 30;
 
 	sandboxd_lws = lws_create_context(&info);
