@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "common/utf8.h"
@@ -31,7 +32,9 @@ int http_server_init(const struct http_config *cfg)
 {
 	size_t i, n;
 
-	if (!cfg->routes || !cfg->key_header || !cfg->key_query)
+	if (!cfg->routes || !cfg->key_header || !cfg->key_query ||
+	    !cfg->waiting_max || cfg->header_pool < cfg->waiting_max ||
+	    cfg->header_secs <= 0 || cfg->keepalive_secs <= 0)
 		return HB_EINVAL;
 	n = strlen(cfg->key_header);
 	if (!n || n + 2 > sizeof(key_header_lws))
@@ -42,6 +45,17 @@ int http_server_init(const struct http_config *cfg)
 	key_header_lws[n + 1] = '\0';
 	server_cfg = *cfg;
 	return 0;
+}
+
+void http_server_lws_info(struct lws_context_creation_info *info)
+{
+	info->max_http_header_data = HTTP_HEADER_DATA_MAX;
+	info->max_http_header_pool = server_cfg.header_pool;
+	/* lws holds a header table from the connection's start (or a
+	 * keep-alive request's first byte) until the headers are in; this is
+	 * how long it lets a connection hold one */
+	info->timeout_secs_ah_idle = (unsigned short)server_cfg.header_secs;
+	info->keepalive_timeout = server_cfg.keepalive_secs;
 }
 
 size_t http_write_max(void)
@@ -127,6 +141,102 @@ static enum http_method method_of(struct lws *wsi)
 	case LWSHUMETH_OPTIONS: return HTTP_OPTIONS;
 	default: return HTTP_ANY;
 	}
+}
+
+/* ------------------------------------------------- waiting connections
+ *
+ * A connection that is not being served costs a descriptor, memory and,
+ * while request bytes arrive, one of lws's header tables (16 KiB each). A
+ * client with no key could otherwise open thousands and send nothing, or
+ * a header byte a second: lws hands free tables to connections oldest
+ * first, so a real client's request would queue behind all of them for
+ * as long as their timeouts run (0 of 10 /health answered under 2,000
+ * idle connections before this).
+ *
+ * So every such connection is kept in one list in the order it started
+ * waiting, at most waiting_max of them; one more closes the one that has
+ * waited longest, at once (not the polite shutdown that lingers). A real
+ * client sends its request right after connecting and leaves the list as
+ * soon as it shows a valid key (or needs none). Clients that reconnect as
+ * soon as they are closed could still push it out before its first bytes
+ * are read, so none is closed in its first waiting_grace_ms: while the
+ * oldest is that young, the newcomer is closed instead. A connection
+ * serving a request for a valid key is not in the list: long commands and
+ * uploads are never cut for a flood. Those without a key (open routes,
+ * WebSockets before their first frame) stay until their request is whole.
+ *
+ * The node is the wsi's opaque user data: it exists from accept, before
+ * lws gives the connection its per-protocol struct http_conn. */
+struct waiter {
+	struct lws *wsi;
+	struct waiter *prev, *next; /* self when not waiting */
+	int64_t since_us;           /* when it started waiting */
+};
+
+static struct waiter waiting = { NULL, &waiting, &waiting, 0 };
+static unsigned waiting_count;
+
+static void waiter_unlink(struct waiter *w)
+{
+	if (w->next == w)
+		return;
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	w->prev = w->next = w;
+	waiting_count--;
+}
+
+/* The connection stops waiting: a request for a valid key has started. */
+static void waiting_leave(struct lws *wsi)
+{
+	struct waiter *w = lws_get_opaque_user_data(wsi);
+
+	if (w)
+		waiter_unlink(w);
+}
+
+/* The connection (re)starts waiting, at the list's end; the longest
+ * waiting one is closed when the list is full. Returns -1, and the caller
+ * drops this connection, when the list is full of connections still in
+ * their grace time, or when no node can be allocated. */
+static int waiting_enter(struct lws *wsi)
+{
+	struct waiter *w = lws_get_opaque_user_data(wsi), *old;
+
+	if (!w) {
+		w = malloc(sizeof(*w));
+		if (!w)
+			return -1;
+		w->wsi = wsi;
+		w->prev = w->next = w;
+		lws_set_opaque_user_data(wsi, w);
+	}
+	waiter_unlink(w);
+	w->since_us = clock_mono_us();
+	while (waiting_count >= server_cfg.waiting_max) {
+		old = waiting.next;
+		if (w->since_us - old->since_us < (int64_t)server_cfg.waiting_grace_ms * 1000)
+			return -1;
+		waiter_unlink(old);
+		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	w->prev = waiting.prev;
+	w->next = &waiting;
+	waiting.prev->next = w;
+	waiting.prev = w;
+	waiting_count++;
+	return 0;
+}
+
+static void waiter_free(struct lws *wsi)
+{
+	struct waiter *w = lws_get_opaque_user_data(wsi);
+
+	if (!w)
+		return;
+	waiter_unlink(w);
+	lws_set_opaque_user_data(wsi, NULL);
+	free(w);
 }
 
 /* ------------------------------------------------------------ request data */
@@ -589,8 +699,16 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 	strcpy(c->path, path);
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
 	buf_init(&c->out, 0);
+	/* a client with the key is served however long it takes; one without
+	 * waits (and may be pushed out) until its body is in, if it sends one
+	 * (else it is answered at once) */
+	if (!auth_required() || request_key_state(c, 0) == 1 || !request_has_body(wsi))
+		waiting_leave(wsi);
 	c->route = route_find(c, 0, &known);
 	if (!c->route) {
+		/* the body is not read: it must not be taken for the next request */
+		if (request_has_body(wsi))
+			c->close_after_reply = 1;
 		if (known)
 			return http_reply_error(c, 405, "Method Not Allowed") ? -1 : 0;
 		return http_reply_error(c, 404, "Not Found") ? -1 : 0;
@@ -641,6 +759,7 @@ static int on_http_body(struct http_conn *c, const char *data, size_t len)
 
 static int on_http_body_end(struct http_conn *c)
 {
+	waiting_leave(c->wsi);
 	watch_body(c->wsi, 0);
 	if (c->replying || !c->route)
 		return 0;
@@ -652,6 +771,7 @@ static int on_http_body_end(struct http_conn *c)
 
 static int on_http_writeable(struct http_conn *c)
 {
+	struct lws *wsi = c->wsi;
 	int err;
 
 	if (c->out.len) {
@@ -670,9 +790,10 @@ static int on_http_writeable(struct http_conn *c)
 	/* the whole answer has left */
 	if (c->close_after_reply)
 		return -1;
-	if (lws_http_transaction_completed(c->wsi))
+	/* this ends the request: c is cleared (conn_finish) */
+	if (lws_http_transaction_completed(wsi))
 		return -1;
-	return 0;
+	return waiting_enter(wsi);
 }
 
 /* -------------------------------------------------------------- WebSocket */
@@ -697,6 +818,7 @@ static int ws_keep_query(struct http_conn *c)
 
 static int ws_authenticated(struct http_conn *c)
 {
+	waiting_leave(c->wsi);
 	c->ws_authed = 1;
 	buf_free(&c->body);
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
@@ -806,6 +928,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct http_conn *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		return waiting_enter(wsi);
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* lws tells protocols[0] of every wsi's end, the raw descriptors
+		 * and client sockets of other protocols included */
+		if (lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == http_callback)
+			waiter_free(wsi);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(c, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY:

@@ -19,6 +19,7 @@
 
 struct lws;
 struct lws_context;
+struct lws_context_creation_info;
 struct lws_vhost;
 struct http_conn;
 
@@ -116,12 +117,38 @@ struct http_config {
 	const char *key_query;
 	int ws_close_auth;      /* close code: missing or wrong key */
 	int ws_close_no_route;  /* close code: no WebSocket route at the path */
+
+	/* Slow clients (see "waiting connections" in http.c). A connection
+	 * waits while it has no request being served for a valid key: just
+	 * accepted, between keep-alive requests, sending the body of an
+	 * unauthenticated request, or a WebSocket before its key. At most
+	 * waiting_max wait at once: a new one closes the one that has waited
+	 * longest. */
+	unsigned waiting_max;
+	/* ... unless the longest waiting one started less than this long ago:
+	 * then the new one is closed instead. A client's request comes right
+	 * after its connection; it is given this long, whatever the churn. */
+	unsigned waiting_grace_ms;
+	/* lws header tables: each waiting connection that has started a
+	 * request holds one, and so does every request in progress; a
+	 * connection that finds none left stalls. At least waiting_max. */
+	unsigned header_pool;
+	/* a request's headers must be in this long after the connection
+	 * opened (or, on keep-alive, after the request's first byte) */
+	int header_secs;
+	/* a keep-alive connection is closed after this long without a request */
+	int keepalive_secs;
 };
 
 /* Copies cfg (its pointers must outlive the server); one per process.
- * Returns 0, or HB_EINVAL when routes or a key name is missing or the
- * header name is over 62 bytes. */
+ * Returns 0, or HB_EINVAL when routes or a key name is missing, the
+ * header name is over 62 bytes, or the slow-client limits are zero or
+ * header_pool is below waiting_max. */
 int http_server_init(const struct http_config *cfg);
+/* Sets the lws context and vhost options that carry cfg's limits (header
+ * tables and their size, the header and keep-alive timeouts); the caller
+ * fills in the rest. */
+void http_server_lws_info(struct lws_context_creation_info *info);
 
 /* lws glue, used by main.c: the protocol serving every route. */
 extern const struct lws_protocols http_protocol;

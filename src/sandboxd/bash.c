@@ -1,4 +1,5 @@
 /* bash.c — the OpenHands bash routes and their command runs; see bash.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,13 +8,23 @@
 #include "sandboxd/bash.h"
 #include "sandboxd/bash_request.h"
 #include "sandboxd/bash_store.h"
+#include "sandboxd/cgroup.h"
 #include "sandboxd/child.h"
 #include "net/http.h"
 #include "sandboxd/sandboxd.h"
 
 #define OUTPUT_CHUNK (1u << 20)        /* the reference's MAX_CONTENT_CHAR_LENGTH */
 #define STORE_MAX_EVENTS 20000
+/* Output kept in sandboxd (PID 1: if it is OOM-killed the sandbox dies):
+ * an eighth of the sandbox's memory limit, between these bounds. An
+ * eighth because the bytes kept are not all it costs: answering a search
+ * serializes up to the whole store (the JSON objects, then the text, then
+ * the reply buffer), so the peak is about three times the store; and the
+ * commands need the memory more than their old output does. 200 MiB
+ * keeps 25 MiB; no limit (or above 2 GiB) keeps the old 256 MiB. */
 #define STORE_MAX_BYTES (256u << 20)
+#define STORE_MIN_BYTES (4u << 20)
+#define STORE_LIMIT_SHARE 8
 #define MAX_RUNNING 1024
 #define MAX_SUBSCRIBERS 64
 #define TERM_GRACE_MS 1000
@@ -30,6 +41,7 @@ struct bash_run {
 	struct buf out, err;            /* output not yet emitted */
 	int order;
 	int timed_out;
+	unsigned long long dropped;     /* output bytes the store let go */
 	lws_sorted_usec_list_t timeout_sul;
 	struct waiter *waiters;         /* execute_bash_command requests */
 };
@@ -39,9 +51,38 @@ static struct bash_run *runs;
 static unsigned nruns;
 static struct http_conn *subscribers[MAX_SUBSCRIBERS];
 
+static size_t store_budget(void)
+{
+	unsigned long long limit;
+
+	if (cgroup_memory_limit(&limit) || limit / STORE_LIMIT_SHARE >= STORE_MAX_BYTES)
+		return STORE_MAX_BYTES;
+	if (limit / STORE_LIMIT_SHARE <= STORE_MIN_BYTES)
+		return STORE_MIN_BYTES;
+	return (size_t)(limit / STORE_LIMIT_SHARE);
+}
+
+/* The store let an output event go: if its command still runs, its next
+ * events say how much of its output is gone. */
+static void on_store_drop(void *arg, const struct bash_event *e)
+{
+	struct bash_run *r;
+
+	if (e->kind != BASH_OUTPUT)
+		return;
+	for (r = runs; r; r = r->next)
+		if (!strcmp(r->id, e->command_id)) {
+			r->dropped += e->out_len + e->err_len;
+			return;
+		}
+}
+
 void bash_init(void)
 {
-	bash_store_init(&store, STORE_MAX_EVENTS, STORE_MAX_BYTES);
+	bash_store_init(&store, STORE_MAX_EVENTS, store_budget());
+	store.on_drop = on_store_drop;
+	fprintf(stderr, "handbox-sandboxd: keeping at most %zu MiB of bash output\n",
+		store.max_bytes >> 20);
 }
 
 /* ---------------------------------------------------------- publishing */
@@ -68,6 +109,12 @@ static void emit(struct bash_run *r, struct buf *from, int final, int exit_code)
 
 	buf_init(&clean_out, 0);
 	buf_init(&clean_err, 0);
+	/* the last event is what execute_bash_command answers: it says, in
+	 * the output a reader sees and in a field, what is missing */
+	if (final && r->dropped)
+		buf_printf(&clean_out, "[handbox: %llu bytes of this command's earlier output "
+			   "were dropped: the sandbox keeps at most %zu MiB of output, "
+			   "from its memory limit]\n", r->dropped, store.max_bytes >> 20);
 	if (final) {
 		if (r->out.len)
 			utf8_append_sanitized(&clean_out, r->out.data, r->out.len);
@@ -86,8 +133,10 @@ static void emit(struct bash_run *r, struct buf *from, int final, int exit_code)
 				  clean_err.data, clean_err.len, final, exit_code);
 	buf_free(&clean_out);
 	buf_free(&clean_err);
-	if (e)
+	if (e) {
+		e->dropped = r->dropped;
 		publish(e);
+	}
 }
 
 static void on_output(struct child *ch, int stream, const char *data, size_t len)

@@ -49,6 +49,8 @@ static void evict(struct bash_store *s)
 		(s->max_bytes && s->bytes > s->max_bytes))) {
 		e = s->head;
 		unlink_event(s, e);
+		if (s->on_drop)
+			s->on_drop(s->on_drop_arg, e);
 		event_free(e);
 	}
 }
@@ -166,6 +168,7 @@ static json_t *nullable_string(const char *p, size_t n)
 json_t *bash_store_event_json(const struct bash_event *e)
 {
 	char ts[ISOTIME_STR_LEN];
+	json_t *j;
 
 	isotime_format(e->ts, ts);
 	if (e->kind == BASH_COMMAND)
@@ -178,12 +181,19 @@ json_t *bash_store_event_json(const struct bash_event *e)
 				 "timeout", e->timeout == (double)(json_int_t)e->timeout ?
 					 json_integer((json_int_t)e->timeout) :
 					 json_real(e->timeout));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o}",
-			 "kind", "BashOutput", "id", e->id, "timestamp", ts,
-			 "command_id", e->command_id, "order", e->order,
-			 "exit_code", e->has_exit ? json_integer(e->exit_code) : json_null(),
-			 "stdout", nullable_string(e->out, e->out_len),
-			 "stderr", nullable_string(e->err, e->err_len));
+	j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o}",
+		      "kind", "BashOutput", "id", e->id, "timestamp", ts,
+		      "command_id", e->command_id, "order", e->order,
+		      "exit_code", e->has_exit ? json_integer(e->exit_code) : json_null(),
+		      "stdout", nullable_string(e->out, e->out_len),
+		      "stderr", nullable_string(e->err, e->err_len));
+	/* only then: the reference's events have no such field */
+	if (j && e->dropped &&
+	    json_object_set_new(j, "dropped_bytes", json_integer((json_int_t)e->dropped))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 static int matches(const struct bash_event *e, const struct bash_query *q)

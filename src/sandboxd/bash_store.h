@@ -3,9 +3,10 @@
  * (filters, sort, page ids, order__gt applied after paging).
  *
  * The store is bounded: past max_events or max_bytes of output the oldest
- * events are dropped. The reference keeps them on disk forever; a sandbox
- * that lives for a conversation does not need that, and a bound keeps one
- * chatty command from exhausting the sandbox's memory. */
+ * events are dropped (and the on_drop hook told of each). The reference
+ * keeps them on disk forever; a sandbox that lives for a conversation does
+ * not need that, and a bound keeps one chatty command from exhausting the
+ * sandbox's memory. */
 #ifndef HB_SANDBOXD_BASH_STORE_H
 #define HB_SANDBOXD_BASH_STORE_H
 
@@ -33,6 +34,9 @@ struct bash_event {
 	int exit_code;
 	char *out, *err;              /* NULL = null; valid UTF-8 */
 	size_t out_len, err_len;
+	/* bytes of the command's earlier output the store no longer holds
+	 * (the caller sets it); on the wire as "dropped_bytes" when not 0 */
+	unsigned long long dropped;
 };
 
 struct bash_store {
@@ -40,6 +44,9 @@ struct bash_store {
 	size_t count, bytes;
 	size_t max_events, max_bytes;
 	int64_t last_ts;
+	/* called with each event the bounds push out, before it is freed */
+	void (*on_drop)(void *arg, const struct bash_event *e);
+	void *on_drop_arg;
 };
 
 struct bash_query {

@@ -1,5 +1,5 @@
-/* cgroup.c — the OOM-kill counter of sandboxd's memory cgroup; see
- * cgroup.h. The files are a few hundred bytes of sysfs text, read whole
+/* cgroup.c — the OOM-kill counter and the memory limit of sandboxd's
+ * memory cgroup; see cgroup.h. The files are a few hundred bytes of sysfs text, read whole
  * each time: an exec reads them twice, which costs less than its fork. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,8 @@
 /* /proc/self/cgroup lists one line per hierarchy: 16 KiB holds far more
  * than any real one; a longer file is cut, and a line cut off is not used */
 #define CGROUP_TEXT_MAX (16u << 10)
+/* any v1 limit from 2^62 up is the kernel's "unlimited" (2^63 - 4096) */
+#define CGROUP_NO_LIMIT_V1 (1ULL << 62)
 
 int cgroup_parse_oom_kill(const char *text, unsigned long long *count)
 {
@@ -109,24 +111,37 @@ static int read_text(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-static int read_counter(const char *path, unsigned long long *count)
+static int read_counter(const char *path, unsigned long long *value)
 {
 	char text[4096];
 
 	if (read_text(path, text, sizeof(text)))
 		return HB_ENOENT;
-	return cgroup_parse_oom_kill(text, count);
+	return cgroup_parse_oom_kill(text, value);
 }
 
-int cgroup_oom_kills_at(const char *sysfs_root, const char *proc_self_cgroup,
-			unsigned long long *count)
+static int read_limit(const char *path, unsigned long long *value)
 {
-	static const struct {
+	char text[64];
+
+	if (read_text(path, text, sizeof(text)))
+		return HB_ENOENT;
+	return cgroup_parse_limit(text, value);
+}
+
+/* Reads a value of the memory cgroup that proc_self_cgroup names, from
+ * its v2 file or else its v1 file; see cgroup_oom_kills_at for where. */
+static int read_memory_file(const char *sysfs_root, const char *proc_self_cgroup,
+			    const char *v2_file, const char *v1_file,
+			    int (*read_fn)(const char *, unsigned long long *),
+			    unsigned long long *value)
+{
+	const struct {
 		int v2;
 		const char *dir, *file;
 	} kinds[] = {
-		{ 1, "", "memory.events" },
-		{ 0, "/memory", "memory.oom_control" },
+		{ 1, "", v2_file },
+		{ 0, "/memory", v1_file },
 	};
 	char *self, cg[PATH_MAX], path[PATH_MAX + 64];
 	size_t i;
@@ -141,18 +156,57 @@ int cgroup_oom_kills_at(const char *sysfs_root, const char *proc_self_cgroup,
 		own = !cgroup_parse_self(self, kinds[i].v2, cg, sizeof(cg)) && strcmp(cg, "/");
 		if (own && (size_t)snprintf(path, sizeof(path), "%s%s%s/%s", sysfs_root,
 					    kinds[i].dir, cg, kinds[i].file) < sizeof(path))
-			rc = read_counter(path, count);
+			rc = read_fn(path, value);
 		if (rc) {
 			snprintf(path, sizeof(path), "%s%s/%s", sysfs_root, kinds[i].dir,
 				 kinds[i].file);
-			rc = read_counter(path, count);
+			rc = read_fn(path, value);
 		}
 	}
 	free(self);
-	return rc ? HB_ENOENT : 0;
+	return rc == HB_ENOMEM ? rc : rc ? HB_ENOENT : 0;
+}
+
+int cgroup_oom_kills_at(const char *sysfs_root, const char *proc_self_cgroup,
+			unsigned long long *count)
+{
+	return read_memory_file(sysfs_root, proc_self_cgroup, "memory.events",
+				"memory.oom_control", read_counter, count);
 }
 
 int cgroup_oom_kills(unsigned long long *count)
 {
 	return cgroup_oom_kills_at("/sys/fs/cgroup", "/proc/self/cgroup", count);
+}
+
+int cgroup_parse_limit(const char *text, unsigned long long *bytes)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!strncmp(text, "max", 3) && (!text[3] || text[3] == '\n'))
+		return HB_ENOENT;
+	if (*text < '0' || *text > '9')
+		return HB_EINVAL;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || (*end && *end != '\n'))
+		return HB_EINVAL;
+	/* v1 writes "no limit" as the largest page multiple below 2^63 */
+	if (n >= CGROUP_NO_LIMIT_V1)
+		return HB_ENOENT;
+	*bytes = n;
+	return 0;
+}
+
+int cgroup_memory_limit_at(const char *sysfs_root, const char *proc_self_cgroup,
+			   unsigned long long *bytes)
+{
+	return read_memory_file(sysfs_root, proc_self_cgroup, "memory.max",
+				"memory.limit_in_bytes", read_limit, bytes);
+}
+
+int cgroup_memory_limit(unsigned long long *bytes)
+{
+	return cgroup_memory_limit_at("/sys/fs/cgroup", "/proc/self/cgroup", bytes);
 }

@@ -26,6 +26,32 @@
 #define FD_LIMIT 16384
 #define SHUTDOWN_GRACE_US (3 * 1000000LL)
 
+/* Slow clients (docs/sandboxd.md, "Slow clients"). At most this many
+ * connections wait for a request at once; past it, a new one closes the
+ * one that has waited longest. 2,048: above the 2,000 idle or trickling
+ * connections sandboxd must stay reachable under, so those close nobody
+ * early and /health answers 10 of 10 within 1 s (0 of 10 with lws's 64
+ * header tables before), while memory stays bounded: 15-23 MB resident
+ * under 2,000 idle or trickling (bench/slow_clients.py); at worst, every
+ * one holding a full 16 KiB header table, ~45 MB. */
+#define WAITING_MAX 2048
+/* Past WAITING_MAX, clients that reconnect at once churn the list; this
+ * much time a connection keeps whatever comes after it, so a real
+ * client's request (sent right after connecting) is read, not pushed
+ * out. With 2,500 such clients /health still answers 10 of 10 (45 MB
+ * resident while they churn). */
+#define WAITING_GRACE_MS 200
+/* Header tables: the waiting connections', plus one per request in
+ * progress; execute_bash_command holds its own while its command runs,
+ * and as many commands may run as bash.c allows (1,024). Tables are
+ * allocated when taken, so the cap costs nothing until it is used. */
+#define HEADER_POOL (WAITING_MAX + 1024)
+/* A client sends its request's headers right after connecting; over a
+ * slow link that is still well under a second. This ends a silent or
+ * trickling connection that the list has not pushed out yet. */
+#define HEADER_SECS 5
+#define KEEPALIVE_SECS 60
+
 extern char **environ;
 
 static int stopping;
@@ -97,6 +123,35 @@ static void stop_children(void)
 	reaper_collect();
 }
 
+/* Binds the port. Asked for every address (0.0.0.0, what the runtime
+ * passes), sandboxd listens on IPv6 too: one socket on :: that takes IPv4
+ * as well (IPV6_V6ONLY off, whatever the host's default), so a sandbox on
+ * an IPv6 network is reachable. A kernel without IPv6 gets IPv4 alone.
+ * *dual says which it got. */
+static struct lws_vhost *listen_on(struct lws_context_creation_info *info,
+				   int *dual)
+{
+	struct lws_vhost *vhost;
+
+	*dual = !strcmp(sandboxd_cfg.host, "0.0.0.0");
+	if (*dual) {
+		info->iface = NULL;
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+		info->options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY;
+		vhost = lws_create_vhost(sandboxd_lws, info);
+		if (vhost)
+			return vhost;
+		*dual = 0;
+		fprintf(stderr, "handbox-sandboxd: cannot listen on [::]:%d, IPv4 only\n",
+			sandboxd_cfg.port);
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY;
+	} else {
+		info->iface = sandboxd_cfg.host;
+	}
+	info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	return lws_create_vhost(sandboxd_lws, info);
+}
+
 int main(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
@@ -104,7 +159,7 @@ int main(int argc, char **argv)
 	struct lws_vhost *vhost;
 	struct http_config hcfg;
 	char err[512];
-	int rc;
+	int rc, dual;
 
 	rc = config_load(&sandboxd_cfg, argc, argv, environ, err, sizeof(err));
 	if (rc == 1)
@@ -123,6 +178,11 @@ int main(int argc, char **argv)
 	hcfg.key_query = SANDBOXD_KEY_QUERY;
 	hcfg.ws_close_auth = SANDBOXD_CLOSE_AUTH;
 	hcfg.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
+	hcfg.waiting_max = WAITING_MAX;
+	hcfg.waiting_grace_ms = WAITING_GRACE_MS;
+	hcfg.header_pool = HEADER_POOL;
+	hcfg.header_secs = HEADER_SECS;
+	hcfg.keepalive_secs = KEEPALIVE_SECS;
 	if (http_server_init(&hcfg)) {
 		fprintf(stderr, "handbox-sandboxd: bad HTTP settings\n");
 		return 1;
@@ -135,16 +195,18 @@ int main(int argc, char **argv)
 	protocols[3] = NULL;
 	memset(&info, 0, sizeof(info));
 	info.port = sandboxd_cfg.port;
-	info.iface = strcmp(sandboxd_cfg.host, "0.0.0.0") ? sandboxd_cfg.host : NULL;
 	info.pprotocols = protocols;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
-		       LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+	/* IPv6 is chosen per vhost (listen_on): lws only allows it on a vhost
+	 * when the context allows it too */
+	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.max_http_header_data = HTTP_HEADER_DATA_MAX;
-	info.max_http_header_pool = 64;
+	http_server_lws_info(&info);
 	info.fd_limit_per_thread = FD_LIMIT;
 	info.pt_serv_buf_size = 64 * 1024;
-	info.keepalive_timeout = 60;
+	/* lws's other waits: a body stalled between two chunks, a polite
+	 * close that lingers. A client without the key is in the waiting list
+	 * meanwhile (pushed out first under a flood), so this generous value
+	 * only spares clients with the key on slow links. */
 	info.timeout_secs = 30;
 
 	sandboxd_lws = lws_create_context(&info);
@@ -152,7 +214,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: cannot create the event loop\n");
 		return 1;
 	}
-	vhost = lws_create_vhost(sandboxd_lws, &info);
+	vhost = listen_on(&info, &dual);
 	if (!vhost) {
 		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use, "
 			"or the address not one of this host's?)\n",
@@ -167,8 +229,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: cannot set up signal handling\n");
 		return 1;
 	}
-	fprintf(stderr, "handbox-sandboxd %s listening on %s:%d (pid %d, commands as uid %u%s)\n",
-		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port, (int)getpid(),
+	fprintf(stderr, "handbox-sandboxd %s listening on %s:%d%s (pid %d, commands as uid %u%s)\n",
+		SANDBOXD_VERSION, sandboxd_cfg.host, sandboxd_cfg.port,
+		dual ? " and [::]" : "", (int)getpid(),
 		(unsigned)sandboxd_cfg.user.uid,
 		sandboxd_cfg.api_keys[0] ? ", session key required" : ", no session key");
 	if (sandboxd_cfg.ready_fd >= 0)

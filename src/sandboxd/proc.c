@@ -60,6 +60,43 @@ static void child_fail(int status_fd, int step)
 	_exit(127);
 }
 
+/* 1 when sandboxd's oom_score_adj is not 0 (the runtime makes PID 1 the
+ * OOM killer's last choice), so each child puts its own back to 0: a
+ * command that eats the sandbox's memory is killed, not sandboxd. Read
+ * once, before the first vfork. */
+static int oom_adj_reset = -1;
+
+static int oom_adj_is_set(void)
+{
+	char v[16] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, v, sizeof(v) - 1);
+	close(fd);
+	return n > 0 && strcmp(v, "0\n") != 0;
+}
+
+/* In the child, before it leaves sandboxd's user: raising the value needs
+ * no privilege, but after the switch /proc/self is no longer writable
+ * (sandboxd is not dumpable). Returns 0 or -1; the caller goes on either
+ * way: a command left as protected as sandboxd is no worse off than
+ * before. */
+static int child_reset_oom_adj(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, "0", 1);
+	close(fd);
+	return n == 1 ? 0 : -1;
+}
+
 static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 		       int out_fd, int err_fd, int tty_fd)
 {
@@ -77,6 +114,8 @@ static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 		if (i != SIGKILL && i != SIGSTOP)
 			signal(i, SIG_DFL);
 	setsid();
+	if (oom_adj_reset)
+		child_reset_oom_adj();
 	if (tty_fd >= 0) {
 		if (ioctl(tty_fd, TIOCSCTTY, 0) < 0)
 			child_fail(status_fd, 4);
@@ -132,6 +171,8 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 	if (spec->n_extra_fds < 0 || spec->n_extra_fds > PROC_MAX_EXTRA_FDS)
 		return hb_fail(err, errlen, HB_EINVAL, "%d extra descriptors: at most %d can be passed",
 			       spec->n_extra_fds, PROC_MAX_EXTRA_FDS);
+	if (oom_adj_reset < 0)
+		oom_adj_reset = oom_adj_is_set();
 	if (pipe2(st, O_CLOEXEC) < 0)
 		return hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 	if (spec->pty) {

@@ -1,6 +1,7 @@
 /* reaper.c — child reaping and signal handling; see reaper.h. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -92,15 +93,33 @@ unsigned reaper_watched_count(void)
 	return n;
 }
 
+/* As the sandbox's PID 1, a stop request counts only from outside the
+ * container: root inside it (SANDBOX_USER_ID=0, or a setuid binary) must
+ * not take the sandbox down with `kill -TERM 1`. The kernel names the
+ * sender of a kill() in our pid namespace (ssi_pid != 0) but shows one
+ * from an ancestor namespace, as the runtime's stop is, as pid 0. Outside
+ * a container (the process backend, tests) every sender counts. */
+static int from_inside(const struct signalfd_siginfo *si)
+{
+	int code = si->ssi_code;
+
+	return getpid() == 1 && si->ssi_pid != 0 &&
+	       (code == SI_USER || code == SI_QUEUE || code == SI_TKILL);
+}
+
 static int on_signal(struct fdwatch *fw)
 {
 	struct signalfd_siginfo si;
 
 	while (read(fw->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
+		if (si.ssi_signo == SIGCHLD) {
 			reaper_collect();
-		else if (terminate_fn)
+		} else if (from_inside(&si)) {
+			fprintf(stderr, "handbox-sandboxd: ignoring signal %u from pid %u inside the sandbox\n",
+				si.ssi_signo, si.ssi_pid);
+		} else if (terminate_fn) {
 			terminate_fn((int)si.ssi_signo);
+		}
 	}
 	/* a SIGCHLD may have been merged with one already read */
 	reaper_collect();

@@ -467,6 +467,56 @@ static void test_evict_by_bytes(void **state)
 	bash_store_free(&s);
 }
 
+struct drops {
+	int outputs, commands;
+	size_t bytes;
+};
+
+static void count_drop(void *arg, const struct bash_event *e)
+{
+	struct drops *d = arg;
+
+	if (e->kind == BASH_OUTPUT) {
+		d->outputs++;
+		d->bytes += e->out_len + e->err_len;
+	} else {
+		d->commands++;
+	}
+}
+
+/* Every event the bounds push out is shown to the hook before it goes;
+ * what a caller records in dropped is on the wire only when not 0. */
+static void test_drop_hook_and_dropped_bytes(void **state)
+{
+	static char big[1000];
+	const size_t one = sizeof(struct bash_event) + sizeof(big);
+	struct drops d = { 0, 0, 0 };
+	struct bash_store s;
+	struct bash_event *e = NULL;
+	char cmd_id[UUID_STR_LEN];
+	json_t *j;
+	int i;
+
+	memset(big, 'o', sizeof(big));
+	bash_store_init(&s, 0, 3 * one);
+	s.on_drop = count_drop;
+	s.on_drop_arg = &d;
+	strcpy(cmd_id, command(&s, "z")->id);
+	for (i = 0; i < 10; i++)
+		e = bash_store_add_output(&s, cmd_id, i, big, sizeof(big), "", 0, 0, 0);
+	assert_int_equal(d.commands, 1);
+	assert_int_equal(d.outputs, 7);
+	assert_int_equal(d.bytes, 7 * sizeof(big));
+	j = bash_store_event_json(e);
+	assert_null(json_object_get(j, "dropped_bytes"));
+	json_decref(j);
+	e->dropped = d.bytes;
+	j = bash_store_event_json(e);
+	assert_int_equal(json_integer_value(json_object_get(j, "dropped_bytes")), 7000);
+	json_decref(j);
+	bash_store_free(&s);
+}
+
 static void test_clear(void **state)
 {
 	struct bash_store s;
@@ -515,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search_unknown_page_restarts, setup, teardown),
 		cmocka_unit_test(test_evict_by_count),
 		cmocka_unit_test(test_evict_by_bytes),
+		cmocka_unit_test(test_drop_hook_and_dropped_bytes),
 		cmocka_unit_test(test_clear),
 	};
 

@@ -180,6 +180,54 @@ static void test_nothing_readable(void **state)
 	assert_int_equal(n, 42);
 }
 
+static void test_parse_limit(void **state)
+{
+	unsigned long long n = 7;
+
+	assert_int_equal(cgroup_parse_limit("209715200\n", &n), 0);
+	assert_int_equal(n, 209715200ULL);
+	assert_int_equal(cgroup_parse_limit("max\n", &n), HB_ENOENT);
+	/* v1's "unlimited" */
+	assert_int_equal(cgroup_parse_limit("9223372036854771712\n", &n), HB_ENOENT);
+	assert_int_equal(cgroup_parse_limit("", &n), HB_EINVAL);
+	assert_int_equal(cgroup_parse_limit("12k\n", &n), HB_EINVAL);
+	assert_int_equal(cgroup_parse_limit("maximum", &n), HB_EINVAL);
+	assert_int_equal(n, 209715200ULL);
+}
+
+static void test_memory_limit_v1_and_v2(void **state)
+{
+	struct fake *f = *state;
+	unsigned long long n = 0;
+
+	/* a v1 container: its limit at the mount's root */
+	put(f->root, "self-cgroup", self_v1);
+	put(f->root, "memory/memory.limit_in_bytes", "209715200\n");
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), 0);
+	assert_int_equal(n, 209715200ULL);
+	/* v2 is read first; "max" there is no limit, and v1 still answers */
+	put(f->root, "memory.max", "max\n");
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), 0);
+	assert_int_equal(n, 209715200ULL);
+	put(f->root, "memory.max", "67108864\n");
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), 0);
+	assert_int_equal(n, 67108864ULL);
+}
+
+static void test_no_memory_limit(void **state)
+{
+	struct fake *f = *state;
+	unsigned long long n = 42;
+
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), HB_ENOENT);
+	put(f->root, "self-cgroup", "0::/\n");
+	put(f->root, "memory.max", "max\n");
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), HB_ENOENT);
+	put(f->root, "memory/memory.limit_in_bytes", "9223372036854771712\n");
+	assert_int_equal(cgroup_memory_limit_at(f->root, f->self, &n), HB_ENOENT);
+	assert_int_equal(n, 42);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +241,9 @@ int main(void)
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_wins_over_v1, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_readable, fake_setup, fake_teardown),
+		cmocka_unit_test(test_parse_limit),
+		cmocka_unit_test_setup_teardown(test_memory_limit_v1_and_v2, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_no_memory_limit, fake_setup, fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,7 +140,9 @@ static void test_real_table(void **state)
 }
 
 /* The layer takes any program's table and key names; it refuses a
- * config without them, and a header name lws could not look up. */
+ * config without them, a header name lws could not look up, and
+ * slow-client limits that are missing or leave waiting connections fewer
+ * header tables than they may hold. */
 static void test_server_init(void **state)
 {
 	char long_name[64];
@@ -150,9 +152,25 @@ static void test_server_init(void **state)
 		.key_query = SANDBOXD_KEY_QUERY,
 		.ws_close_auth = SANDBOXD_CLOSE_AUTH,
 		.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE,
+		.waiting_max = 8,
+		.header_pool = 8,
+		.header_secs = 5,
+		.keepalive_secs = 60,
 	};
 
 	assert_int_equal(http_server_init(&cfg), 0);
+	cfg.header_pool = 7;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.header_pool = 8;
+	cfg.waiting_max = 0;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.waiting_max = 8;
+	cfg.header_secs = 0;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.header_secs = 5;
+	cfg.keepalive_secs = 0;
+	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
+	cfg.keepalive_secs = 60;
 	cfg.routes = NULL;
 	assert_int_equal(http_server_init(&cfg), HB_EINVAL);
 	cfg.routes = sandboxd_routes;
