@@ -99,9 +99,10 @@ int hb_settings_from_env(struct hb_settings **out, char *err, size_t errlen);
  * errors call it ("--memory"). Nothing is contacted or created. */
 int hb_settings_set(struct hb_settings *s, enum hb_setting what, const char *value,
 		    const char *name, char *err, size_t errlen);
-/* A warning the settings call for (WORKSPACE_BASE is deprecated…), or
- * NULL. Valid while s is. */
-const char *hb_settings_warning(const struct hb_settings *s);
+/* The i-th (from 0) warning the settings as they are now call for
+ * (WORKSPACE_BASE is deprecated, a system folder is mounted, --pids 0…),
+ * or NULL past the last. Valid until s changes. */
+const char *hb_settings_warning(const struct hb_settings *s, int i);
 /* "docker" or "process". */
 const char *hb_settings_backend(const struct hb_settings *s);
 void hb_settings_free(struct hb_settings *s);

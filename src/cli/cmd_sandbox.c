@@ -71,14 +71,14 @@ int cli_settings_read(struct cli_runtime *c)
 
 int cli_runtime_start(struct cli_runtime *c)
 {
-	const char *warning = hb_settings_warning(c->settings);
+	const char *warning;
 	char err[HB_ERR_MAX];
 	static bool warned;
+	int i;
 
-	if (warning && !warned) {
-		warned = true;
+	for (i = 0; !warned && (warning = hb_settings_warning(c->settings, i)); i++)
 		cli_error("warning: %s", warning);
-	}
+	warned = true;
 	if (hb_runtime_open(&c->rt, c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
 		hb_settings_free(c->settings);
