@@ -200,14 +200,27 @@ struct hb_exec_status {
  * HB_EBUSY when the sandbox is not running (docs/sandbox-client.md). */
 int hb_sandbox_exec(const struct hb_sandbox *sb, const struct hb_exec_options *o,
 		    struct hb_exec_status *st, char *err, size_t errlen);
+/* Told of each entry inside a copied folder that a copy leaves out, and
+ * why: by design (error false: a symlink, a special file), or because it
+ * could not be copied (error true: unreadable, a name the sandbox's file
+ * routes cannot carry, a FIFO in the way…). The copy goes on with the
+ * rest either way. path and why are valid during the call. */
+typedef void (*hb_copy_skip_fn)(void *arg, const char *path, const char *why, bool error);
+
 /* cp -r of a local file or folder to an absolute path in the sandbox;
- * files belong to the sandbox user. */
+ * files belong to the sandbox user. Skipped entries go to on_skip (may be
+ * NULL). Returns 0 when all but the skips by design was copied; else
+ * HB_E… with the first entry that could not be copied (the rest was), or
+ * what stopped the copy. */
 int hb_sandbox_copy_in(const struct hb_sandbox *sb, const char *local,
-		       const char *remote, char *err, size_t errlen);
+		       const char *remote, hb_copy_skip_fn on_skip, void *skip_arg,
+		       char *err, size_t errlen);
 /* cp -r of a sandbox's file or folder to a local path ("-": a file to
- * stdout); nothing is written outside local, whatever the sandbox says. */
+ * stdout); nothing is written outside local, whatever the sandbox says.
+ * Skips and the result as for hb_sandbox_copy_in(). */
 int hb_sandbox_copy_out(const struct hb_sandbox *sb, const char *remote,
-			const char *local, char *err, size_t errlen);
+			const char *local, hb_copy_skip_fn on_skip, void *skip_arg,
+			char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

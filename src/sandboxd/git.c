@@ -747,8 +747,10 @@ static int validate_step(struct git_job *j)
 		break;
 	case VALIDATED:
 		if (!j->ok) {
-			/* only a git that ran and said no means "no repository" */
-			if (repo_failed(j, j->failure == FAIL_EXIT, NULL))
+			/* a git that never started says nothing about the
+			 * folder (one that timed out counts as "no", as in the
+			 * reference) */
+			if (repo_failed(j, j->failure != FAIL_START, NULL))
 				return 1;
 			break;
 		}
