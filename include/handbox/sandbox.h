@@ -90,6 +90,9 @@ enum hb_setting {
 	HB_SET_HOST_PORT,      /* 0: dynamic; else the API's host port */
 	HB_SET_EXTRA_PORTS,    /* true: VS Code on host port + 1, VNC on + 2 */
 	HB_SET_PLATFORM,       /* "linux/amd64", "linux/arm64" */
+	HB_SET_DISK,           /* size of the container's own files (10g);
+				  0 = none; needs the engine's overlay2 on xfs
+				  with pquota */
 };
 
 /* Reads the environment. HB_EINVAL names the variable, its value and what

@@ -39,6 +39,7 @@ struct sandbox_spec {
 	int host_port;                   /* 0: dynamic; else the API's host port */
 	bool extra_ports;                /* VS Code and VNC on host_port + 1, + 2 */
 	const char *platform;            /* NULL: this machine's */
+	int64_t disk_bytes;              /* 0 = no quota */
 };
 
 struct runtime;

@@ -266,6 +266,7 @@ void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 	spec->host_port = s->host_port;
 	spec->extra_ports = s->extra_ports;
 	spec->platform = s->platform[0] ? s->platform : NULL;
+	spec->disk_bytes = s->disk_bytes;
 	for (i = 0; i < s->nenv; i++)
 		spec->env[i] = s->env[i];
 }
@@ -401,6 +402,8 @@ static int set_one(struct runtime_settings *s, enum hb_setting what, const char 
 		return parse_bool(name, v, &s->extra_ports, err, errlen);
 	case HB_SET_PLATFORM:
 		return set_platform(s, v, name, err, errlen);
+	case HB_SET_DISK:
+		return parse_size(name, v, &s->disk_bytes, err, errlen);
 	}
 	return hb_fail(err, errlen, HB_EINVAL, "%s: not a setting handbox knows", name);
 }

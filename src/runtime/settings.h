@@ -44,6 +44,7 @@ struct runtime_settings {
 	int host_port;
 	bool extra_ports;
 	char platform[32];
+	int64_t disk_bytes;
 	bool legacy_workspace;     /* WORKSPACE_BASE was used */
 	/* what the settings as they are now call for (settings_set remakes
 	 * the list): a deprecated variable, a system folder mounted, no

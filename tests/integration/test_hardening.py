@@ -329,3 +329,20 @@ def test_git_changes_says_when_git_cannot_start(start_sandboxd, scratch):
     # a folder git runs in and finds no repository still answers []
     assert sb.get("/api/git/changes", params={"path": scratch}) == (200, [])
 
+
+
+def test_disk_quota_where_the_engine_can_keep_one(fresh):
+    info = docker("info", "--format", "{{.Driver}} {{json .DriverStatus}}").stdout
+    xfs = info.startswith("overlay2 ") and '"xfs"' in info
+    r = fresh.run("sandbox", "create", "--json", "--image", DEBIAN, "--disk", "1g")
+    if r.returncode:
+        # the engine's storage cannot keep a quota (not xfs, or xfs
+        # mounted without pquota): it says why, and nothing is left
+        assert "supported only for overlay over xfs with 'pquota'" in r.err, r.err
+        assert created(fresh) == []
+        return
+    assert xfs, "a quota on %s?" % info
+    sb = json.loads(r.out)
+    fresh.created.append(sb["id"])
+    r = fresh.run("sandbox", "exec", sb["id"], "--", "df", "-k", "/")
+    assert int(r.out.splitlines()[1].split()[1]) <= 1 << 20

@@ -182,6 +182,15 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 		json_object_set_new(host, "NanoCpus", json_integer(spec->nano_cpus));
 	if (spec->pids_limit > 0)
 		json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
+	/* a quota on the container's writable layer; engines whose storage
+	 * cannot enforce one (overlay2 on anything but xfs with pquota) refuse
+	 * the create, and their message reaches the user */
+	if (spec->disk_bytes > 0) {
+		char size[32];
+
+		snprintf(size, sizeof(size), "%lld", (long long)spec->disk_bytes);
+		json_object_set_new(host, "StorageOpt", json_pack("{s:s}", "size", size));
+	}
 	body = json_pack("{s:s, s:[s], s:o, s:o, s:s, s:o, s:o, s:o}",
 			 "Image", spec->image,
 			 "Entrypoint", SANDBOXD_IN_CONTAINER,
