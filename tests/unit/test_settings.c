@@ -342,6 +342,41 @@ static void test_warnings_follow_the_settings(void **state)
 	unsetenv("HANDBOX_STATE_DIR");
 }
 
+/* The HostConfig every sandbox gets: only sandboxd's capabilities, no
+ * new privileges, a disk quota only when asked, PID 1's OOM score left to
+ * the engine (a negative one stops rootless engines from starting it). */
+static void test_create_body_hardening(void **state)
+{
+	struct runtime_options opt = { .sandboxd_path = "/x/handbox-sandboxd" };
+	struct sandbox_spec spec = { .image = "img", .bind_address = "127.0.0.1" };
+	json_t *body, *host, *v;
+	size_t i;
+	char add[128] = "";
+
+	body = docker_create_body(&spec, "0123456789ab", "key", NULL, &opt);
+	assert_non_null(body);
+	host = json_object_get(body, "HostConfig");
+	v = json_object_get(host, "CapDrop");
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "ALL");
+	json_array_foreach(json_object_get(host, "CapAdd"), i, v) {
+		strcat(add, json_string_value(v));
+		strcat(add, " ");
+	}
+	assert_string_equal(add, "CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID ");
+	v = json_object_get(host, "SecurityOpt");
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "no-new-privileges:true");
+	assert_null(json_object_get(host, "OomScoreAdj"));
+	assert_null(json_object_get(host, "StorageOpt"));
+	json_decref(body);
+	spec.disk_bytes = 10LL << 30;
+	body = docker_create_body(&spec, "0123456789ab", "key", NULL, &opt);
+	host = json_object_get(body, "HostConfig");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(host, "StorageOpt"),
+							     "size")), "10737418240");
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_leases_and_orphans),
 		cmocka_unit_test(test_refused_networks_and_names),
 		cmocka_unit_test(test_warnings_follow_the_settings),
+		cmocka_unit_test(test_create_body_hardening),
 	};
 	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
 }
