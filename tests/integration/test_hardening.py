@@ -141,11 +141,18 @@ def created(hb):
 
 @pytest.fixture
 def fresh(tmp_path):
-    """A state directory with nothing in it: what a refusal must leave."""
+    """A state directory with nothing in it: what a refusal must leave.
+    Whatever it made is removed afterwards, even what a refusal that
+    failed made."""
     require_engine()
     h = Handbox(tmp_path / "state")
     yield h
     h.rm_all()
+    left = [c[len("oh-agent-server-"):] for c in
+            docker("ps", "-a", "--format", "{{.Names}}", "--filter",
+                   "label=handbox.state_dir=" + h.state_dir).stdout.split()]
+    if left:
+        h.run("sandbox", "rm", *left)
 
 
 def engine_socket():
