@@ -98,8 +98,8 @@ static bool add_hardening(json_t *host)
 	/* No OomScoreAdj below 0 for PID 1: lowering a score needs
 	 * CAP_SYS_RESOURCE in the engine, and where it lacks it (rootless
 	 * engines, engines inside a VM or a container) runc cannot start
-	 * the container at all. Commands raise their own score instead,
-	 * which needs no privilege. */
+	 * the container at all. Keeping PID 1 from being the victim is left
+	 * to its commands raising their own score, which needs none. */
 	return add && json_object_set_new(host, "CapAdd", add) == 0 &&
 	       json_object_set_new(host, "CapDrop", json_pack("[s]", "ALL")) == 0 &&
 	       json_object_set_new(host, "SecurityOpt",
