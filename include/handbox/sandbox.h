@@ -90,6 +90,9 @@ enum hb_setting {
 	HB_SET_HOST_PORT,      /* 0: dynamic; else the API's host port */
 	HB_SET_EXTRA_PORTS,    /* true: VS Code on host port + 1, VNC on + 2 */
 	HB_SET_PLATFORM,       /* "linux/amd64", "linux/arm64" */
+	HB_SET_DISK,           /* size of the container's own files (10g);
+				  0 = none; needs the engine's overlay2 on xfs
+				  with pquota */
 	HB_SET_ALLOW_HOST_PORT, /* a TCP port of this host the sandbox may
 				   reach; each call adds one */
 };
@@ -101,9 +104,10 @@ int hb_settings_from_env(struct hb_settings **out, char *err, size_t errlen);
  * errors call it ("--memory"). Nothing is contacted or created. */
 int hb_settings_set(struct hb_settings *s, enum hb_setting what, const char *value,
 		    const char *name, char *err, size_t errlen);
-/* A warning the settings call for (WORKSPACE_BASE is deprecated…), or
- * NULL. Valid while s is. */
-const char *hb_settings_warning(const struct hb_settings *s);
+/* The i-th (from 0) warning the settings as they are now call for
+ * (WORKSPACE_BASE is deprecated, a system folder is mounted, --pids 0…),
+ * or NULL past the last. Valid until s changes. */
+const char *hb_settings_warning(const struct hb_settings *s, int i);
 /* "docker" or "process". */
 const char *hb_settings_backend(const struct hb_settings *s);
 void hb_settings_free(struct hb_settings *s);
@@ -206,14 +210,27 @@ struct hb_exec_status {
  * HB_EBUSY when the sandbox is not running (docs/sandbox-client.md). */
 int hb_sandbox_exec(const struct hb_sandbox *sb, const struct hb_exec_options *o,
 		    struct hb_exec_status *st, char *err, size_t errlen);
+/* Told of each entry inside a copied folder that a copy leaves out, and
+ * why: by design (error false: a symlink, a special file), or because it
+ * could not be copied (error true: unreadable, a name the sandbox's file
+ * routes cannot carry, a FIFO in the way…). The copy goes on with the
+ * rest either way. path and why are valid during the call. */
+typedef void (*hb_copy_skip_fn)(void *arg, const char *path, const char *why, bool error);
+
 /* cp -r of a local file or folder to an absolute path in the sandbox;
- * files belong to the sandbox user. */
+ * files belong to the sandbox user. Skipped entries go to on_skip (may be
+ * NULL). Returns 0 when all but the skips by design was copied; else
+ * HB_E… with the first entry that could not be copied (the rest was), or
+ * what stopped the copy. */
 int hb_sandbox_copy_in(const struct hb_sandbox *sb, const char *local,
-		       const char *remote, char *err, size_t errlen);
+		       const char *remote, hb_copy_skip_fn on_skip, void *skip_arg,
+		       char *err, size_t errlen);
 /* cp -r of a sandbox's file or folder to a local path ("-": a file to
- * stdout); nothing is written outside local, whatever the sandbox says. */
+ * stdout); nothing is written outside local, whatever the sandbox says.
+ * Skips and the result as for hb_sandbox_copy_in(). */
 int hb_sandbox_copy_out(const struct hb_sandbox *sb, const char *remote,
-			const char *local, char *err, size_t errlen);
+			const char *local, hb_copy_skip_fn on_skip, void *skip_arg,
+			char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

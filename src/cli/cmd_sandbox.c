@@ -50,6 +50,8 @@ static const char create_usage[] =
 	"                      (HANDBOX_SANDBOX_MEMORY; default half the host's RAM)\n"
 	"  --cpus N            CPU limit, e.g. 1.5; 0 = none (default)\n"
 	"  --pids N            process limit; 0 = none (default 4096)\n"
+	"  --disk SIZE         quota on the sandbox's own files, e.g. 10g (needs\n"
+	"                      the engine's overlay2 on xfs with pquota)\n"
 	"  --env K=V           environment for commands, repeatable\n"
 	"  --ready-timeout S   wait at most S seconds for it to answer\n"
 	"                      (HANDBOX_READY_TIMEOUT; default 120)\n"
@@ -79,14 +81,14 @@ static void print_warning(void *arg, const char *message)
 
 int cli_runtime_start(struct cli_runtime *c)
 {
-	const char *warning = hb_settings_warning(c->settings);
+	const char *warning;
 	char err[HB_ERR_MAX];
 	static bool warned;
+	int i;
 
-	if (warning && !warned) {
-		warned = true;
+	for (i = 0; !warned && (warning = hb_settings_warning(c->settings, i)); i++)
 		cli_error("warning: %s", warning);
-	}
+	warned = true;
 	if (hb_runtime_open(&c->rt, c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
 		hb_settings_free(c->settings);
@@ -148,6 +150,7 @@ static const struct option create_options[] = {
 	{ "memory", required_argument, NULL, HB_SET_MEMORY },
 	{ "cpus", required_argument, NULL, HB_SET_CPUS },
 	{ "pids", required_argument, NULL, HB_SET_PIDS },
+	{ "disk", required_argument, NULL, HB_SET_DISK },
 	{ "env", required_argument, NULL, HB_SET_ENV },
 	{ "ready-timeout", required_argument, NULL, HB_SET_READY_TIMEOUT },
 	{ "owner-pid", required_argument, NULL, HB_SET_OWNER_PID },

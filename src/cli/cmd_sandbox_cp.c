@@ -1,5 +1,6 @@
 /* cmd_sandbox_cp.c — `handbox sandbox cp`: files and folders into and out
  * of a sandbox, as cp -r would copy them. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,12 @@ static const char cp_usage[] =
 	"Copy a file or folder into or out of a sandbox; one side is ID:/path\n"
 	"(an absolute path in the sandbox). Like cp -r: a folder is copied into\n"
 	"DST when DST is an existing folder. DST - writes a single file to stdout.\n"
-	"Files copied in belong to the sandbox user.\n";
+	"Files copied in belong to the sandbox user.\n"
+	"\n"
+	"Inside a copied folder, symlinks and special files are skipped, and so\n"
+	"is an entry that cannot be copied; the rest is copied. Each skip is a\n"
+	"line on stderr, with a count at the end; the exit status is 1 when an\n"
+	"entry could not be copied.\n";
 
 /* "ID:/path" → the id part (in buf) and the path; NULL when spec is a
  * local path (absolute, ./relative, or without a colon). */
@@ -28,8 +34,37 @@ static const char *remote_part(const char *spec, char *id, size_t idlen)
 	return colon + 1;
 }
 
+struct skips {
+	unsigned by_design, failed;
+};
+
+/* s with control characters shown as '?': one skip, one line, whatever
+ * the names hold. */
+static const char *one_line(const char *s, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < outlen; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
+static void report_skip(void *arg, const char *path, const char *why, bool error)
+{
+	char p[PATH_MAX], w[HB_ERR_MAX];
+	struct skips *n = arg;
+
+	if (error)
+		n->failed++;
+	else
+		n->by_design++;
+	cli_error("skipped %s: %s", one_line(path, p, sizeof(p)), one_line(why, w, sizeof(w)));
+}
+
 int sandbox_cp_main(int argc, char **argv)
 {
+	struct skips skips = { 0, 0 };
 	struct cli_runtime c;
 	struct hb_sandbox sb;
 	char src_id[160], dst_id[160], err[HB_ERR_MAX];
@@ -58,12 +93,18 @@ int sandbox_cp_main(int argc, char **argv)
 		return 1;
 	rc = cli_find(&c, src_path ? src_id : dst_id, &sb);
 	if (rc == 0) {
-		rc = src_path ? hb_sandbox_copy_out(&sb, src_path, argv[2], err, sizeof(err))
-			      : hb_sandbox_copy_in(&sb, argv[1], dst_path, err, sizeof(err));
-		if (rc) {
+		rc = src_path ? hb_sandbox_copy_out(&sb, src_path, argv[2], report_skip, &skips,
+						    err, sizeof(err))
+			      : hb_sandbox_copy_in(&sb, argv[1], dst_path, report_skip, &skips,
+						   err, sizeof(err));
+		if (skips.by_design + skips.failed)
+			cli_error("skipped %u entr%s (%u could not be copied); copied the rest",
+				  skips.by_design + skips.failed,
+				  skips.by_design + skips.failed == 1 ? "y" : "ies", skips.failed);
+		/* a failure with no skip line stopped the copy: say what */
+		if (rc && !skips.failed)
 			cli_error("%s", err);
-			rc = 1;
-		}
+		rc = rc ? 1 : 0;
 	}
 	cli_runtime_close(&c);
 	return rc;

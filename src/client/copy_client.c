@@ -12,7 +12,13 @@
  * Only regular files and folders are copied. Symlinks inside a copied
  * folder and special files (FIFOs, sockets, devices) are skipped: the file
  * routes cannot make them, and following a link could hand the sandbox a
- * file from outside the folder. */
+ * file from outside the folder.
+ *
+ * Inside a copied folder, an entry that cannot be copied (unreadable, a
+ * name the file routes cannot carry, a FIFO in the way) is skipped and
+ * reported, and the copy goes on with the rest; only what stops every
+ * entry (the sandbox went away, the local disk failed, out of memory)
+ * ends it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +57,13 @@ struct copy {
 	/* copy-out: listing entries held by the folders being walked (each
 	 * keeps its listing while its subfolders are copied) */
 	size_t held_entries;
+	/* entries left out: told to on_skip; failed counts those that could
+	 * not be copied, first_err says why the first of them was not */
+	sandbox_copy_skip_fn on_skip;
+	void *skip_arg;
+	unsigned failed;
+	int first_rc;
+	char first_err[1024];
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -104,6 +117,43 @@ static int local_fail(struct copy *cp, int e, const char *what, const char *path
 	return hb_fail(cp->err, cp->errlen, e == ENOENT ? HB_ENOENT :
 		       e == EACCES || e == EPERM ? HB_EPERM : HB_EIO,
 		       "%s%s%s: %s", what, what[0] ? " " : "", path, strerror(e));
+}
+
+/* An entry left out by design (a symlink, a special file): told, and the
+ * copy goes on. */
+static int skip_by_design(struct copy *cp, const char *shown, const char *why)
+{
+	if (cp->on_skip)
+		cp->on_skip(cp->skip_arg, shown, why, false);
+	return 0;
+}
+
+/* An entry that could not be copied, rc with its message in cp->err: told
+ * and counted, and the copy goes on (0), unless rc stops every entry (the
+ * sandbox or the local disk failed: HB_EIO, out of memory), which is
+ * returned. */
+static int skip_failed(struct copy *cp, const char *shown, int rc)
+{
+	if (rc != HB_EPERM && rc != HB_ENOENT && rc != HB_EINVAL && rc != HB_ETOOBIG)
+		return rc;
+	if (!cp->failed++) {
+		cp->first_rc = rc;
+		snprintf(cp->first_err, sizeof(cp->first_err), "%s", cp->err);
+	}
+	if (cp->on_skip)
+		cp->on_skip(cp->skip_arg, shown, cp->err, true);
+	return 0;
+}
+
+/* The end of a copy that went through: rc, or the first failure when
+ * entries were skipped. */
+static int copy_result(struct copy *cp, int rc)
+{
+	if (rc || !cp->failed)
+		return rc;
+	return hb_fail(cp->err, cp->errlen, cp->first_rc,
+		       "%u entr%s could not be copied; the first: %s", cp->failed,
+		       cp->failed == 1 ? "y" : "ies", cp->first_err);
 }
 
 /* What is at a sandbox path, a symlink resolved: the list route follows
@@ -163,10 +213,13 @@ static int remote_parent_is_dir(struct copy *cp, const char *path)
 /* Checks the paths a copy was given and opens its connection; copy_free()
  * follows in every case. */
 static int copy_begin(struct copy *cp, const struct sandbox_conn *c, const char *local,
-		      const char *remote, char *err, size_t errlen)
+		      const char *remote, sandbox_copy_skip_fn on_skip, void *skip_arg,
+		      char *err, size_t errlen)
 {
 	memset(cp, 0, sizeof(*cp));
 	cp->conn = c;
+	cp->on_skip = on_skip;
+	cp->skip_arg = skip_arg;
 	cp->err = err;
 	cp->errlen = errlen;
 	buf_init(&cp->exec_paths, CHMOD_LIST_MAX);
@@ -283,18 +336,21 @@ static int copy_entry_in(struct copy *cp, int dirfd, const char *name, const cha
 	 * code, a file from outside the folder (creds -> ~/.aws/credentials),
 	 * and the file routes cannot make a link in its place. */
 	if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : local_fail(cp, errno, "cannot look at", shown);
+		return errno == ENOENT ? 0 :
+			skip_failed(cp, shown, local_fail(cp, errno, "cannot look at", shown));
 	if (S_ISLNK(lst.st_mode))
-		return 0;
+		return skip_by_design(cp, shown, "a symlink (not followed out of the folder)");
 	st = lst;
 	if (S_ISREG(st.st_mode))
-		return upload_one(cp, dirfd, name, shown, remote);
+		return skip_failed(cp, shown, upload_one(cp, dirfd, name, shown, remote));
 	if (!S_ISDIR(st.st_mode))
-		return 0;
+		return skip_by_design(cp, shown, "not a regular file or folder");
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return local_fail(cp, errno, "cannot open", shown);
-	rc = copy_tree_in(cp, fd, shown, remote, depth + 1);
+		return skip_failed(cp, shown, local_fail(cp, errno, "cannot open", shown));
+	/* what is left is about the folder itself: its entries were
+	 * skipped one by one */
+	rc = skip_failed(cp, shown, copy_tree_in(cp, fd, shown, remote, depth + 1));
 	close(fd);
 	return rc;
 }
@@ -334,8 +390,8 @@ static int copy_tree_in(struct copy *cp, int dirfd, const char *shown, const cha
 		rc = join(cp, sub_shown, shown, de->d_name);
 		if (!rc)
 			rc = join(cp, sub_remote, remote, de->d_name);
-		if (!rc)
-			rc = copy_entry_in(cp, dirfd, de->d_name, sub_shown, sub_remote, depth);
+		rc = rc ? skip_failed(cp, shown, rc) :
+			copy_entry_in(cp, dirfd, de->d_name, sub_shown, sub_remote, depth);
 	}
 	closedir(d);
 	return rc;
@@ -384,14 +440,15 @@ static int target_in(struct copy *cp, const char *local, bool is_dir, const char
 }
 
 int sandbox_copy_in(const struct sandbox_conn *c, const char *local,
-		    const char *remote, char *err, size_t errlen)
+		    const char *remote, sandbox_copy_skip_fn on_skip, void *skip_arg,
+		    char *err, size_t errlen)
 {
 	char target[PATH_MAX];
 	struct copy cp;
 	struct stat st;
 	int rc, fd;
 
-	if ((rc = copy_begin(&cp, c, local, remote, err, errlen)))
+	if ((rc = copy_begin(&cp, c, local, remote, on_skip, skip_arg, err, errlen)))
 		goto out;
 	if (stat(local, &st)) {
 		rc = local_fail(&cp, errno, "", local);
@@ -420,6 +477,7 @@ int sandbox_copy_in(const struct sandbox_conn *c, const char *local,
 	}
 	if (!rc)
 		rc = mark_executables(&cp);
+	rc = copy_result(&cp, rc);
 out:
 	copy_free(&cp);
 	return rc;
@@ -483,34 +541,37 @@ static int copy_entry_out(struct copy *cp, int dirfd, json_t *j, const char *sho
 	int fd, rc;
 
 	if (!name || !name_ok(name, json_string_length(jname)))
-		return hb_fail(cp->err, cp->errlen, HB_EIO,
-			       "the listing of %s names \"%.100s\": refused (not a plain "
-			       "file name)",
-			       remote_dir, name ? name : "");
-	if (!file_api_entry(j, &e))
-		return hb_fail(cp->err, cp->errlen, HB_EIO,
-			       "the listing of %s: entry \"%s\" has no type or mode",
-			       remote_dir, name);
+		return skip_failed(cp, remote_dir,
+				   hb_fail(cp->err, cp->errlen, HB_EINVAL,
+					   "the listing of %s names \"%.100s\": refused (not a "
+					   "plain file name)", remote_dir, name ? name : ""));
 	if ((rc = join(cp, shown, shown_dir, name)) || (rc = join(cp, remote, remote_dir, name)))
-		return rc;
+		return skip_failed(cp, remote_dir, rc);
+	if (!file_api_entry(j, &e))
+		return skip_failed(cp, shown,
+				   hb_fail(cp->err, cp->errlen, HB_EINVAL,
+					   "the listing of %s: entry \"%s\" has no type or mode",
+					   remote_dir, name));
 	if (e.type == FILE_TYPE_SYMLINK) {
 		if ((rc = remote_kind(cp, remote, &kind, NULL)))
-			return rc;
+			return skip_failed(cp, shown, rc);
 		if (kind != REMOTE_FILE)
-			return 0; /* a link to a folder */
+			return skip_by_design(cp, shown, "a symlink to a folder (not followed)");
 		rc = download_one(cp, dirfd, name, shown, remote, 0666, true);
-		return rc == HB_ENOENT ? 0 : rc; /* dangling */
+		return rc == HB_ENOENT ? skip_by_design(cp, shown, "a symlink to nothing") :
+			skip_failed(cp, shown, rc);
 	}
 	if (e.type == FILE_TYPE_FILE)
-		return download_one(cp, dirfd, name, shown, remote, e.mode, true);
+		return skip_failed(cp, shown,
+				   download_one(cp, dirfd, name, shown, remote, e.mode, true));
 	if (e.type != FILE_TYPE_DIR)
-		return 0;
+		return skip_by_design(cp, shown, "not a regular file or folder");
 	if (mkdirat(dirfd, name, (e.mode & 0777) | 0700) && errno != EEXIST)
-		return local_fail(cp, errno, "cannot create folder", shown);
+		return skip_failed(cp, shown, local_fail(cp, errno, "cannot create folder", shown));
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return local_fail(cp, errno, "cannot open folder", shown);
-	rc = copy_tree_out(cp, fd, shown, remote, depth + 1);
+		return skip_failed(cp, shown, local_fail(cp, errno, "cannot open folder", shown));
+	rc = skip_failed(cp, shown, copy_tree_out(cp, fd, shown, remote, depth + 1));
 	close(fd);
 	return rc;
 }
@@ -592,7 +653,8 @@ static int target_out(struct copy *cp, const char *remote, bool is_dir, const ch
 }
 
 int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
-		     const char *local, char *err, size_t errlen)
+		     const char *local, sandbox_copy_skip_fn on_skip, void *skip_arg,
+		     char *err, size_t errlen)
 {
 	char target[PATH_MAX];
 	enum remote_kind kind;
@@ -600,7 +662,7 @@ int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
 	unsigned mode;
 	int rc, fd;
 
-	if ((rc = copy_begin(&cp, c, local, remote, err, errlen)) ||
+	if ((rc = copy_begin(&cp, c, local, remote, on_skip, skip_arg, err, errlen)) ||
 	    (rc = remote_kind(&cp, remote, &kind, &mode)))
 		goto out;
 	if (kind == REMOTE_NONE || kind == REMOTE_OTHER) {
@@ -625,7 +687,7 @@ int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
 			rc = local_fail(&cp, errno, "cannot open folder", target);
 			goto out;
 		}
-		rc = copy_tree_out(&cp, fd, target, remote, 0);
+		rc = copy_result(&cp, copy_tree_out(&cp, fd, target, remote, 0));
 		close(fd);
 	}
 out:

@@ -36,20 +36,27 @@ struct sandbox_conn {
 int sandbox_exec(const struct sandbox_conn *c, const struct hb_exec_options *o,
 		 struct hb_exec_status *res, char *err, size_t errlen);
 
+/* Told of each entry a copy leaves out (see hb_copy_skip_fn). */
+typedef hb_copy_skip_fn sandbox_copy_skip_fn;
+
 /* Copies a local file or folder (recursively) to an absolute path in the
  * sandbox, as `cp -r` would: into remote when that is an existing folder
  * ("dir/." copies dir's contents). Files end up owned by the sandbox user;
- * those executable here are made executable there. Symlinks are copied as
- * the files they point to; links to folders, dangling links and special
- * files are skipped. Returns 0 or HB_E… with a message naming the path. */
+ * those executable here are made executable there. Symlinks inside the
+ * folder and special files are skipped; an entry that cannot be copied
+ * is skipped too, and the rest copied. Each skip goes to on_skip (may be
+ * NULL). Returns 0, or HB_E… with a message naming the path (the first
+ * entry that could not be copied, or what stopped the copy). */
 int sandbox_copy_in(const struct sandbox_conn *c, const char *local,
-		    const char *remote, char *err, size_t errlen);
+		    const char *remote, sandbox_copy_skip_fn on_skip, void *skip_arg,
+		    char *err, size_t errlen);
 /* Copies a file or folder of the sandbox to a local path, as `cp -r`
  * would. local "-" writes a single file to stdout. Names the sandbox lists
  * are used only as plain names, and nothing inside a copied folder is
  * written through a symlink, so a hostile sandbox cannot write outside
- * local. */
+ * local. Skips and the result as for sandbox_copy_in(). */
 int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
-		     const char *local, char *err, size_t errlen);
+		     const char *local, sandbox_copy_skip_fn on_skip, void *skip_arg,
+		     char *err, size_t errlen);
 
 #endif

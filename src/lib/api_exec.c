@@ -35,21 +35,23 @@ int hb_sandbox_exec(const struct hb_sandbox *sb, const struct hb_exec_options *o
 }
 
 int hb_sandbox_copy_in(const struct hb_sandbox *sb, const char *local,
-		       const char *remote, char *err, size_t errlen)
+		       const char *remote, hb_copy_skip_fn on_skip, void *skip_arg,
+		       char *err, size_t errlen)
 {
 	struct sandbox_conn conn;
 	char url[API_URL_MAX];
 	int rc = api_connect(sb, &conn, url, sizeof(url), err, errlen);
 
-	return rc ? rc : sandbox_copy_in(&conn, local, remote, err, errlen);
+	return rc ? rc : sandbox_copy_in(&conn, local, remote, on_skip, skip_arg, err, errlen);
 }
 
 int hb_sandbox_copy_out(const struct hb_sandbox *sb, const char *remote,
-			const char *local, char *err, size_t errlen)
+			const char *local, hb_copy_skip_fn on_skip, void *skip_arg,
+			char *err, size_t errlen)
 {
 	struct sandbox_conn conn;
 	char url[API_URL_MAX];
 	int rc = api_connect(sb, &conn, url, sizeof(url), err, errlen);
 
-	return rc ? rc : sandbox_copy_out(&conn, remote, local, err, errlen);
+	return rc ? rc : sandbox_copy_out(&conn, remote, local, on_skip, skip_arg, err, errlen);
 }

@@ -53,12 +53,9 @@ int hb_settings_set(struct hb_settings *s, enum hb_setting what, const char *val
 	return settings_set(&s->s, what, value, name, err, errlen);
 }
 
-const char *hb_settings_warning(const struct hb_settings *s)
+const char *hb_settings_warning(const struct hb_settings *s, int i)
 {
-	return s->s.warned_legacy
-		? "WORKSPACE_BASE and WORKSPACE_MOUNT_PATH are deprecated; use "
-		  "SANDBOX_VOLUMES=HOST:/workspace"
-		: NULL;
+	return i >= 0 && i < s->s.nwarnings ? s->s.warnings[i] : NULL;
 }
 
 const char *hb_settings_backend(const struct hb_settings *s)

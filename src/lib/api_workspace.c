@@ -241,13 +241,13 @@ void hb_exec_result_free(struct hb_exec_result *r)
 int hb_workspace_upload(struct hb_workspace *ws, const char *local, const char *remote,
 			char *err, size_t errlen)
 {
-	return hb_sandbox_copy_in(&ws->sb, local, remote, err, errlen);
+	return hb_sandbox_copy_in(&ws->sb, local, remote, NULL, NULL, err, errlen);
 }
 
 int hb_workspace_download(struct hb_workspace *ws, const char *remote, const char *local,
 			  char *err, size_t errlen)
 {
-	return hb_sandbox_copy_out(&ws->sb, remote, local, err, errlen);
+	return hb_sandbox_copy_out(&ws->sb, remote, local, NULL, NULL, err, errlen);
 }
 
 void hb_workspace_close(struct hb_workspace *ws)

@@ -43,6 +43,7 @@ struct sandbox_spec {
 	 * refused by the host firewall) */
 	const int *allow_host_ports;
 	int n_allow_host_ports;
+	int64_t disk_bytes;              /* 0 = no quota */
 };
 
 struct runtime;

@@ -2,6 +2,7 @@
  * settings, each checked with a message a user can act on. */
 #include <dlfcn.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +113,56 @@ static int read_volumes(struct runtime_settings *s, char *err, size_t errlen)
 				err, errlen)))
 		return rc;
 	if (base && *base) {
-		s->warned_legacy = true;
+		s->legacy_workspace = true;
 		return volumes_add_legacy(&s->volumes, base, getenv("WORKSPACE_MOUNT_PATH"),
 					  cwd, getenv("HOME"), err, errlen);
 	}
 	return 0;
+}
+
+static void warn(struct runtime_settings *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct runtime_settings *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->nwarnings >= SETTINGS_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings[s->nwarnings++], SETTINGS_WARNING_LEN, fmt, ap);
+	va_end(ap);
+}
+
+void settings_warnings_update(struct runtime_settings *s)
+{
+	char real[PATH_MAX], where[32];
+	const char *sys;
+	int i;
+
+	s->nwarnings = 0;
+	if (s->legacy_workspace)
+		warn(s, "WORKSPACE_BASE and WORKSPACE_MOUNT_PATH are deprecated; use "
+			"SANDBOX_VOLUMES=HOST:/workspace");
+	for (i = 0; i < s->volumes.n; i++) {
+		const struct volume *v = &s->volumes.v[i];
+
+		if (v->kind != VOLUME_BIND)
+			continue;
+		/* /lib is often a link to /usr/lib: the folder it names counts */
+		if (!(sys = volumes_system_folder(v->source)) && realpath(v->source, real))
+			sys = volumes_system_folder(real);
+		if (!sys)
+			continue;
+		snprintf(where, sizeof(where), strcmp(sys, v->source) ? "lies in %s," : "is",
+			 sys);
+		warn(s, "mount %s:%s: %s %s a system folder of this host; the sandbox can "
+			"read everything in it%s", v->source, v->target, v->source, where,
+		     v->read_only ? "" : " and change it (rw)");
+	}
+	if (s->pids_limit == 0)
+		warn(s, "--pids 0: no process limit; a fork bomb in the sandbox can take "
+			"every process slot of the host");
 }
 
 int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
@@ -175,6 +221,7 @@ int settings_from_env(struct runtime_settings *s, char *err, size_t errlen)
 		volumes_free(&s->volumes);
 		return rc;
 	}
+	settings_warnings_update(s);
 	return 0;
 }
 
@@ -221,6 +268,7 @@ void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec)
 	spec->platform = s->platform[0] ? s->platform : NULL;
 	spec->allow_host_ports = s->allow_host_ports;
 	spec->n_allow_host_ports = s->n_allow_host_ports;
+	spec->disk_bytes = s->disk_bytes;
 	for (i = 0; i < s->nenv; i++)
 		spec->env[i] = s->env[i];
 }
@@ -232,6 +280,14 @@ static int set_env(struct runtime_settings *s, const char *kv, const char *name,
 		return hb_fail(err, errlen, HB_EINVAL,
 			       "%s: \"%s\": expected NAME=VALUE (NAME: letters, digits, _)",
 			       name, kv);
+	/* sandboxd reads these from its environment, which --env is part
+	 * of: they would replace the session key or the sandbox user */
+	if (!strncmp(kv, "OH_SESSION_API_KEYS_", 20) || !strncmp(kv, "SESSION_API_KEY=", 16) ||
+	    !strncmp(kv, "SANDBOX_USER_ID=", 16))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%.*s\": a name handbox sets itself (the session key, the "
+			       "sandbox user: use --user-id); choose another name",
+			       name, (int)strcspn(kv, "="), kv);
 	if (s->nenv >= SANDBOX_ENV_MAX - 1)
 		return hb_fail(err, errlen, HB_EINVAL, "%s: more than %d variables", name,
 			       SANDBOX_ENV_MAX - 1);
@@ -292,8 +348,29 @@ static int set_allow_host_port(struct runtime_settings *s, const char *v, const 
 	return rc;
 }
 
-int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v,
-		 const char *name, char *err, size_t errlen)
+/* The engine's network modes that undo what a sandbox is. */
+static int refuse_network(const char *v, const char *name, char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	if (!strcmp(v, "host"))
+		why = "the sandbox would share the host's network: every service of this "
+		      "host listening on any address, its localhost included, and no port "
+		      "of its own";
+	else if (!strncmp(v, "container:", 10))
+		why = "the sandbox would share that container's network and its localhost, "
+		      "and reach every service it runs";
+	else if (!strcmp(v, "none"))
+		why = "the sandbox would have no network, and the host could not reach its "
+		      "sandboxd (use isolated for a sandbox without a way out)";
+	if (!why)
+		return 0;
+	return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": %s; handbox refuses it", name, v,
+		       why);
+}
+
+static int set_one(struct runtime_settings *s, enum hb_setting what, const char *v,
+		   const char *name, char *err, size_t errlen)
 {
 	unsigned long n = 0;
 	int rc;
@@ -311,6 +388,8 @@ int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v
 		return parse_bind_address(name, v, s->bind_address, sizeof(s->bind_address),
 					  err, errlen);
 	case HB_SET_NETWORK:
+		if ((rc = refuse_network(v, name, err, errlen)))
+			return rc;
 		/* "isolated" is handbox's own internal network (no name here) */
 		rc = parse_string(name, strcmp(v, "isolated") ? v : "", s->network,
 				  sizeof(s->network), err, errlen);
@@ -342,8 +421,20 @@ int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v
 		return parse_bool(name, v, &s->extra_ports, err, errlen);
 	case HB_SET_PLATFORM:
 		return set_platform(s, v, name, err, errlen);
+	case HB_SET_DISK:
+		return parse_size(name, v, &s->disk_bytes, err, errlen);
 	case HB_SET_ALLOW_HOST_PORT:
 		return set_allow_host_port(s, v, name, err, errlen);
 	}
 	return hb_fail(err, errlen, HB_EINVAL, "%s: not a setting handbox knows", name);
+}
+
+int settings_set(struct runtime_settings *s, enum hb_setting what, const char *v,
+		 const char *name, char *err, size_t errlen)
+{
+	int rc = set_one(s, what, v, name, err, errlen);
+
+	if (rc == 0)
+		settings_warnings_update(s);
+	return rc;
 }

@@ -18,6 +18,8 @@
 #define DEFAULT_PIDS_LIMIT 4096
 #define SETTINGS_HOST_PORTS_MAX 16      /* --allow-host-port, per sandbox */
 /* memory: half the host's RAM unless HANDBOX_SANDBOX_MEMORY or --memory */
+#define SETTINGS_WARNINGS_MAX (VOLUMES_MAX + 2)
+#define SETTINGS_WARNING_LEN 512
 
 struct runtime_settings {
 	char backend[16];
@@ -45,7 +47,13 @@ struct runtime_settings {
 	char platform[32];
 	int allow_host_ports[SETTINGS_HOST_PORTS_MAX];
 	int n_allow_host_ports;
-	bool warned_legacy;        /* WORKSPACE_BASE was used */
+	int64_t disk_bytes;
+	bool legacy_workspace;     /* WORKSPACE_BASE was used */
+	/* what the settings as they are now call for (settings_set remakes
+	 * the list): a deprecated variable, a system folder mounted, no
+	 * process limit */
+	char warnings[SETTINGS_WARNINGS_MAX][SETTINGS_WARNING_LEN];
+	int nwarnings;
 };
 
 /* Reads RUNTIME, SANDBOX_*, WORKSPACE_*, DOCKER_HOST, HANDBOX_* (see
@@ -58,6 +66,9 @@ void settings_free(struct runtime_settings *s);
 void settings_options(const struct runtime_settings *s, struct runtime_options *opt);
 /* The sandbox_spec of s (volumes and strings borrowed from s). */
 void settings_spec(const struct runtime_settings *s, struct sandbox_spec *spec);
+/* Remakes s->warnings from what s holds now (settings_from_env and
+ * settings_set call it). */
+void settings_warnings_update(struct runtime_settings *s);
 /* Sets one value given as text, as a flag or a form field gives it; name
  * is what messages call it ("--memory"). Nothing is contacted. */
 int settings_set(struct runtime_settings *s, enum hb_setting what, const char *value,

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "common/hb_error.h"
 #include "runtime/volumes.h"
@@ -178,6 +180,12 @@ static int parse_item(struct volume *v, const char *what, const char *item,
 	int n = 0, rc, named = 0;
 
 	memset(v, 0, sizeof(*v));
+	/* a line break would end the mount's line in every log and listing
+	 * that shows it, and the rest could pass for another entry */
+	if (strpbrk(item, "\r\n"))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "%s: \"%.*s…\": a mount path may not hold a line break (CR or LF)",
+			       what, (int)strcspn(item, "\r\n"), item);
 	if (strlen(item) >= sizeof(work))
 		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%.60s…\": mount too long", what, item);
 	strcpy(work, item);
@@ -307,4 +315,97 @@ int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen
 				       v->source, v->target, v->source, strerror(errno));
 	}
 	return 0;
+}
+
+/* What source is: the socket itself, a folder above it, or neither. */
+enum reach { REACH_NONE, REACH_SOCKET, REACH_FOLDER };
+
+/* Whether the file with device and inode of src is sock_path or one of
+ * the folders above it, walking the path up as written. */
+static enum reach reaches(const struct stat *src, const char *sock_path)
+{
+	char p[VOLUME_PATH_MAX];
+	struct stat st;
+	char *slash;
+	enum reach r = REACH_SOCKET;
+
+	if (strlen(sock_path) >= sizeof(p))
+		return REACH_NONE;
+	strcpy(p, sock_path);
+	for (;;) {
+		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == src->st_dev &&
+		    st.st_ino == src->st_ino)
+			return r;
+		if (!p[0] || !(slash = strrchr(p, '/')))
+			return REACH_NONE;
+		*slash = '\0';
+		r = REACH_FOLDER;
+	}
+}
+
+static int refuse(const struct volume *v, enum reach r, const struct volume_socket *s,
+		  char *err, size_t errlen)
+{
+	if (r == REACH_SOCKET)
+		return hb_fail(err, errlen, HB_EPERM,
+			       "mount %s:%s: %s is %s; a sandbox given it controls the engine "
+			       "(root on this host), so handbox does not mount it",
+			       v->source, v->target, v->source, s->what);
+	return hb_fail(err, errlen, HB_EPERM,
+		       "mount %s:%s: %s holds %s (%s); a sandbox given it controls the engine "
+		       "(root on this host), even read-only (:ro does not stop connecting to a "
+		       "socket), so handbox does not mount it: mount a folder that does not "
+		       "hold it", v->source, v->target, v->source, s->what, s->path);
+}
+
+int volumes_refuse_sockets(const struct volume_list *list,
+			   const struct volume_socket *sockets, int n,
+			   char *err, size_t errlen)
+{
+	char real[VOLUME_PATH_MAX];
+	struct statfs fs;
+	struct stat src, sock;
+	enum reach r;
+	int i, j;
+
+	for (i = 0; i < list->n; i++) {
+		const struct volume *v = &list->v[i];
+
+		if (v->kind != VOLUME_BIND || stat(v->source, &src) != 0)
+			continue;
+		if (statfs(v->source, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC)
+			return hb_fail(err, errlen, HB_EPERM,
+				       "mount %s:%s: %s is a proc file system; through "
+				       "/proc/PID/root a sandbox reaches the files of the host's "
+				       "processes of its own uid, so handbox does not mount it",
+				       v->source, v->target, v->source);
+		for (j = 0; j < n; j++) {
+			if (stat(sockets[j].path, &sock) != 0)
+				continue;
+			/* /var/run/docker.sock is /run/docker.sock on most hosts:
+			 * the folders above both spellings hold it */
+			r = reaches(&src, sockets[j].path);
+			if (r == REACH_NONE && realpath(sockets[j].path, real))
+				r = reaches(&src, real);
+			if (r != REACH_NONE)
+				return refuse(v, r, &sockets[j], err, errlen);
+		}
+	}
+	return 0;
+}
+
+const char *volumes_system_folder(const char *source)
+{
+	static const char *const system[] = {
+		"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+		"/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var",
+	};
+	size_t i;
+
+	if (!strcmp(source, "/"))
+		return "/";
+	for (i = 0; i < sizeof(system) / sizeof(system[0]); i++)
+		if (within(source, system[i]))
+			return system[i];
+	return NULL;
 }

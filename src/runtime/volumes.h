@@ -51,6 +51,29 @@ int volumes_add_legacy(struct volume_list *list, const char *base,
  * root-owned empty directory in its place). */
 int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen);
 
+/* A host socket whose holder may not be mounted into a sandbox: what
+ * reaches it controls the engine, and with it root on the host. */
+struct volume_socket {
+	const char *path;
+	const char *what;               /* "the Docker engine's socket" */
+};
+
+/* Refuses (HB_EPERM, naming the mount, the socket and why) a bind mount
+ * of one of sockets (n of them; those that do not exist are skipped),
+ * of any folder above one (`:ro` does not stop connect()), or of a
+ * procfs (its /proc/PID/root reaches the files of host processes of
+ * the sandbox user's uid). Folders
+ * are compared by device and inode, on the path as given and on the one
+ * its links resolve to, so another spelling or a link is caught too. */
+int volumes_refuse_sockets(const struct volume_list *list,
+			   const struct volume_socket *sockets, int n,
+			   char *err, size_t errlen);
+
+/* The system folder of the host (/etc, /usr, /var…, or / itself) that
+ * bind source `source` is or lies in, or NULL: such a mount is allowed
+ * but warned about. */
+const char *volumes_system_folder(const char *source);
+
 void volumes_free(struct volume_list *list);
 
 #endif

@@ -67,11 +67,14 @@ void files_normalize(char *p)
 		strcpy(p, ".");
 }
 
+/* A path with a line break would be another file than the one asked for
+ * (a shortened one, as below) and breaks every log line that shows it. */
 static int check_abs_path(const char *what, char *out, size_t len,
 			  char *err, size_t errlen)
 {
-	if (len != strlen(out)) {
-		hb_fail(err, errlen, HB_EINVAL, "%s: the path contains a NUL byte", what);
+	if (len != strlen(out) || strpbrk(out, "\r\n")) {
+		hb_fail(err, errlen, HB_EINVAL,
+			"%s: the path contains a line break (CR, LF) or a NUL byte", what);
 		return 400;
 	}
 	if (out[0] != '/') {
@@ -82,11 +85,27 @@ static int check_abs_path(const char *what, char *out, size_t len,
 	return 0;
 }
 
+bool files_query_cut(struct http_conn *c)
+{
+	/* libwebsockets ends a query value at a decoded %0D or %0A and skips
+	 * the rest of the request line, HTTP version included: the value we
+	 * are given is then a prefix of what was sent. A request line that
+	 * came whole always names its version. */
+	return !c->is_ws && lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP) <= 0;
+}
+
 int files_path_arg(struct http_conn *c, const char *name, char *out,
 		   size_t outlen, char *err, size_t errlen)
 {
 	char what[64];
 	int n = http_query(c, name, out, outlen);
+
+	if (n >= 0 && files_query_cut(c)) {
+		hb_fail(err, errlen, HB_EINVAL,
+			"query parameter %s: the path contains a line break (CR, LF) or a NUL "
+			"byte", name);
+		return 400;
+	}
 
 	if (n < 0) {
 		hb_fail(err, errlen, HB_EINVAL,

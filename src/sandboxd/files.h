@@ -13,6 +13,7 @@
 #ifndef HB_SANDBOXD_FILES_H
 #define HB_SANDBOXD_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -37,9 +38,14 @@ int files_move_route(struct http_conn *c, json_t *body);
  * kernel, as in the reference). */
 void files_normalize(char *path);
 
+/* Whether c's query may have been cut short by a line break in a value
+ * (see files.c): a path read from it is then not the one sent. */
+bool files_query_cut(struct http_conn *c);
+
 /* Reads query argument name as an absolute path and normalizes it. Returns
  * 0, or the HTTP status to answer with (400, 422) and the message in err —
- * "Path must be absolute" for a relative one, as the reference says. */
+ * "Path must be absolute" for a relative one, as the reference says; 400
+ * for a path with CR, LF or NUL in it. */
 int files_path_arg(struct http_conn *c, const char *name, char *out,
 		   size_t outlen, char *err, size_t errlen);
 

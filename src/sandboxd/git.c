@@ -551,9 +551,10 @@ static void failure_text(struct git_job *j, char *out, size_t outlen)
 
 /* A repository that cannot be read (not_a_repo: it is none). For changes
  * in the path asked about, and for a diff, that is the answer: [] or
- * nulls for "not a repository", 400 for a failed command. A repository
- * below the path is skipped, as the reference does. Returns 1 when the
- * job has ended. */
+ * nulls for "not a repository", 400 for a failed command, 503 when git
+ * could not start (no process slot, a folder the user cannot enter): that
+ * says nothing about the folder. A repository below the path is skipped,
+ * as the reference does. Returns 1 when the job has ended. */
 static int repo_failed(struct git_job *j, int not_a_repo, const char *detail)
 {
 	char msg[1536];
@@ -571,7 +572,7 @@ static int repo_failed(struct git_job *j, int not_a_repo, const char *detail)
 			json_pack("{s:n, s:n}", "modified", "original") : json_array(),
 			NULL);
 	else
-		job_end(j, 400, NULL, detail);
+		job_end(j, j->failure == FAIL_START ? 503 : 400, NULL, detail);
 	return 1;
 }
 
@@ -746,7 +747,10 @@ static int validate_step(struct git_job *j)
 		break;
 	case VALIDATED:
 		if (!j->ok) {
-			if (repo_failed(j, 1, NULL))
+			/* a git that never started says nothing about the
+			 * folder (one that timed out counts as "no", as in the
+			 * reference) */
+			if (repo_failed(j, j->failure != FAIL_START, NULL))
 				return 1;
 			break;
 		}
@@ -1059,9 +1063,10 @@ static int path_query(struct http_conn *c, char *out, size_t outlen,
 			sizeof(arg) - 1);
 		return 422;
 	}
-	if ((size_t)n != strlen(arg)) {
+	if ((size_t)n != strlen(arg) || strpbrk(arg, "\r\n") || files_query_cut(c)) {
 		hb_fail(err, errlen, HB_EINVAL,
-			"query parameter path: the path contains a NUL byte");
+			"query parameter path: the path contains a line break (CR, LF) or a NUL "
+			"byte");
 		return 400;
 	}
 	if ((size_t)snprintf(out, outlen, "%s%s%s", arg[0] == '/' ? "" : sandboxd_cfg.workdir,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "common/sandboxd_wire.h"
 #include "net/http.h"
 #include "sandboxd/proxy.h"
 
@@ -275,8 +276,9 @@ static int build_head(struct http_conn *c, int port, struct buf *b)
 	int rc;
 
 	rc = buf_printf(b, "%s ", method_name(c->method));
+	/* the session key stays here, in whichever place the client put it */
 	if (!rc)
-		rc = proxy_append_target(c, b, NULL);
+		rc = proxy_append_target(c, b, SANDBOXD_KEY_QUERY);
 	if (!rc)
 		rc = buf_printf(b, " HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", port);
 	if (!rc && lws_hdr_total_length(c->wsi, WSI_TOKEN_ORIGIN) > 0)

@@ -125,7 +125,10 @@ static void test_settings_from_env(void **state)
 	setenv("SANDBOX_USER_ID", "1234", 1);
 	assert_int_equal(settings_from_env(&s, err, sizeof(err)), 0);
 	assert_int_equal(s.user_id, 1234);
-	assert_true(s.warned_legacy);
+	assert_int_equal(s.nwarnings, 2);
+	assert_non_null(strstr(s.warnings[0], "WORKSPACE_BASE and WORKSPACE_MOUNT_PATH are deprecated"));
+	assert_string_equal(s.warnings[1], "mount /var:/workspace: /var is a system folder of "
+			    "this host; the sandbox can read everything in it and change it (rw)");
 	assert_int_equal(s.volumes.n, 2);
 	assert_string_equal(s.volumes.v[0].source, "/var");    /* legacy first */
 	assert_string_equal(s.bind_address, "127.0.0.1");
@@ -272,6 +275,108 @@ static void test_leases_and_orphans(void **state)
 	assert_non_null(strstr(why, "is gone"));
 }
 
+static void test_refused_networks_and_names(void **state)
+{
+	struct runtime_settings s;
+
+	setenv("HANDBOX_STATE_DIR", "/tmp/hb-unit-state", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), 0);
+	assert_int_equal(settings_set(&s, HB_SET_NETWORK, "host", "--network", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "--network: \"host\": the sandbox would share the host's network"));
+	assert_int_equal(settings_set(&s, HB_SET_NETWORK, "container:db", "--network", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "--network: \"container:db\""));
+	assert_int_equal(settings_set(&s, HB_SET_NETWORK, "none", "--network", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "use isolated"));
+	assert_string_equal(s.network, "");
+	assert_int_equal(settings_set(&s, HB_SET_NETWORK, "hostile", "--network", err,
+				      sizeof(err)), 0);
+	assert_string_equal(s.network, "hostile");
+	assert_int_equal(settings_set(&s, HB_SET_ENV, "SESSION_API_KEY=x", "--env", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "--env: \"SESSION_API_KEY\": a name handbox sets itself"));
+	assert_int_equal(settings_set(&s, HB_SET_ENV, "OH_SESSION_API_KEYS_3=x", "--env", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "\"OH_SESSION_API_KEYS_3\""));
+	assert_int_equal(settings_set(&s, HB_SET_ENV, "SANDBOX_USER_ID=0", "--env", err,
+				      sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "use --user-id"));
+	assert_int_equal(s.nenv, 0);
+	/* near misses are ordinary names */
+	assert_int_equal(settings_set(&s, HB_SET_ENV, "SESSION_API_KEY_FILE=x", "--env", err,
+				      sizeof(err)), 0);
+	assert_int_equal(settings_set(&s, HB_SET_ENV, "MY_SANDBOX_USER_ID=0", "--env", err,
+				      sizeof(err)), 0);
+	settings_free(&s);
+	unsetenv("HANDBOX_STATE_DIR");
+}
+
+/* Warnings follow the settings as they are now: a replaced mount's goes. */
+static void test_warnings_follow_the_settings(void **state)
+{
+	struct runtime_settings s;
+
+	setenv("HANDBOX_STATE_DIR", "/tmp/hb-unit-state", 1);
+	setenv("SANDBOX_VOLUMES", "/etc:/e:ro", 1);
+	assert_int_equal(settings_from_env(&s, err, sizeof(err)), 0);
+	assert_int_equal(s.nwarnings, 1);
+	assert_string_equal(s.warnings[0], "mount /etc:/e: /etc is a system folder of this "
+			    "host; the sandbox can read everything in it");
+	assert_int_equal(settings_set(&s, HB_SET_VOLUME, "/tmp:/w", "--volume", err,
+				      sizeof(err)), 0);
+	assert_int_equal(s.nwarnings, 0);
+	assert_int_equal(settings_set(&s, HB_SET_VOLUME, "/usr/share:/s", "--volume", err,
+				      sizeof(err)), 0);
+	assert_int_equal(settings_set(&s, HB_SET_PIDS, "0", "--pids", err, sizeof(err)), 0);
+	assert_int_equal(s.nwarnings, 2);
+	assert_non_null(strstr(s.warnings[0], "mount /usr/share:/s: /usr/share lies in /usr, "
+				"a system folder of this host; the sandbox can read everything "
+				"in it and change it (rw)"));
+	assert_non_null(strstr(s.warnings[1], "--pids 0: no process limit"));
+	assert_int_equal(settings_set(&s, HB_SET_PIDS, "10", "--pids", err, sizeof(err)), 0);
+	assert_int_equal(s.nwarnings, 1);
+	settings_free(&s);
+	unsetenv("SANDBOX_VOLUMES");
+	unsetenv("HANDBOX_STATE_DIR");
+}
+
+/* The HostConfig every sandbox gets: only sandboxd's capabilities, no
+ * new privileges, a disk quota only when asked, PID 1's OOM score left to
+ * the engine (a negative one stops rootless engines from starting it). */
+static void test_create_body_hardening(void **state)
+{
+	struct runtime_options opt = { .sandboxd_path = "/x/handbox-sandboxd" };
+	struct sandbox_spec spec = { .image = "img", .bind_address = "127.0.0.1" };
+	json_t *body, *host, *v;
+	size_t i;
+	char add[128] = "";
+
+	body = docker_create_body(&spec, "0123456789ab", "key", NULL, &opt);
+	assert_non_null(body);
+	host = json_object_get(body, "HostConfig");
+	v = json_object_get(host, "CapDrop");
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "ALL");
+	json_array_foreach(json_object_get(host, "CapAdd"), i, v) {
+		strcat(add, json_string_value(v));
+		strcat(add, " ");
+	}
+	assert_string_equal(add, "CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID ");
+	v = json_object_get(host, "SecurityOpt");
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "no-new-privileges:true");
+	assert_null(json_object_get(host, "OomScoreAdj"));
+	assert_null(json_object_get(host, "StorageOpt"));
+	json_decref(body);
+	spec.disk_bytes = 10LL << 30;
+	body = docker_create_body(&spec, "0123456789ab", "key", NULL, &opt);
+	host = json_object_get(body, "HostConfig");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(host, "StorageOpt"),
+							     "size")), "10737418240");
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +388,9 @@ int main(void)
 		cmocka_unit_test(test_bind_addresses),
 		cmocka_unit_test(test_settings_from_env),
 		cmocka_unit_test(test_leases_and_orphans),
+		cmocka_unit_test(test_refused_networks_and_names),
+		cmocka_unit_test(test_warnings_follow_the_settings),
+		cmocka_unit_test(test_create_body_hardening),
 	};
 	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
 }

@@ -7,7 +7,12 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "common/hb_error.h"
 #include "runtime/volumes.h"
@@ -196,6 +201,99 @@ static void test_check_hosts(void **state)
 	volumes_free(&l);
 }
 
+static void test_line_breaks_refused(void **state)
+{
+	rejects("/tmp\n:/w", "\"/tmp…\": a mount path may not hold a line break");
+	rejects("/tmp:/w\r", "line break (CR or LF)");
+	rejects("/a:/a,/tmp:/x\ny", "\"/tmp:/x…\"");
+}
+
+/* A scratch tree DIR/run/engine/e.sock (a listening unix socket), DIR/other
+ * and DIR/link -> run: the folders a test mounts. */
+static int make_socket_tree(char *dir, size_t dirlen, char *sock, size_t socklen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char p[256];
+	int fd;
+
+	snprintf(dir, dirlen, "/tmp/hb-unit-vol-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/run", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/run/engine", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/other", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	assert_int_equal(symlink("run", p), 0);
+	snprintf(sock, socklen, "%s/run/engine/e.sock", dir);
+	assert_true(strlen(sock) < sizeof(a.sun_path));
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static int refuses(const char *spec, const struct volume_socket *socks, int n)
+{
+	struct volume_list l = parse_ok(spec);
+	int rc;
+
+	err[0] = '\0';
+	rc = volumes_refuse_sockets(&l, socks, n, err, sizeof(err));
+	volumes_free(&l);
+	return rc;
+}
+
+static void test_engine_sockets_and_their_folders(void **state)
+{
+	char dir[64], sock[128], spec[512], cmd[128];
+	struct volume_socket socks[2] = { { "/nowhere/x.sock", "a missing socket" } };
+	int fd = make_socket_tree(dir, sizeof(dir), sock, sizeof(sock));
+
+	socks[1].path = sock;
+	socks[1].what = "the test engine's socket";
+	snprintf(spec, sizeof(spec), "%s:/s", sock);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	assert_non_null(strstr(err, "is the test engine's socket"));
+	/* its folder, read-only or not, every folder above it, a link */
+	snprintf(spec, sizeof(spec), "%s/run/engine:/x:ro", dir);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	assert_non_null(strstr(err, "/run/engine holds the test engine's socket ("));
+	assert_non_null(strstr(err, ":ro does not stop connecting"));
+	snprintf(spec, sizeof(spec), "%s/run:/x", dir);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	snprintf(spec, sizeof(spec), "%s:/x", dir);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	assert_int_equal(refuses("/tmp:/x", socks, 2), HB_EPERM);
+	snprintf(spec, sizeof(spec), "%s/link:/x", dir);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	/* the socket named through the link: the folders of both spellings */
+	snprintf(sock, sizeof(sock), "%s/link/engine/e.sock", dir);
+	snprintf(spec, sizeof(spec), "%s/run:/x", dir);
+	assert_int_equal(refuses(spec, socks, 2), HB_EPERM);
+	/* a folder beside it, a named volume: fine */
+	snprintf(spec, sizeof(spec), "%s/other:/x,cache:/c", dir);
+	assert_int_equal(refuses(spec, socks, 2), 0);
+	assert_int_equal(refuses("/proc:/p", socks, 0), HB_EPERM);
+	assert_non_null(strstr(err, "mount /proc:/p: /proc is a proc file system"));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_system_folders(void **state)
+{
+	assert_string_equal(volumes_system_folder("/"), "/");
+	assert_string_equal(volumes_system_folder("/etc"), "/etc");
+	assert_string_equal(volumes_system_folder("/usr/local/lib"), "/usr");
+	assert_string_equal(volumes_system_folder("/lib64"), "/lib64");
+	assert_null(volumes_system_folder("/home/me"));
+	assert_null(volumes_system_folder("/etcetera"));
+	assert_null(volumes_system_folder("/tmp"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +306,9 @@ int main(void)
 		cmocka_unit_test(test_failed_parse_leaves_list_alone),
 		cmocka_unit_test(test_legacy_workspace_goes_first),
 		cmocka_unit_test(test_check_hosts),
+		cmocka_unit_test(test_line_breaks_refused),
+		cmocka_unit_test(test_engine_sockets_and_their_folders),
+		cmocka_unit_test(test_system_folders),
 	};
 	return cmocka_run_group_tests_name("volumes", tests, NULL, NULL);
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "client/ready.h"
 #include "common/hb_error.h"
@@ -178,27 +177,23 @@ static int docker_inspect(struct runtime *rt, const char *id, struct hb_sandbox 
 	return rc;
 }
 
-/* A bind of the engine's own socket hands whoever runs in the sandbox the
- * engine, that is root on this host: refused. Compared by inode, so
- * /run/docker.sock, /var/run/docker.sock and links to them are one. */
+/* A bind of the engine's socket, of a folder above it (even read-only) or
+ * of containerd's hands whoever runs in the sandbox the engine, that is
+ * root on this host: refused (volumes_refuse_sockets compares inodes). */
 static int refuse_engine_socket(struct runtime *rt, const struct sandbox_spec *spec,
 				char *err, size_t errlen)
 {
-	struct stat sock, st;
-	int i;
+	/* the engine's own, then the usual places of the engines beside it
+	 * (a rootful engine next to a rootless one, dockerd's containerd) */
+	const struct volume_socket sockets[] = {
+		{ docker_api_socket(api_of(rt)), "the Docker engine's socket" },
+		{ "/var/run/docker.sock", "the Docker engine's socket" },
+		{ "/run/containerd/containerd.sock", "containerd's socket" },
+		{ "/var/run/docker/containerd/containerd.sock", "containerd's socket" },
+	};
 
-	if (stat(docker_api_socket(api_of(rt)), &sock) != 0)
-		return 0;
-	for (i = 0; i < spec->volumes.n; i++) {
-		const struct volume *v = &spec->volumes.v[i];
-		if (v->kind == VOLUME_BIND && stat(v->source, &st) == 0 &&
-		    st.st_dev == sock.st_dev && st.st_ino == sock.st_ino)
-			return hb_fail(err, errlen, HB_EPERM,
-				       "mount %s:%s: %s is the Docker engine's socket; a sandbox "
-				       "given it controls the engine (root on this host), so "
-				       "handbox does not mount it", v->source, v->target, v->source);
-	}
-	return 0;
+	return volumes_refuse_sockets(&spec->volumes, sockets,
+				      (int)(sizeof(sockets) / sizeof(sockets[0])), err, errlen);
 }
 
 static int create_container(struct runtime *rt, const struct sandbox_spec *spec,

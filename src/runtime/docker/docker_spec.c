@@ -79,6 +79,33 @@ static void host_port_of(const struct sandbox_spec *spec, int i, char *out, size
 		snprintf(out, outlen, "%s", "");
 }
 
+/* What the container may do beyond an ordinary process, and nothing more.
+ * Every capability goes but what sandboxd's root part uses: SETUID and
+ * SETGID to become the sandbox user per command and per file route, KILL
+ * to signal commands of another uid (timeouts, cancels, shutdown);
+ * CHOWN, DAC_OVERRIDE, FOWNER and FSETID so that with --user-id 0 file
+ * routes and commands (a package install) still act as root on files.
+ * Gone from the engine's default set: NET_RAW (root could forge packets
+ * on the shared bridge and read another sandbox's plain-HTTP session
+ * key), MKNOD, SYS_CHROOT, SETFCAP, SETPCAP, NET_BIND_SERVICE,
+ * AUDIT_WRITE. no-new-privileges stops a setuid binary or a file
+ * capability of the image from raising the agent user to root. */
+static bool add_hardening(json_t *host)
+{
+	json_t *add = json_pack("[s, s, s, s, s, s, s]", "CHOWN", "DAC_OVERRIDE", "FOWNER",
+				"FSETID", "KILL", "SETGID", "SETUID");
+
+	/* No OomScoreAdj below 0 for PID 1: lowering a score needs
+	 * CAP_SYS_RESOURCE in the engine, and where it lacks it (rootless
+	 * engines, engines inside a VM or a container) runc cannot start
+	 * the container at all. Keeping PID 1 from being the victim is left
+	 * to its commands raising their own score, which needs none. */
+	return add && json_object_set_new(host, "CapAdd", add) == 0 &&
+	       json_object_set_new(host, "CapDrop", json_pack("[s]", "ALL")) == 0 &&
+	       json_object_set_new(host, "SecurityOpt",
+				   json_pack("[s]", "no-new-privileges:true")) == 0;
+}
+
 static bool add_ports(json_t *exposed, json_t *bindings, const struct sandbox_spec *spec)
 {
 	char name[16], host_port[16];
@@ -145,6 +172,10 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 			 "Mounts", mounts_json(spec, opt->sandboxd_path),
 			 "PortBindings", bindings ? bindings : json_object(),
 			 "RestartPolicy", "Name", "no");
+	if (host && !add_hardening(host)) {
+		json_decref(host);
+		host = NULL;
+	}
 	if (!host) {
 		json_decref(cmd);
 		json_decref(exposed);
@@ -167,6 +198,15 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 		json_object_set_new(host, "NanoCpus", json_integer(spec->nano_cpus));
 	if (spec->pids_limit > 0)
 		json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
+	/* a quota on the container's writable layer; engines whose storage
+	 * cannot enforce one (overlay2 on anything but xfs with pquota) refuse
+	 * the create, and their message reaches the user */
+	if (spec->disk_bytes > 0) {
+		char size[32];
+
+		snprintf(size, sizeof(size), "%lld", (long long)spec->disk_bytes);
+		json_object_set_new(host, "StorageOpt", json_pack("{s:s}", "size", size));
+	}
 	body = json_pack("{s:s, s:[s], s:o, s:o, s:s, s:o, s:o, s:o}",
 			 "Image", spec->image,
 			 "Entrypoint", SANDBOXD_IN_CONTAINER,
