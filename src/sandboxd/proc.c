@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,13 +61,19 @@ static void child_fail(int status_fd, int step)
 	_exit(127);
 }
 
-/* 1 when sandboxd's oom_score_adj is not 0 (the runtime makes PID 1 the
- * OOM killer's last choice), so each child puts its own back to 0: a
- * command that eats the sandbox's memory is killed, not sandboxd. Read
- * once, before the first vfork. */
-static int oom_adj_reset = -1;
+/* Commands are the OOM killer's first choice, sandboxd its last: each
+ * child raises its oom_score_adj to CHILD_OOM_ADJ. Raising needs no
+ * privilege, where lowering sandboxd's own needs CAP_SYS_RESOURCE, which
+ * many engines lack (a negative OomScoreAdj makes their runc fail), so
+ * the gap is made from the commands' side, whatever PID 1 was given. */
+#define CHILD_OOM_ADJ 500
+#define CHILD_OOM_ADJ_TEXT "500"     /* written in the child: no printf */
 
-static int oom_adj_is_set(void)
+/* sandboxd's own value, read once before the first vfork; INT_MIN when it
+ * cannot be read (then children are left as they are). */
+static int own_oom_adj = INT_MIN + 1;
+
+static int read_own_oom_adj(void)
 {
 	char v[16] = "";
 	ssize_t n;
@@ -74,27 +81,26 @@ static int oom_adj_is_set(void)
 
 	fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return INT_MIN;
 	n = read(fd, v, sizeof(v) - 1);
 	close(fd);
-	return n > 0 && strcmp(v, "0\n") != 0;
+	return n > 0 ? atoi(v) : INT_MIN;
 }
 
-/* In the child, before it leaves sandboxd's user: raising the value needs
- * no privilege, but after the switch /proc/self is no longer writable
- * (sandboxd is not dumpable). Returns 0 or -1; the caller goes on either
- * way: a command left as protected as sandboxd is no worse off than
- * before. */
-static int child_reset_oom_adj(void)
+/* In the child, before it leaves sandboxd's user: after the switch
+ * /proc/self is no longer writable (sandboxd is not dumpable). A failure
+ * is not the command's: it runs as protected as sandboxd, as it always
+ * did. */
+static void child_raise_oom_adj(void)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return -1;
-	n = write(fd, "0", 1);
+		return;
+	n = write(fd, CHILD_OOM_ADJ_TEXT, sizeof(CHILD_OOM_ADJ_TEXT) - 1);
+	(void)n;
 	close(fd);
-	return n == 1 ? 0 : -1;
 }
 
 static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
@@ -114,8 +120,8 @@ static void child_main(const struct proc_spec *s, int status_fd, int in_fd,
 		if (i != SIGKILL && i != SIGSTOP)
 			signal(i, SIG_DFL);
 	setsid();
-	if (oom_adj_reset)
-		child_reset_oom_adj();
+	if (own_oom_adj != INT_MIN && own_oom_adj < CHILD_OOM_ADJ)
+		child_raise_oom_adj();
 	if (tty_fd >= 0) {
 		if (ioctl(tty_fd, TIOCSCTTY, 0) < 0)
 			child_fail(status_fd, 4);
@@ -171,8 +177,8 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 	if (spec->n_extra_fds < 0 || spec->n_extra_fds > PROC_MAX_EXTRA_FDS)
 		return hb_fail(err, errlen, HB_EINVAL, "%d extra descriptors: at most %d can be passed",
 			       spec->n_extra_fds, PROC_MAX_EXTRA_FDS);
-	if (oom_adj_reset < 0)
-		oom_adj_reset = oom_adj_is_set();
+	if (own_oom_adj == INT_MIN + 1)
+		own_oom_adj = read_own_oom_adj();
 	if (pipe2(st, O_CLOEXEC) < 0)
 		return hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 	if (spec->pty) {
