@@ -394,6 +394,50 @@ int volumes_refuse_sockets(const struct volume_list *list,
 	return 0;
 }
 
+/* true when the folder with device and inode of `inner` is `outer` or
+ * lies in it: inner's path walked up, each step compared with outer. */
+static bool lies_in(const char *inner, const struct stat *outer)
+{
+	char p[VOLUME_PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(inner, p))
+		return false;
+	for (;;) {
+		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == outer->st_dev &&
+		    st.st_ino == outer->st_ino)
+			return true;
+		if (!p[0] || !(slash = strrchr(p, '/')))
+			return false;
+		*slash = '\0';
+	}
+}
+
+int volumes_refuse_engine_data(const struct volume_list *list, const char *data,
+			       char *err, size_t errlen)
+{
+	struct stat root, src;
+	int i;
+
+	if (!data || !*data || stat(data, &root) != 0)
+		return 0;
+	for (i = 0; i < list->n; i++) {
+		const struct volume *v = &list->v[i];
+
+		if (v->kind != VOLUME_BIND || stat(v->source, &src) != 0)
+			continue;
+		if (lies_in(v->source, &root) || lies_in(data, &src))
+			return hb_fail(err, errlen, HB_EPERM,
+				       "mount %s:%s: %s %s %s, the Docker engine's data (every "
+				       "container's configuration, the other sandboxes' session "
+				       "keys among it), so handbox does not mount it",
+				       v->source, v->target, v->source,
+				       lies_in(v->source, &root) ? "lies in" : "holds", data);
+	}
+	return 0;
+}
+
 const char *volumes_system_folder(const char *source)
 {
 	static const char *const system[] = {

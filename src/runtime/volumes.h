@@ -74,6 +74,14 @@ int volumes_refuse_sockets(const struct volume_list *list,
  * but warned about. */
 const char *volumes_system_folder(const char *source);
 
+/* Refuses (HB_EPERM, naming the mount and why) a bind mount of folder
+ * `data` (the engine's data root: every container's configuration, the
+ * other sandboxes' session keys in their environment), of anything in it
+ * or of any folder above it. Compared by device and inode along both
+ * paths, so links and other spellings are caught. data missing: 0. */
+int volumes_refuse_engine_data(const struct volume_list *list, const char *data,
+			       char *err, size_t errlen);
+
 void volumes_free(struct volume_list *list);
 
 #endif

@@ -174,6 +174,26 @@ def test_mounts_that_reach_the_engine_are_refused(fresh, spec, says):
     assert created(fresh) == []
 
 
+def engine_data_root():
+    r = subprocess.run(["docker", "info", "-f", "{{.DockerRootDir}}"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.mark.parametrize("where,says", [
+    ("containers", "lies in"),     # other sandboxes' configurations, keys included
+    ("", "lies in"),
+    ("..", "holds"),
+])
+def test_the_engines_data_is_refused(fresh, where, says):
+    source = os.path.normpath(os.path.join(engine_data_root(), where))
+    r = fresh.run("sandbox", "create", "--image", DEBIAN, "--volume", source + ":/x:ro")
+    assert r.returncode == 1, r.out
+    assert says in r.err and "the Docker engine's data" in r.err, r.err
+    assert created(fresh) == []
+
+
 def test_the_socket_itself_and_a_link_to_its_folder_are_refused(fresh, tmp_path):
     sock = engine_socket()
     r = fresh.run("sandbox", "create", "--volume", sock + ":/s")

@@ -283,6 +283,44 @@ static void test_engine_sockets_and_their_folders(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int refuses_data(const char *spec, const char *data)
+{
+	struct volume_list l = parse_ok(spec);
+	int rc;
+
+	err[0] = '\0';
+	rc = volumes_refuse_engine_data(&l, data, err, sizeof(err));
+	volumes_free(&l);
+	return rc;
+}
+
+static void test_engine_data_root(void **state)
+{
+	char dir[] = "/tmp/hb-unit-data-XXXXXX", data[128], p[160], spec[400], cmd[400];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(data, sizeof(data), "%s/lib/docker", dir);
+	snprintf(p, sizeof(p), "%s/containers/abc", data);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s/other", p, dir);
+	assert_int_equal(system(cmd), 0);
+	/* the data root, anything in it, any folder above it */
+	snprintf(spec, sizeof(spec), "%s:/d:ro", data);
+	assert_int_equal(refuses_data(spec, data), HB_EPERM);
+	assert_non_null(strstr(err, "lies in"));
+	assert_non_null(strstr(err, "session keys"));
+	snprintf(spec, sizeof(spec), "%s:/c", p);
+	assert_int_equal(refuses_data(spec, data), HB_EPERM);
+	snprintf(spec, sizeof(spec), "%s/lib:/l", dir);
+	assert_int_equal(refuses_data(spec, data), HB_EPERM);
+	assert_non_null(strstr(err, "holds"));
+	/* beside it: fine; no data root: nothing to refuse */
+	snprintf(spec, sizeof(spec), "%s/other:/o", dir);
+	assert_int_equal(refuses_data(spec, data), 0);
+	assert_int_equal(refuses_data(spec, "/nowhere/docker"), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_system_folders(void **state)
 {
 	assert_string_equal(volumes_system_folder("/"), "/");
@@ -309,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_line_breaks_refused),
 		cmocka_unit_test(test_engine_sockets_and_their_folders),
 		cmocka_unit_test(test_system_folders),
+		cmocka_unit_test(test_engine_data_root),
 	};
 	return cmocka_run_group_tests_name("volumes", tests, NULL, NULL);
 }

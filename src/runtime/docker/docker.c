@@ -192,8 +192,21 @@ static int refuse_engine_socket(struct runtime *rt, const struct sandbox_spec *s
 		{ "/var/run/docker/containerd/containerd.sock", "containerd's socket" },
 	};
 
-	return volumes_refuse_sockets(&spec->volumes, sockets,
-				      (int)(sizeof(sockets) / sizeof(sockets[0])), err, errlen);
+	struct docker_reply r;
+	const char *data = NULL;
+	int rc = volumes_refuse_sockets(&spec->volumes, sockets,
+					(int)(sizeof(sockets) / sizeof(sockets[0])), err, errlen);
+
+	if (rc || spec->volumes.n == 0)
+		return rc;
+	/* the engine's data root, from the engine (it is configurable) */
+	if (docker_api_call(api_of(rt), "GET", "/info", NULL, &r, NULL, 0) == 0) {
+		data = json_string_value(json_object_get(r.json, "DockerRootDir"));
+		rc = volumes_refuse_engine_data(&spec->volumes, data ? data : "/var/lib/docker",
+						err, errlen);
+		docker_reply_free(&r);
+	}
+	return rc;
 }
 
 static int create_container(struct runtime *rt, const struct sandbox_spec *spec,
