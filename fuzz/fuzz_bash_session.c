@@ -14,32 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "sandboxd/bash_session_parse.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 enum target { T_RECORDS, T_KEYS, T_TAIL, T_TRIGGER, T_COUNT };
-
-/* A heap copy (NUL-terminated past n), so ASan sees any read past it. */
-static char *copy(const uint8_t *data, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		abort();
-	memcpy(s, data, n);
-	s[n] = '\0';
-	return s;
-}
 
 /* -------------------------------------------------------------- records */
 
@@ -153,7 +134,7 @@ static void fuzz_records(const uint8_t *data, size_t n)
 		return;
 	chunk = data[0];
 	x.cap = data[1];
-	s = copy(data + 2, n - 2);
+	s = fuzz_cstr(data + 2, n - 2);
 	n -= 2;
 	x.whole = whole;
 	x.count = parse_all(s, n, whole);
@@ -173,7 +154,7 @@ static void fuzz_records(const uint8_t *data, size_t n)
 
 static void fuzz_keys(const uint8_t *data, size_t n)
 {
-	char *text = copy(data, n);
+	char *text = fuzz_cstr(data, n);
 	unsigned char key = 0;
 	struct buf out;
 	int is_key;

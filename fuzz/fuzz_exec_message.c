@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "fuzz_util.h"
 #include "common/env_name.h"
 #include "common/sandboxd_wire.h"
 #include "sandboxd/env.h"
@@ -32,14 +33,6 @@
 #include "sandboxd/sandboxd.h"
 #include "sandboxd/config.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 enum target { T_MESSAGE, T_SIGNAL, T_COUNT };
 

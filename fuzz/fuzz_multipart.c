@@ -34,20 +34,13 @@
 
 #include <libwebsockets.h>
 
+#include "fuzz_util.h"
 #include "common/buf.h"
 #include "common/sandboxd_wire.h"
 #include "net/http.h"
 #include "sandboxd/routes.h"
 #include "sandboxd/sandboxd.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define BOUNDARY_MAX 400      /* past lws's own 205-byte header copy */
 #define SERVICE_MAX 200000    /* lws_service rounds before a request is hung */

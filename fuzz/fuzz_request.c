@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "fuzz_util.h"
 #include "common/buf.h"
 #include "common/ids.h"
 #include "common/sandboxd_wire.h"
@@ -25,30 +26,10 @@
 #include "sandboxd/routes.h"
 #include "sandboxd/users.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 enum target {
 	T_BASH_BODY, T_ISOTIME, T_ROUTE, T_UTF8, T_PASSWD, T_SEARCH, T_COUNT
 };
-
-/* A NUL-terminated heap copy, so ASan sees any read past the input. */
-static char *cstr(const uint8_t *data, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		abort();
-	memcpy(s, data, n);
-	s[n] = '\0';
-	return s;
-}
 
 /* ------------------------------------------------------------ bash body */
 
@@ -89,7 +70,7 @@ static void fuzz_bash_body(const uint8_t *data, size_t n)
 
 static void fuzz_isotime(const uint8_t *data, size_t n)
 {
-	char *s = cstr(data, n), out[ISOTIME_STR_LEN];
+	char *s = fuzz_cstr(data, n), out[ISOTIME_STR_LEN];
 	int64_t us, again;
 
 	if (isotime_parse(s, &us) == 0 && us >= YEAR_1_US && us < YEAR_10000_US) {
@@ -112,7 +93,7 @@ static void fuzz_route(const uint8_t *data, size_t n)
 	/* on_http() refuses longer paths before routing */
 	if (n > 2047)
 		return;
-	path = cstr(data, n);
+	path = fuzz_cstr(data, n);
 	for (r = sandboxd_routes; r->pattern; r++) {
 		np = -1;
 		if (!http_route_match(r->pattern, path, store, sizeof(store), params, &np))
@@ -186,7 +167,7 @@ static void fuzz_passwd(const uint8_t *data, size_t n)
 	if (n < 4)
 		return;
 	memcpy(&uid, data, 4);
-	line = cstr(data + 4, n - 4);
+	line = fuzz_cstr(data + 4, n - 4);
 	memset(&u, 0, sizeof(u));
 	if (users_passwd_line_parse(line, (uid_t)uid, &u)) {
 		CHECK(u.in_passwd && u.uid == (uid_t)uid);
@@ -270,7 +251,7 @@ static void fuzz_search(const uint8_t *data, size_t n)
 	q.has_lt = (data[2] >> 3) & 1;
 	q.lt = event_at[data[5] % nevents]->ts + (data[2] >> 5) - 3;
 	if (n > 8)
-		literal = cstr(data + 8, n - 8);
+		literal = fuzz_cstr(data + 8, n - 8);
 	switch (data[6] % 3) {
 	case 1: q.command_id = event_at[data[6] / 3 % nevents]->id; break;
 	case 2: q.command_id = literal; break;

@@ -6,16 +6,15 @@ internet, reached through the engine's forwarding as the internet would
 be), its own ports, and the host ports it was allowed. The host still
 drives every sandbox through its published ports. Needs root (iptables,
 ip netns), as CI runs."""
-import http.server
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from handbox_cli import Handbox  # noqa: E402
+from host_http import serve_hello  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
 
 DEBIAN = IMAGES["debian"]
@@ -39,22 +38,10 @@ def hb(tmp_path):
     h.rm_all()
 
 
-class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"hello")
-
-    def log_message(self, *a):
-        pass
-
-
 @pytest.fixture
 def host_services():
     """Two HTTP services of the host listening on all addresses."""
-    servers = [http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Hello) for _ in range(2)]
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
+    servers = [serve_hello() for _ in range(2)]
     yield [s.server_address[1] for s in servers]
     for s in servers:
         s.shutdown()

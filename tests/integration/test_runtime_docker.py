@@ -8,15 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-import http.server
 import urllib.request
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from handbox_cli import Handbox, HANDBOX, SANDBOXD  # noqa: E402
+from host_http import serve_hello  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
 
 DEBIAN = IMAGES["debian"]
@@ -208,24 +207,13 @@ def test_limits_and_env_reach_the_container(hb):
     assert status == 200, "the session key is the one handbox made"
 
 
-class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"hello-host")
-
-    def log_message(self, *a):
-        pass
-
-
 def test_host_reachable_when_allowed_and_isolated_network_has_no_way_out(hb):
     """A normal sandbox reaches a host port it was allowed
     (host.docker.internal, as the reference sets it up); an isolated one
     has no host alias and no route out, and the host still drives it.
     (What sandboxes may not reach: test_isolation.py.)"""
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    server = serve_hello()
     port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         fetch = ("python3 -c \"import urllib.request as u; "
                  "print(u.urlopen('%s', timeout=5).status)\"")
