@@ -95,16 +95,17 @@ unsigned reaper_watched_count(void)
 
 /* As the sandbox's PID 1, a stop request counts only from outside the
  * container: root inside it (SANDBOX_USER_ID=0, or a setuid binary) must
- * not take the sandbox down with `kill -TERM 1`. The kernel names the
- * sender of a kill() in our pid namespace (ssi_pid != 0) but shows one
- * from an ancestor namespace, as the runtime's stop is, as pid 0. Outside
+ * not take the sandbox down with `kill -TERM 1`. So only one shape is
+ * heeded: a kill() (SI_USER) whose sender the kernel shows as pid 0, which
+ * it does for a sender in an ancestor pid namespace, as the runtime's stop
+ * is. Everything else is refused, not only what looks like a kill from
+ * inside: rt_sigqueueinfo() lets a sender write any negative code and any
+ * pid (0 included), and F_SETSIG makes SIGIO deliveries of any signal; a
+ * sender cannot forge SI_USER (non-negative codes are the kernel's). Outside
  * a container (the process backend, tests) every sender counts. */
 static int from_inside(const struct signalfd_siginfo *si)
 {
-	int code = si->ssi_code;
-
-	return getpid() == 1 && si->ssi_pid != 0 &&
-	       (code == SI_USER || code == SI_QUEUE || code == SI_TKILL);
+	return getpid() == 1 && !(si->ssi_code == SI_USER && si->ssi_pid == 0);
 }
 
 static int on_signal(struct fdwatch *fw)

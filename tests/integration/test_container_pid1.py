@@ -55,6 +55,29 @@ def test_root_inside_cannot_stop_sandboxd(hb, signal):
     assert "stopping commands" in hb.run("sandbox", "logs", sb.id, check=True).out
 
 
+# rt_sigqueueinfo(2) lets root write the siginfo it sends: a pid of 0 (as
+# a stop from outside looks) with a queued or invented code must not pass
+FORGE = r"""
+import ctypes, os, signal, struct
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_rt_sigqueueinfo = 129                      # x86_64
+info = struct.pack("iii4x", signal.SIGTERM, 0, %d) + struct.pack("ii", %d, 0)
+info += bytes(128 - len(info))
+rc = libc.syscall(SYS_rt_sigqueueinfo, 1, signal.SIGTERM, ctypes.c_char_p(info))
+print("sent", rc, ctypes.get_errno())
+"""
+
+
+@pytest.mark.parametrize("code,pid", [(-1, 0), (-4, 4242), (-1, 4242), (-60, 0)])
+def test_forged_siginfo_cannot_stop_sandboxd(hb, code, pid):
+    sb = hb.create("--image", DEBIAN, "--user-id", "0")
+    out = sb.run("python3 -c '%s'" % (FORGE % (code, pid)).replace("'", "'\\''"))
+    assert out["stdout"] == "sent 0 0\n", out
+    assert alive(sb)
+    assert sb.run("echo still")["stdout"] == "still\n"
+    assert "ignoring signal" in hb.run("sandbox", "logs", sb.id, check=True).out
+
+
 def test_big_print_under_a_memory_limit_keeps_the_sandbox(hb):
     """400 MB of output under --memory 200m: sandboxd keeps what fits (an
     eighth of the limit), says what it dropped, and lives on."""
