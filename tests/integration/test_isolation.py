@@ -113,6 +113,10 @@ def test_sandboxes_do_not_reach_each_other(hb, outside):
     assert not reaches(a, "http://%s:8011/" % b_ip)
     # and still the outside, through the engine's forwarding
     assert reaches(a, outside)
+    # no IPv6 at all, so no link-local way around the IPv4 isolation
+    for sb in (a, b):
+        out = sb.run("cat /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/net/if_inet6")
+        assert out["stdout"] == "1\n", out
 
 
 def test_host_services_refused_unless_allowed(hb, host_services):

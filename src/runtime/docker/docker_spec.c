@@ -182,6 +182,15 @@ json_t *docker_create_body(const struct sandbox_spec *spec, const char *id,
 		json_decref(labels);
 		return NULL;
 	}
+	/* No IPv6 on handbox's networks: inter-container isolation and the
+	 * host firewall are IPv4 rules, and every container would otherwise
+	 * get a link-local address on which another sandbox or the host's
+	 * [::] services could be reached around them. A network the user
+	 * names keeps what they configured. */
+	if (!spec->network || spec->isolated)
+		json_object_set_new(host, "Sysctls",
+				    json_pack("{s:s, s:s}", "net.ipv6.conf.all.disable_ipv6", "1",
+					      "net.ipv6.conf.default.disable_ipv6", "1"));
 	/* the reference's way to reach the host (a local LLM, say); an
 	 * isolated sandbox is not meant to */
 	if (!spec->isolated)
