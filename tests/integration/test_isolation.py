@@ -128,18 +128,35 @@ def test_host_services_refused_unless_allowed(hb, host_services):
     granted = hb.create("--image", DEBIAN, "--allow-host-port", allowed)
     assert reaches(granted, "http://host.docker.internal:%d/" % allowed)
     assert not reaches(granted, "http://host.docker.internal:%d/" % other)
-    rules = sh("iptables", "-w", "-S", "HANDBOX-INPUT").stdout
     granted_ip = address(granted)
-    assert "-s %s/32 -p tcp -m tcp --dport %d -j RETURN" % (granted_ip, allowed) in rules
-    # a stop and a start keep the grant (at whatever address it gets)
+    assert ("-s %s/32 -p tcp -m tcp --dport %d -m comment --comment \"handbox:%s\" -j RETURN"
+            % (granted_ip, allowed, granted.id)) in rules()
+    # a stop gives its address back, and the grant with it; a start makes
+    # it again at whatever address the sandbox gets
     hb.run("sandbox", "stop", granted.id, check=True)
+    assert granted.id not in rules()
     hb.run("sandbox", "start", granted.id, check=True)
     granted.url = hb.inspect(granted.id)["url"]      # its ports may have changed
     assert reaches(granted, "http://host.docker.internal:%d/" % allowed)
-    # removal takes its rules away
+    # a stop, then a removal (as gc does) leave nothing behind
+    hb.run("sandbox", "stop", granted.id, check=True)
     hb.run("sandbox", "rm", granted.id, check=True)
     hb.created.remove(granted.id)
-    assert "--dport %d " % allowed not in sh("iptables", "-w", "-S", "HANDBOX-INPUT").stdout
+    assert granted.id not in rules() and "--dport %d " % allowed not in rules()
+
+
+def rules():
+    return sh("iptables", "-w", "-S", "HANDBOX-INPUT").stdout
+
+
+def test_a_flushed_chain_is_made_again_and_grants_need_handboxs_network(hb, host_services):
+    assert sh("iptables", "-w", "-F", "HANDBOX-INPUT").returncode == 0
+    sb = hb.create("--image", DEBIAN)
+    assert "-j REJECT --reject-with tcp-reset" in rules()
+    assert not reaches(sb, "http://host.docker.internal:%d/" % host_services[0])
+    r = hb.run("sandbox", "create", "--image", DEBIAN, "--network", "isolated",
+               "--allow-host-port", host_services[0])
+    assert r.returncode == 1 and "--allow-host-port" in r.err and "isolated" in r.err, r.err
 
 
 def test_isolated_sandboxes_reach_nothing_but_are_driven(hb, host_services, outside):

@@ -21,10 +21,6 @@
 
 struct docker_backend {
 	struct docker_api *api;
-	/* the host firewall: iptables' path once it is in place, "" when it
-	 * could not be (the user was told); looked at once per process */
-	bool fw_checked;
-	char iptables[PATH_MAX];
 };
 
 static void warn(struct runtime *rt, const char *message)
@@ -121,40 +117,42 @@ static int container_op(struct runtime *rt, const char *id, const char *method,
 	return rc;
 }
 
-/* The host firewall's rules for sandbox id, as it runs now: its allowed
- * ports at its current address (a start may have given it another). A
- * failure is told, not fatal: the sandbox works, the host is less shut. */
+/* The host firewall in place, and sandbox id's rules in it as it runs
+ * now: its allowed ports at its current address (a start may have given
+ * it another). Checked at every create and start (one listing when all is
+ * in place), so a flushed chain is made again. A failure is told, not
+ * fatal: the sandbox works, the host is less shut. */
 static void firewall_apply(struct runtime *rt, const char *id)
 {
 	struct docker_backend *d = rt->impl;
 	struct docker_reply r;
-	char path[256], ip[64], msg[512];
+	char exe[PATH_MAX], path[256], ip[64], msg[512];
 	int ports[64], n;
 
-	if (!d->iptables[0] || container_path(rt, id, "/json", path, sizeof(path), NULL, 0) ||
+	if (container_path(rt, id, "/json", path, sizeof(path), NULL, 0) ||
 	    docker_api_call(d->api, "GET", path, NULL, &r, NULL, 0))
 		return;
+	/* no address on a handbox network: a network of the user's */
 	docker_sandbox_address(r.json, ip, sizeof(ip));
 	n = docker_sandbox_allowed_ports(r.json, ports, 64);
-	if (ip[0] && docker_hostfw_allow(d->iptables, ip, ports, n, msg, sizeof(msg)))
-		warn(rt, msg);
 	docker_reply_free(&r);
+	if (!ip[0])
+		return;
+	if (docker_hostfw_find(exe, sizeof(exe), msg, sizeof(msg)) ||
+	    docker_hostfw_install(exe, msg, sizeof(msg)) ||
+	    docker_hostfw_allow(exe, id, ip, ports, n, msg, sizeof(msg)))
+		warn(rt, msg);
 }
 
-/* The chain and its jumps, checked once per process before the first
- * sandbox on a handbox network starts. */
-static void firewall_prepare(struct runtime *rt)
+/* Sandbox id's rules out of the firewall, when there is one we may touch:
+ * at stop and removal, so that a later sandbox given its address inherits
+ * none of its grants. */
+static void firewall_forget(const char *id)
 {
-	struct docker_backend *d = rt->impl;
-	char msg[512];
+	char exe[PATH_MAX];
 
-	if (d->fw_checked)
-		return;
-	d->fw_checked = true;
-	if (docker_hostfw_prepare(d->iptables, sizeof(d->iptables), msg, sizeof(msg))) {
-		d->iptables[0] = '\0';
-		warn(rt, msg);
-	}
+	if (docker_hostfw_find(exe, sizeof(exe), NULL, 0) == 0)
+		docker_hostfw_forget(exe, id);
 }
 
 static int docker_inspect(struct runtime *rt, const char *id, struct hb_sandbox *out,
@@ -327,12 +325,18 @@ static int docker_create(struct runtime *rt, const struct sandbox_spec *spec,
 	    (rc = volumes_check_hosts(&spec->volumes, err, errlen)) ||
 	    (rc = refuse_engine_socket(rt, spec, err, errlen)))
 		return rc;
+	/* the grants are rules for an address on handbox's network: an
+	 * isolated sandbox has no way to the host, and on a network of the
+	 * user's the host is theirs to open */
+	if (spec->n_allow_host_ports && (spec->isolated || spec->network))
+		return hb_fail(err, errlen, HB_EINVAL,
+			       "--allow-host-port %d: only for a sandbox on handbox's own network "
+			       "(not with --network %s)", spec->allow_host_ports[0],
+			       spec->isolated ? "isolated" : spec->network);
 	/* a network the user names is theirs to isolate */
-	if (spec->isolated || !spec->network) {
-		if ((rc = docker_network_ensure(api_of(rt), spec->isolated, err, errlen)))
-			return rc;
-		firewall_prepare(rt);
-	}
+	if ((spec->isolated || !spec->network) &&
+	    (rc = docker_network_ensure(api_of(rt), spec->isolated, err, errlen)))
+		return rc;
 	sandbox_new_key(key);
 	if ((rc = create_container(rt, spec, id, key, err, errlen)))
 		return rc;
@@ -381,10 +385,8 @@ static int docker_start(struct runtime *rt, const char *id, struct hb_cancel *ca
 
 	if (rc == 0)
 		rc = wait_ready(rt, id, rt->opt.ready_timeout_ms, cancel, &sb, err, errlen);
-	if (rc == 0) {
-		firewall_prepare(rt);
+	if (rc == 0)
 		firewall_apply(rt, id);
-	}
 	return rc;
 }
 
@@ -393,6 +395,8 @@ static int docker_stop(struct runtime *rt, const char *id, char *err, size_t err
 	char query[32];
 
 	snprintf(query, sizeof(query), "/stop?t=%d", STOP_GRACE_S);
+	/* its address is given back: its grants go (a start makes them again) */
+	firewall_forget(id);
 	/* 304: already stopped */
 	return container_op(rt, id, "POST", query, 304, "stop", NULL, err, errlen);
 }
@@ -437,19 +441,9 @@ static int docker_resume(struct runtime *rt, const char *id, char *err, size_t e
  * (another rm or gc got there first): that is done, not failed. */
 static int docker_remove(struct runtime *rt, const char *id, char *err, size_t errlen)
 {
-	struct docker_backend *d = rt->impl;
-	struct docker_reply r;
-	char path[256], ip[64] = "";
-
-	/* its firewall rules go with it (the address may be another's next) */
-	firewall_prepare(rt);
-	if (d->iptables[0] && container_path(rt, id, "/json", path, sizeof(path), NULL, 0) == 0 &&
-	    docker_api_call(d->api, "GET", path, NULL, &r, NULL, 0) == 0) {
-		docker_sandbox_address(r.json, ip, sizeof(ip));
-		docker_reply_free(&r);
-		if (ip[0])
-			docker_hostfw_forget(d->iptables, ip);
-	}
+	/* its firewall rules go with it (its address may be another's next) */
+	if (sandbox_id_ok(id))
+		firewall_forget(id);
 	return container_op(rt, id, "DELETE", "?force=1&v=1", 409, "remove", NULL, err, errlen);
 }
 

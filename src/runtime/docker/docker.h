@@ -23,17 +23,18 @@
  * after a stop allows them again at the new address. */
 #define LABEL_ALLOW_HOST_PORTS "handbox.allow_host_ports"
 
-/* The host firewall (docker_hostfw.c). prepare: finds iptables (its path
- * into exe) and installs the chain and its jumps when missing; HB_EPERM
- * (not root) or HB_ENOENT (no iptables) with a sentence to show as a
- * warning: sandboxes then reach the host's services. allow: the rules of
- * the sandbox at address ip, after dropping any earlier ones of that
- * address: these TCP ports of the host, nothing else. forget: drops the
- * rules of address ip. */
-int docker_hostfw_prepare(char *exe, size_t exelen, char *err, size_t errlen);
-int docker_hostfw_allow(const char *exe, const char *ip, const int *ports, int nports,
-			char *err, size_t errlen);
-void docker_hostfw_forget(const char *exe, const char *ip);
+/* The host firewall (docker_hostfw.c). find: iptables' path into exe
+ * when we may use it; HB_EPERM (not root) or HB_ENOENT (no iptables)
+ * with a sentence to show as a warning: sandboxes then reach the host's
+ * services. install: the chain, its fixed rules and the jumps to it, each
+ * made or remade when missing. allow: sandbox id's rules at address ip,
+ * after dropping its earlier ones and any left for that address: these
+ * TCP ports of the host, nothing else. forget: drops sandbox id's rules. */
+int docker_hostfw_find(char *exe, size_t exelen, char *err, size_t errlen);
+int docker_hostfw_install(const char *exe, char *err, size_t errlen);
+int docker_hostfw_allow(const char *exe, const char *id, const char *ip, const int *ports,
+			int nports, char *err, size_t errlen);
+void docker_hostfw_forget(const char *exe, const char *id);
 
 /* The sandbox's address on the handbox network it joined, from GET
  * /containers/{id}/json, into out ("" while stopped, or on a network of
