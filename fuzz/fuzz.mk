@@ -13,7 +13,7 @@
 # seed inputs in fuzz/corpus-<name>/ (fuzz/corpus/ for request); what it
 # learns goes to $(BUILD)/fuzz/corpus-<name>/, so the committed seeds stay
 # small; fuzz/<name>.dict, when there is one, is its dictionary.
-# `make fuzz-smoke-<name>` runs one. `make test` does not fuzz.
+# `make fuzz-smoke-<name>` runs one. `make test` runs each for 10 s.
 # See docs/testing.md.
 
 FUZZ_CC      ?= clang

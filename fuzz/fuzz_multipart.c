@@ -199,13 +199,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sandboxd_cfg.user.uid = geteuid();
 	sandboxd_cfg.user.gid = getegid();
 	snprintf(sandboxd_cfg.workdir, sizeof(sandboxd_cfg.workdir), "%s", dir);
-	memset(&hcfg, 0, sizeof(hcfg));
-	hcfg.routes = sandboxd_routes;
-	hcfg.api_keys = no_keys;
-	hcfg.key_header = SANDBOXD_KEY_HEADER;
-	hcfg.key_query = SANDBOXD_KEY_QUERY;
-	hcfg.ws_close_auth = SANDBOXD_CLOSE_AUTH;
-	hcfg.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
+	routes_http_config(&hcfg, no_keys);
 	CHECK(http_server_init(&hcfg) == 0);
 	lws_set_log_level(0, NULL);
 	memset(&info, 0, sizeof(info));

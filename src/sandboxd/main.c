@@ -26,32 +26,6 @@
 #define FD_LIMIT 16384
 #define SHUTDOWN_GRACE_US (3 * 1000000LL)
 
-/* Slow clients (docs/sandboxd.md, "Slow clients"). At most this many
- * connections wait for a request at once; past it, a new one closes the
- * one that has waited longest. 2,048: above the 2,000 idle or trickling
- * connections sandboxd must stay reachable under, so those close nobody
- * early and /health answers 10 of 10 within 1 s (0 of 10 with lws's 64
- * header tables before), while memory stays bounded: 15-23 MB resident
- * under 2,000 idle or trickling (bench/slow_clients.py); at worst, every
- * one holding a full 16 KiB header table, ~45 MB. */
-#define WAITING_MAX 2048
-/* Past WAITING_MAX, clients that reconnect at once churn the list; this
- * much time a connection keeps whatever comes after it, so a real
- * client's request (sent right after connecting) is read, not pushed
- * out. With 2,500 such clients /health still answers 10 of 10 (45 MB
- * resident while they churn). */
-#define WAITING_GRACE_MS 200
-/* Header tables: the waiting connections', plus one per request in
- * progress; execute_bash_command holds its own while its command runs,
- * and as many commands may run as bash.c allows (1,024). Tables are
- * allocated when taken, so the cap costs nothing until it is used. */
-#define HEADER_POOL (WAITING_MAX + 1024)
-/* A client sends its request's headers right after connecting; over a
- * slow link that is still well under a second. This ends a silent or
- * trickling connection that the list has not pushed out yet. */
-#define HEADER_SECS 5
-#define KEEPALIVE_SECS 60
-
 extern char **environ;
 
 static int stopping;
@@ -171,18 +145,7 @@ int main(int argc, char **argv)
 	hide_session_keys();
 	limit_descriptors();
 	sandboxd_started_us = sandboxd_last_exec_us = clock_mono_us();
-	memset(&hcfg, 0, sizeof(hcfg));
-	hcfg.routes = sandboxd_routes;
-	hcfg.api_keys = sandboxd_cfg.api_keys;
-	hcfg.key_header = SANDBOXD_KEY_HEADER;
-	hcfg.key_query = SANDBOXD_KEY_QUERY;
-	hcfg.ws_close_auth = SANDBOXD_CLOSE_AUTH;
-	hcfg.ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
-	hcfg.waiting_max = WAITING_MAX;
-	hcfg.waiting_grace_ms = WAITING_GRACE_MS;
-	hcfg.header_pool = HEADER_POOL;
-	hcfg.header_secs = HEADER_SECS;
-	hcfg.keepalive_secs = KEEPALIVE_SECS;
+	routes_http_config(&hcfg, sandboxd_cfg.api_keys);
 	if (http_server_init(&hcfg)) {
 		fprintf(stderr, "handbox-sandboxd: bad HTTP settings\n");
 		return 1;

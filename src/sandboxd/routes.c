@@ -1,5 +1,8 @@
-/* routes.c — every route sandboxd answers, in one table. Those the host
- * calls are spelled in common/sandboxd_wire.h, shared with src/client. */
+/* routes.c — every route sandboxd answers, in one table, and the HTTP
+ * settings it is served with. The routes the host calls are spelled in
+ * common/sandboxd_wire.h, shared with src/client. */
+#include <string.h>
+
 #include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
 #include "sandboxd/exec_ws.h"
@@ -52,3 +55,45 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_GET, "/api/desktop/url", 0, health_null_url, NULL },
 	{ 0, NULL, 0, NULL, NULL },
 };
+
+/* Slow clients (docs/sandboxd.md, "Slow clients"). At most this many
+ * connections wait for a request at once; past it, a new one closes the
+ * one that has waited longest. 2,048: above the 2,000 idle or trickling
+ * connections sandboxd must stay reachable under, so those close nobody
+ * early and /health answers 10 of 10 within 1 s (0 of 10 with lws's 64
+ * header tables before), while memory stays bounded: 15-23 MB resident
+ * under 2,000 idle or trickling (bench/slow_clients.py); at worst, every
+ * one holding a full 16 KiB header table, ~45 MB. */
+#define WAITING_MAX 2048
+/* Past WAITING_MAX, clients that reconnect at once churn the list; this
+ * much time a connection keeps whatever comes after it, so a real
+ * client's request (sent right after connecting) is read, not pushed
+ * out. With 2,500 such clients /health still answers 10 of 10 (45 MB
+ * resident while they churn). */
+#define WAITING_GRACE_MS 200
+/* Header tables: the waiting connections', plus one per request in
+ * progress; execute_bash_command holds its own while its command runs,
+ * and as many commands may run as bash.c allows (1,024). Tables are
+ * allocated when taken, so the cap costs nothing until it is used. */
+#define HEADER_POOL (WAITING_MAX + 1024)
+/* A client sends its request's headers right after connecting; over a
+ * slow link that is still well under a second. This ends a silent or
+ * trickling connection that the list has not pushed out yet. */
+#define HEADER_SECS 5
+#define KEEPALIVE_SECS 60
+
+void routes_http_config(struct http_config *c, char **api_keys)
+{
+	memset(c, 0, sizeof(*c));
+	c->routes = sandboxd_routes;
+	c->api_keys = api_keys;
+	c->key_header = SANDBOXD_KEY_HEADER;
+	c->key_query = SANDBOXD_KEY_QUERY;
+	c->ws_close_auth = SANDBOXD_CLOSE_AUTH;
+	c->ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
+	c->waiting_max = WAITING_MAX;
+	c->waiting_grace_ms = WAITING_GRACE_MS;
+	c->header_pool = HEADER_POOL;
+	c->header_secs = HEADER_SECS;
+	c->keepalive_secs = KEEPALIVE_SECS;
+}
