@@ -219,9 +219,10 @@ typedef void (*hb_copy_skip_fn)(void *arg, const char *path, const char *why, bo
 
 /* cp -r of a local file or folder to an absolute path in the sandbox;
  * files belong to the sandbox user. Skipped entries go to on_skip (may be
- * NULL). Returns 0 when all but the skips by design was copied; else
- * HB_E… with the first entry that could not be copied (the rest was), or
- * what stopped the copy. */
+ * NULL). Returns 0 when all but the skips by design was copied; after
+ * entries that could not be copied, the first one's HB_EPERM, HB_ENOENT,
+ * HB_EINVAL or HB_ETOOBIG with a count (the rest was copied); any other
+ * HB_E… (HB_EIO: the sandbox or the local disk failed) stopped the copy. */
 int hb_sandbox_copy_in(const struct hb_sandbox *sb, const char *local,
 		       const char *remote, hb_copy_skip_fn on_skip, void *skip_arg,
 		       char *err, size_t errlen);

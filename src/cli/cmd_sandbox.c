@@ -81,14 +81,8 @@ static void print_warning(void *arg, const char *message)
 
 int cli_runtime_start(struct cli_runtime *c)
 {
-	const char *warning;
 	char err[HB_ERR_MAX];
-	static bool warned;
-	int i;
 
-	for (i = 0; !warned && (warning = hb_settings_warning(c->settings, i)); i++)
-		cli_error("warning: %s", warning);
-	warned = true;
 	if (hb_runtime_open(&c->rt, c->settings, err, sizeof(err))) {
 		cli_error("%s", err);
 		hb_settings_free(c->settings);
@@ -186,8 +180,9 @@ int sandbox_create_main(int argc, char **argv)
 	struct cli_runtime c;
 	struct hb_sandbox sb;
 	char err[HB_ERR_MAX], name[32];
+	const char *warning;
 	bool json = false;
-	int opt, rc = 0;
+	int opt, rc = 0, i;
 	int64_t t0;
 
 	if (cli_wants_help(argc, argv, create_usage))
@@ -217,6 +212,10 @@ int sandbox_create_main(int argc, char **argv)
 		hb_settings_free(c.settings);
 		return rc;
 	}
+	/* the settings' warnings are about what a new sandbox gets: said
+	 * here, not at every ls or exec */
+	for (i = 0; (warning = hb_settings_warning(c.settings, i)); i++)
+		cli_error("warning: %s", warning);
 	if (cli_runtime_start(&c))
 		return 1;
 	if (!strcmp(hb_settings_backend(c.settings), "process"))

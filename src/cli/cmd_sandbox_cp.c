@@ -69,6 +69,7 @@ int sandbox_cp_main(int argc, char **argv)
 	struct hb_sandbox sb;
 	char src_id[160], dst_id[160], err[HB_ERR_MAX];
 	const char *src_path, *dst_path;
+	bool stopped;
 	int rc;
 
 	if (cli_wants_help(argc, argv, cp_usage))
@@ -97,12 +98,15 @@ int sandbox_cp_main(int argc, char **argv)
 						    err, sizeof(err))
 			      : hb_sandbox_copy_in(&sb, argv[1], dst_path, report_skip, &skips,
 						   err, sizeof(err));
+		stopped = rc && !(skips.failed && (rc == HB_EPERM || rc == HB_ENOENT ||
+						   rc == HB_EINVAL || rc == HB_ETOOBIG));
 		if (skips.by_design + skips.failed)
-			cli_error("skipped %u entr%s (%u could not be copied); copied the rest",
+			cli_error("skipped %u entr%s (%u could not be copied)%s",
 				  skips.by_design + skips.failed,
-				  skips.by_design + skips.failed == 1 ? "y" : "ies", skips.failed);
-		/* a failure with no skip line stopped the copy: say what */
-		if (rc && !skips.failed)
+				  skips.by_design + skips.failed == 1 ? "y" : "ies", skips.failed,
+				  stopped ? "" : "; copied the rest");
+		/* what stopped the copy, whatever was skipped before it */
+		if (stopped)
 			cli_error("%s", err);
 		rc = rc ? 1 : 0;
 	}

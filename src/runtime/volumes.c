@@ -358,13 +358,33 @@ static int refuse(const struct volume *v, enum reach r, const struct volume_sock
 		       "hold it", v->source, v->target, v->source, s->what, s->path);
 }
 
+/* true when the folder with device and inode of `inner` is `outer` or
+ * lies in it: inner's path walked up, each step compared with outer. */
+static bool lies_in(const char *inner, const struct stat *outer)
+{
+	char p[VOLUME_PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(inner, p))
+		return false;
+	for (;;) {
+		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == outer->st_dev &&
+		    st.st_ino == outer->st_ino)
+			return true;
+		if (!p[0] || !(slash = strrchr(p, '/')))
+			return false;
+		*slash = '\0';
+	}
+}
+
 int volumes_refuse_sockets(const struct volume_list *list,
 			   const struct volume_socket *sockets, int n,
 			   char *err, size_t errlen)
 {
 	char real[VOLUME_PATH_MAX];
 	struct statfs fs;
-	struct stat src, sock;
+	struct stat src, sock, run;
 	enum reach r;
 	int i, j;
 
@@ -390,28 +410,18 @@ int volumes_refuse_sockets(const struct volume_list *list,
 			if (r != REACH_NONE)
 				return refuse(v, r, &sockets[j], err, errlen);
 		}
+		/* the host's run-time folder holds the sockets of its services
+		 * (systemd, D-Bus, other engines) that give root to whoever
+		 * connects as root, as a sandbox's root would */
+		if (stat("/run", &run) == 0 && lies_in(v->source, &run))
+			return hb_fail(err, errlen, HB_EPERM,
+				       "mount %s:%s: %s lies in /run, which holds the sockets of "
+				       "this host's services (systemd, D-Bus, container engines); "
+				       "a sandbox's root connecting to them is root on this host, "
+				       "so handbox does not mount it", v->source, v->target,
+				       v->source);
 	}
 	return 0;
-}
-
-/* true when the folder with device and inode of `inner` is `outer` or
- * lies in it: inner's path walked up, each step compared with outer. */
-static bool lies_in(const char *inner, const struct stat *outer)
-{
-	char p[VOLUME_PATH_MAX];
-	struct stat st;
-	char *slash;
-
-	if (!realpath(inner, p))
-		return false;
-	for (;;) {
-		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == outer->st_dev &&
-		    st.st_ino == outer->st_ino)
-			return true;
-		if (!p[0] || !(slash = strrchr(p, '/')))
-			return false;
-		*slash = '\0';
-	}
 }
 
 int volumes_refuse_engine_data(const struct volume_list *list, const char *data,
