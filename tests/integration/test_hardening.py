@@ -165,9 +165,10 @@ def engine_socket():
     ("/run:/x", "holds the Docker engine's socket"),
     ("/:/host:ro", "/ holds the Docker engine's socket"),
     ("/proc:/hostproc:ro", "/proc is a proc file system"),
-    ("/run/lock:/x:ro", "/run/lock lies in /run, which holds the sockets"),
+    ("/run/hb-test-run-folder:/x:ro", "/run/hb-test-run-folder lies in /run, which holds the sockets"),
 ])
 def test_mounts_that_reach_the_engine_are_refused(fresh, spec, says):
+    os.makedirs("/run/hb-test-run-folder", exist_ok=True)     # a folder of /run that exists
     r = fresh.run("sandbox", "create", "--image", DEBIAN, "--volume", spec)
     assert r.returncode == 1, r.out
     assert says in r.err and "mount " + spec.rsplit(":ro", 1)[0] in r.err, r.err
