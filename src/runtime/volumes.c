@@ -320,27 +320,36 @@ int volumes_check_hosts(const struct volume_list *list, char *err, size_t errlen
 /* What source is: the socket itself, a folder above it, or neither. */
 enum reach { REACH_NONE, REACH_SOCKET, REACH_FOLDER };
 
-/* Whether the file with device and inode of src is sock_path or one of
- * the folders above it, walking the path up as written. */
-static enum reach reaches(const struct stat *src, const char *sock_path)
+/* How many folders up from path (0: path itself) the file with device
+ * and inode of target is, walking the path up as written; -1 when it is
+ * on none of them. */
+static int steps_up_to(const char *path, const struct stat *target)
 {
 	char p[VOLUME_PATH_MAX];
 	struct stat st;
 	char *slash;
-	enum reach r = REACH_SOCKET;
+	int steps = 0;
 
-	if (strlen(sock_path) >= sizeof(p))
-		return REACH_NONE;
-	strcpy(p, sock_path);
-	for (;;) {
-		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == src->st_dev &&
-		    st.st_ino == src->st_ino)
-			return r;
+	if (strlen(path) >= sizeof(p))
+		return -1;
+	strcpy(p, path);
+	for (;; steps++) {
+		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == target->st_dev &&
+		    st.st_ino == target->st_ino)
+			return steps;
 		if (!p[0] || !(slash = strrchr(p, '/')))
-			return REACH_NONE;
+			return -1;
 		*slash = '\0';
-		r = REACH_FOLDER;
 	}
+}
+
+/* Whether the file with device and inode of src is sock_path or one of
+ * the folders above it. */
+static enum reach reaches(const struct stat *src, const char *sock_path)
+{
+	int steps = steps_up_to(sock_path, src);
+
+	return steps < 0 ? REACH_NONE : steps == 0 ? REACH_SOCKET : REACH_FOLDER;
 }
 
 static int refuse(const struct volume *v, enum reach r, const struct volume_socket *s,
@@ -358,24 +367,13 @@ static int refuse(const struct volume *v, enum reach r, const struct volume_sock
 		       "hold it", v->source, v->target, v->source, s->what, s->path);
 }
 
-/* true when the folder with device and inode of `inner` is `outer` or
- * lies in it: inner's path walked up, each step compared with outer. */
+/* true when inner (its links resolved) is the folder with device and
+ * inode of outer or lies in it. */
 static bool lies_in(const char *inner, const struct stat *outer)
 {
 	char p[VOLUME_PATH_MAX];
-	struct stat st;
-	char *slash;
 
-	if (!realpath(inner, p))
-		return false;
-	for (;;) {
-		if (stat(p[0] ? p : "/", &st) == 0 && st.st_dev == outer->st_dev &&
-		    st.st_ino == outer->st_ino)
-			return true;
-		if (!p[0] || !(slash = strrchr(p, '/')))
-			return false;
-		*slash = '\0';
-	}
+	return realpath(inner, p) && steps_up_to(p, outer) >= 0;
 }
 
 int volumes_refuse_sockets(const struct volume_list *list,

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,8 @@ static void child_fail(int status_fd, int step)
 
 /* sandboxd's own value, read once before the first vfork; INT_MIN when it
  * cannot be read (then children are left as they are). */
-static int own_oom_adj = INT_MIN + 1;
+static bool own_oom_adj_read;
+static int own_oom_adj;
 
 static int read_own_oom_adj(void)
 {
@@ -177,8 +179,10 @@ int proc_spawn(const struct proc_spec *spec, pid_t *pid, struct proc_io *io,
 	if (spec->n_extra_fds < 0 || spec->n_extra_fds > PROC_MAX_EXTRA_FDS)
 		return hb_fail(err, errlen, HB_EINVAL, "%d extra descriptors: at most %d can be passed",
 			       spec->n_extra_fds, PROC_MAX_EXTRA_FDS);
-	if (own_oom_adj == INT_MIN + 1)
+	if (!own_oom_adj_read) {
 		own_oom_adj = read_own_oom_adj();
+		own_oom_adj_read = true;
+	}
 	if (pipe2(st, O_CLOEXEC) < 0)
 		return hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 	if (spec->pty) {
