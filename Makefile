@@ -23,13 +23,14 @@ SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
 # libhandbox: the public API (src/lib) and what it stands on. The CLI
 # links it statically and uses only include/handbox and src/common.
 LIB_SRC      := $(wildcard src/lib/*.c src/engine/*.c src/image/*.c src/runtime/*.c \
-		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c) \
+		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c \
+		  src/agent/*.c src/agent/tools/*.c src/store/*.c) \
 		$(COMMON_SRC)
 CLI_SRC      := $(wildcard src/cli/*.c)
 # What unit tests link besides sandboxd's modules: everything of the host
 # side but common (in libsandboxd.a) and the CLI's main.
 HOST_LIB     := $(filter-out $(COMMON_SRC) src/cli/main.c,$(LIB_SRC) $(CLI_SRC))
-HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lpthread -lm
+HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lsqlite3 -lpthread -lm
 
 # sandboxd is bind-mounted into arbitrary images (glibc, musl, scratch):
 # it must be static and must not use NSS.

@@ -25,6 +25,7 @@
 #include <handbox/image.h>
 #include <handbox/sandbox.h>
 #include <handbox/workspace.h>
+#include <handbox/conversation.h>
 
 #ifdef __cplusplus
 extern "C" {

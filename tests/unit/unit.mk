@@ -9,7 +9,7 @@
 # object rebuilt under $(BUILD)/asan/). A sanitizer report fails the run.
 
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
-UNIT_LIBS     := -lcurl -larchive -lwebsockets -ljansson -lcmocka -lpthread -lm
+UNIT_LIBS     := -lcurl -larchive -lwebsockets -ljansson -lsqlite3 -lcmocka -lpthread -lm
 SANITIZE      := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
 # abort_on_error=0: a report ends the test with a failing status, which

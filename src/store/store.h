@@ -1,0 +1,102 @@
+/* store.h — handbox's state: one SQLite file (WAL) holding conversations,
+ * their sandbox, settings and events (ARCHITECTURE.md § 6).
+ *
+ * Durability: an append returns only once its transaction is committed to
+ * the WAL, so an event a caller has shown survives a kill -9 of this
+ * process at any moment, and the file is never left corrupt. Several
+ * processes may use one file at once (serve, `handbox run`, `handbox
+ * conversations`): readers never block the writer. One struct store is used
+ * by one thread at a time.
+ *
+ * Every call returns 0 or a negative HB_E… code with a message naming the
+ * file and what failed; HB_ENOENT for an unknown conversation. */
+#ifndef HB_STORE_STORE_H
+#define HB_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+
+/* $HANDBOX_STATE_DIR, else ~/.handbox, written into out (made 0700 when
+ * missing by store_open). */
+int store_default_dir(char *out, size_t outlen, char *err, size_t errlen);
+
+/* Opens (creating it and its folder when missing) dir/handbox.db, applies
+ * the schema migrations it lacks (versioned, each in one transaction) and
+ * refuses a file made by a newer handbox. store_close(NULL) does nothing. */
+int store_open(struct store **out, const char *dir, char *err, size_t errlen);
+void store_close(struct store *s);
+/* The file's path, for messages. */
+const char *store_path(const struct store *s);
+
+/* ------------------------------------------------------- conversations */
+
+/* One conversation's row. Strings are owned by the struct:
+ * store_conversation_clear() frees them. */
+struct store_conversation {
+	char *id;              /* UUID */
+	char *title;           /* "" until known */
+	char *status;          /* execution_status: idle running paused finished error stuck */
+	char *sandbox_id;      /* "" when none */
+	json_t *config;        /* the agent's settings as JSON (llm without api_key,
+			          max_iterations, tools, sandbox settings…) */
+	json_t *stats;         /* the "stats" object of API.md § 2 */
+	int64_t created_us;    /* wall clock, microseconds */
+	int64_t updated_us;
+	long owner_pid;        /* process running it, 0 when none */
+	char *owner_start;     /* that process's start time (/proc stat), "" when none:
+			          a reused pid is not taken for the owner */
+	int64_t event_count;
+};
+void store_conversation_clear(struct store_conversation *c);
+
+/* Inserts c, or updates every field of the row with c->id (created_us and
+ * event_count are kept). updated_us is set to now. */
+int store_conversation_put(struct store *s, const struct store_conversation *c,
+			   char *err, size_t errlen);
+/* Fills out (clear it after); HB_ENOENT when unknown. */
+int store_conversation_get(struct store *s, const char *id, struct store_conversation *out,
+			   char *err, size_t errlen);
+/* Deletes the conversation and its events; HB_ENOENT when unknown. */
+int store_conversation_delete(struct store *s, const char *id, char *err, size_t errlen);
+
+/* A page of conversations, newest first (created_us), status NULL for any.
+ * Each row goes to fn (borrowed; fn returns non-zero to stop). */
+typedef int (*store_conversation_fn)(const struct store_conversation *c, void *arg);
+int store_conversation_list(struct store *s, const char *status, size_t offset, size_t limit,
+			    store_conversation_fn fn, void *arg, char *err, size_t errlen);
+
+/* Conversations whose status is "running" but whose owner process is gone
+ * (a kill -9, a crash) become "paused", with a ConversationStateUpdateEvent
+ * appended saying so. *count (may be NULL) gets how many. */
+int store_recover_orphans(struct store *s, int *count, char *err, size_t errlen);
+
+/* -------------------------------------------------------------- events */
+
+/* Appends one event (a JSON object of API.md § 2 with id, timestamp,
+ * source and kind) to conversation conv_id, committed before it returns;
+ * *seq (may be NULL) gets its position (1, 2, …, per store). The event's
+ * text is stored as given: redact secrets before. HB_EINVAL when the
+ * event lacks id/kind/timestamp, HB_ENOENT for an unknown conversation. */
+int store_event_append(struct store *s, const char *conv_id, json_t *event, int64_t *seq,
+		       char *err, size_t errlen);
+
+/* Events of conv_id in order, those after position after_seq (0: all), at
+ * most limit (0: no limit). fn gets each (borrowed) with its position;
+ * a non-zero return stops the walk and is returned. */
+typedef int (*store_event_fn)(json_t *event, int64_t seq, void *arg);
+int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, size_t limit,
+		     store_event_fn fn, void *arg, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ settings */
+
+/* A settings value by key ("llm", "sandbox"), *out NULL when absent
+ * (json_decref() it). set replaces it; value NULL deletes it. */
+int store_setting_get(struct store *s, const char *key, json_t **out, char *err, size_t errlen);
+int store_setting_set(struct store *s, const char *key, json_t *value, char *err, size_t errlen);
+
+#endif
