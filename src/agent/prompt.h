@@ -1,0 +1,9 @@
+/* prompt.h — the agent's system prompt (ours, in our words). */
+#ifndef HB_AGENT_PROMPT_H
+#define HB_AGENT_PROMPT_H
+
+/* The system prompt for an agent working in working_dir, a new string
+ * (free() it); NULL when out of memory. */
+char *prompt_system(const char *working_dir);
+
+#endif
