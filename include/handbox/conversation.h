@@ -66,8 +66,8 @@ int  hb_conversation_add_secret(struct hb_conversation *c, const char *name, con
                                 char *err, size_t errlen);
 
 struct hb_conversation_stats {
-	int64_t steps;              /* actions taken */
-	int64_t llm_calls;
+	int64_t steps;              /* the agent's iterations: LLM answers it acted on */
+	int64_t llm_calls;          /* LLM answers, retries not counted */
 	int64_t prompt_tokens;
 	int64_t completion_tokens;
 	double cost;                /* USD; < 0 unknown */

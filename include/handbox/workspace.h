@@ -58,7 +58,14 @@ int  hb_workspace_download(struct hb_workspace *ws, const char *remote, const ch
 /* Removes the sandbox unless keep_alive; one that cannot be removed (the
  * engine is gone) is named on stderr: its lease ends with this process,
  * so `handbox sandbox gc` removes it later. ws NULL does nothing. */
-void hb_workspace_close(struct hb_workspace *ws);                    /* removes the sandbox unless keep_alive */
+void hb_workspace_close(struct hb_workspace *ws);
+/* Attaches to an existing sandbox by id (or unique prefix or name),
+ * resuming or starting it when it is paused or stopped. Settings come from
+ * the environment as for hb_workspace_open(); close removes the sandbox
+ * unless hb_workspace_keep_alive(ws, true). */
+int  hb_workspace_attach(struct hb_workspace **out, const char *sandbox_id, char *err, size_t errlen);
+/* Whether hb_workspace_close() leaves the sandbox running. */
+void hb_workspace_keep_alive(struct hb_workspace *ws, bool keep);                    /* removes the sandbox unless keep_alive */
 
 #ifdef __cplusplus
 }

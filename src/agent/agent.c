@@ -89,7 +89,6 @@ static void replay(struct agent *a, json_t *history)
 	json_array_foreach(history, i, ev) {
 		json_array_append(a->events, ev);
 		if (!strcmp(kind_of(ev), "ActionEvent")) {
-			a->steps++;
 			tools_replay(a->tools, json_string_value(json_object_get(ev, "tool_name")) ?: "",
 				     json_object_get(ev, "action"));
 		}
@@ -129,8 +128,10 @@ int agent_open(struct agent **out, const struct agent_config *cfg, json_t *histo
 	a->events = json_array();
 	a->inbox = json_array();
 	a->specs = tools_specs();
+	a->model = strdup(cfg->llm.model ?: "");
+	a->working_dir = strdup(cfg->tools.working_dir ?: "/workspace");
 	if (strv_copy(&a->secrets, (char *const *)cfg->secrets) || !a->events || !a->inbox ||
-	    !a->specs) {
+	    !a->specs || !a->model || !a->working_dir) {
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -156,6 +157,8 @@ void agent_close(struct agent *a)
 	json_decref(a->events);
 	json_decref(a->inbox);
 	strv_free(&a->secrets);
+	free(a->model);
+	free(a->working_dir);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -171,6 +174,11 @@ int agent_send(struct agent *a, const char *text, char *err, size_t errlen)
 		rc = hb_fail(err, errlen, HB_EINVAL, "message: not UTF-8 text");
 	pthread_mutex_unlock(&a->lock);
 	return rc;
+}
+
+int agent_add_secret(struct agent *a, const char *value, char *err, size_t errlen)
+{
+	return strv_add(&a->secrets, value) ? hb_fail(err, errlen, HB_ENOMEM, "out of memory") : 0;
 }
 
 void agent_pause(struct agent *a)
@@ -192,9 +200,9 @@ const char *agent_status(const struct agent *a)
 void agent_stats(const struct agent *a, struct agent_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->steps = a->steps;
 	llm_totals(a->llm, &out->llm);
-	snprintf(out->model, sizeof(out->model), "%s", a->cfg.llm.model ?: "");
+	out->steps = out->llm.calls;
+	snprintf(out->model, sizeof(out->model), "%s", a->model);
 }
 
 json_t *agent_stats_json(const struct agent *a)
@@ -254,7 +262,7 @@ static int start_run(struct agent *a, bool *work, char *err, size_t errlen)
 
 	*work = false;
 	if (!has_kind(a->events, "SystemPromptEvent")) {
-		if (!(prompt = prompt_system(a->cfg.tools.working_dir ?: "/workspace")))
+		if (!(prompt = prompt_system(a->working_dir)))
 			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 		rc = agent_emit(a, event_system_prompt(prompt, a->specs), err, errlen);
 		free(prompt);

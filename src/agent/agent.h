@@ -24,6 +24,8 @@
  * ends the run with that code; the event counts as not emitted. */
 typedef int (*agent_event_fn)(json_t *event, void *arg, char *err, size_t errlen);
 
+/* The strings of the config are copied or used only during agent_open(),
+ * except tools.conn's, which must outlive the agent (the workspace's). */
 struct agent_config {
 	struct llm_config llm;
 	struct tool_env tools;
@@ -55,6 +57,10 @@ int agent_send(struct agent *a, const char *text, char *err, size_t errlen);
  * message in err as well. */
 int agent_run(struct agent *a, char *err, size_t errlen);
 
+/* Hides value in every event and observation from now on (copied). Not
+ * while agent_run() runs. */
+int agent_add_secret(struct agent *a, const char *value, char *err, size_t errlen);
+
 /* Stop between steps. Async-signal-safe. */
 void agent_pause(struct agent *a);
 /* Stop now: cancels the LLM call or the command in flight. Async-signal-safe. */
@@ -64,7 +70,7 @@ void agent_interrupt(struct agent *a);
 const char *agent_status(const struct agent *a);
 
 struct agent_stats {
-	int64_t steps;
+	int64_t steps;                 /* LLM answers (iterations), over all runs */
 	struct llm_totals llm;
 	char model[128];
 };

@@ -14,12 +14,13 @@
 struct agent {
 	struct agent_config cfg;
 	struct strv secrets;          /* a copy of cfg.secrets */
+	char *model;                  /* copies of cfg's strings that outlive open */
+	char *working_dir;
 	struct llm *llm;
 	struct tools *tools;
 	json_t *specs;                /* tools_specs() */
 	json_t *events;               /* every event so far, in order */
 	const char *status;           /* a static string */
-	int64_t steps;                /* actions taken, over all runs */
 	bool nudged;                  /* the empty-answer nudge was sent */
 
 	pthread_mutex_t lock;         /* guards inbox */

@@ -62,7 +62,6 @@ static int execute(struct agent *a, const char *name, const char *call_id, bool 
 	char msg[HB_ERR_MAX];
 	int rc;
 
-	a->steps++;
 	rc = tools_execute(a->tools, name, json_object_get(ev, "action"), &a->cancel, &res,
 			   msg, sizeof(msg));
 	if (rc == HB_ECANCELED) {

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "common/parse.h"
+#include "common/strv.h"
 #include "handbox/handbox.h"
 #include "lib/api.h"
 
@@ -21,15 +22,6 @@
 #define CAPTURE_MAX (64u << 20)
 #define DEFAULT_TIMEOUT_S 300
 #define TIMEOUT_MAX_S 604800UL
-
-struct hb_workspace {
-	struct hb_settings *settings;
-	struct hb_runtime *rt;
-	struct hb_sandbox sb;
-	bool keep_alive;
-	char url[API_URL_MAX];
-	char working_dir[PATH_MAX];
-};
 
 static int apply(struct hb_settings *s, enum hb_setting what, const char *value,
 		 const char *name, char *err, size_t errlen)
@@ -63,6 +55,36 @@ static int apply_options(struct hb_settings *s, const struct hb_workspace_option
 	return rc;
 }
 
+/* The URL and working directory of ws->sb. */
+static void workspace_ready(struct hb_workspace *ws)
+{
+	hb_sandbox_port_url(&ws->sb, 0, ws->url, sizeof(ws->url));
+	/* a process sandbox's workdir is a host folder: that is where its
+	 * commands run */
+	snprintf(ws->working_dir, sizeof(ws->working_dir), "%s",
+		 ws->sb.workdir[0] ? ws->sb.workdir : "/workspace");
+}
+
+/* The volume specs it was made with (the options', else SANDBOX_VOLUMES'),
+ * so a conversation can make it again with the same mounts. */
+static int remember_volumes(struct hb_workspace *ws, const char *const *volumes)
+{
+	const char *env = getenv("SANDBOX_VOLUMES");
+	char *copy, *spec, *save = NULL;
+	int rc = 0;
+
+	if (volumes)
+		return strv_copy(&ws->volumes, (char *const *)volumes);
+	if (!env || !*env)
+		return strv_copy(&ws->volumes, NULL);
+	if (!(copy = strdup(env)))
+		return HB_ENOMEM;
+	for (spec = strtok_r(copy, ",", &save); spec && rc == 0; spec = strtok_r(NULL, ",", &save))
+		rc = strv_add(&ws->volumes, spec);
+	free(copy);
+	return rc;
+}
+
 int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
 		      char *err, size_t errlen)
 {
@@ -86,13 +108,51 @@ int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_optio
 	}
 	/* kept alive (by the option or SANDBOX_KEEP_RUNTIME_ALIVE): no lease */
 	ws->keep_alive = !ws->sb.lease[0];
-	hb_sandbox_port_url(&ws->sb, 0, ws->url, sizeof(ws->url));
-	/* a process sandbox's workdir is a host folder: that is where its
-	 * commands run */
-	snprintf(ws->working_dir, sizeof(ws->working_dir), "%s",
-		 ws->sb.workdir[0] ? ws->sb.workdir : "/workspace");
+	if (remember_volumes(ws, opt->volumes)) {
+		hb_workspace_close(ws);
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	}
+	workspace_ready(ws);
 	*out = ws;
 	return 0;
+}
+
+int hb_workspace_attach(struct hb_workspace **out, const char *sandbox_id, char *err,
+			size_t errlen)
+{
+	struct hb_workspace *ws = calloc(1, sizeof(*ws));
+	int rc;
+
+	*out = NULL;
+	if (!ws)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	if ((rc = hb_settings_from_env(&ws->settings, err, errlen)) ||
+	    (rc = hb_runtime_open(&ws->rt, ws->settings, err, errlen)) ||
+	    (rc = hb_sandbox_find(ws->rt, sandbox_id, &ws->sb, err, errlen)))
+		goto fail;
+	if (ws->sb.state == HB_SANDBOX_PAUSED)
+		rc = hb_sandbox_resume(ws->rt, ws->sb.id, err, errlen);
+	else if (ws->sb.state != HB_SANDBOX_RUNNING)
+		rc = hb_sandbox_start(ws->rt, ws->sb.id, NULL, err, errlen);
+	/* started again, its host ports may have changed */
+	if (rc || (rc = hb_sandbox_find(ws->rt, ws->sb.id, &ws->sb, err, errlen)))
+		goto fail;
+	if (strv_copy(&ws->volumes, NULL)) {
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		goto fail;
+	}
+	workspace_ready(ws);
+	*out = ws;
+	return 0;
+fail:
+	ws->keep_alive = true;
+	hb_workspace_close(ws);
+	return rc;
+}
+
+void hb_workspace_keep_alive(struct hb_workspace *ws, bool keep)
+{
+	ws->keep_alive = keep;
 }
 
 const char *hb_workspace_url(const struct hb_workspace *ws)
@@ -258,9 +318,10 @@ void hb_workspace_close(struct hb_workspace *ws)
 		return;
 	/* a sandbox that cannot be removed now is an orphan once we have
 	 * gone (its lease ends with us): gc removes it */
-	if (!ws->keep_alive && hb_sandbox_remove(ws->rt, ws->sb.id, err, sizeof(err)))
+	if (!ws->keep_alive && ws->sb.id[0] && hb_sandbox_remove(ws->rt, ws->sb.id, err, sizeof(err)))
 		fprintf(stderr, "handbox: %s (`handbox sandbox gc` removes it)\n", err);
 	hb_runtime_close(ws->rt);
 	hb_settings_free(ws->settings);
+	strv_free(&ws->volumes);
 	free(ws);
 }
