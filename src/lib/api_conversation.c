@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/hb_error.h"
+#include "common/parse.h"
 #include "common/proc_stat.h"
 #include "lib/api.h"
 #include "lib/conversation.h"
@@ -160,8 +161,17 @@ int conversation_start_agent(struct hb_conversation *c, const struct llm_config 
 		.secrets = secrets,
 		.on_event = on_agent_event, .arg = c,
 	};
+	const char *soft = getenv("HANDBOX_TERMINAL_SOFT_TIMEOUT");
+	unsigned long soft_s = 0;
 	size_t n = 0;
+	int rc;
 
+	/* how long a silent command is waited for before the model is told it
+	 * still runs: slow builds may want more than 30 s, tests less */
+	if (soft && *soft && (rc = parse_uint("HANDBOX_TERMINAL_SOFT_TIMEOUT", soft, 3600,
+					      &soft_s, err, errlen)))
+		return rc;
+	cfg.tools.soft_timeout_s = (double)soft_s;
 	if (llm->api_key && *llm->api_key)
 		secrets[n++] = llm->api_key;
 	secrets[n] = c->ws->sb.session_api_key;

@@ -1,0 +1,272 @@
+"""The agent end to end: `handbox run` with the scripted OpenAI-compatible
+server of tests/lib/fake_llm.py (real HTTP on loopback) as the LLM, the
+commands in a real container of the default image, the events in the store
+of a private state directory. What a user checks: the files the agent made
+in the mounted workspace, the events it printed, the exit status, what the
+store holds after a kill -9, and that no key reaches the sandbox."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fake_llm import FakeLLM  # noqa: E402
+from handbox_cli import HANDBOX, Handbox  # noqa: E402
+from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
+
+IMAGE = IMAGES["debian"]
+KEY = "sk-test-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def engine():
+    require_engine()
+    require_image(IMAGE)
+
+
+@pytest.fixture
+def hb(tmp_path):
+    h = Handbox(tmp_path / "state", env={
+        "LLM_MODEL": "test-model", "LLM_API_KEY": KEY, "NO_COLOR": "1",
+        "HANDBOX_TERMINAL_SOFT_TIMEOUT": "3"})
+    yield h
+    h.rm_all()
+
+
+@pytest.fixture
+def work(tmp_path):
+    d = tmp_path / "work"
+    d.mkdir()
+    os.chmod(d, 0o777)
+    return d
+
+
+def call(name, **arguments):
+    return {"tool_calls": [{"name": name, "arguments": arguments}]}
+
+
+def finish(message="done"):
+    return call("finish", message=message)
+
+
+def run(hb, llm, work, *args, task="do the task", expect=0, env=None, timeout=240):
+    """`handbox run --json`; returns (events, result)."""
+    r = hb.run("run", task, "--json", "--image", IMAGE, "--base-url", llm.base_url,
+               "--volume", "%s:/workspace:rw" % work, *args, env=env, timeout=timeout)
+    events = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+    assert r.returncode == expect, "handbox run: exit %d (expected %d)\n%s\n%s" % (
+        r.returncode, expect, r.out[-4000:], r.err[-4000:])
+    return events, r
+
+
+def kinds(events, kind):
+    return [e for e in events if e["kind"] == kind]
+
+
+def observation_texts(events):
+    return ["".join(c["text"] for c in e["observation"].get("content", []))
+            for e in kinds(events, "ObservationEvent")]
+
+
+def statuses(events):
+    return [e["value"] for e in kinds(events, "ConversationStateUpdateEvent")
+            if e["key"] == "execution_status"]
+
+
+def no_sandboxes_left(hb):
+    assert hb.ls() == [], "sandboxes left behind: %s" % hb.ls()
+
+
+def test_task_creates_edits_and_runs_a_file(hb, work):
+    script = [
+        call("file_editor", command="create", path="/workspace/hello.py",
+             file_text="print('hi')\n"),
+        call("file_editor", command="str_replace", path="/workspace/hello.py",
+             old_str="'hi'", new_str="'hello from the agent'"),
+        call("terminal", command="cd /workspace && python3 hello.py"),
+        finish("hello.py prints a greeting"),
+    ]
+    with FakeLLM(script) as llm:
+        events, r = run(hb, llm, work)
+        requests = llm.requests
+    assert (work / "hello.py").read_text() == "print('hello from the agent')\n"
+    texts = observation_texts(events)
+    assert any("hello from the agent" in t and "exit code 0" in t for t in texts), texts
+    assert statuses(events)[-1] == "finished"
+    assert kinds(events, "SystemPromptEvent"), "no system prompt event"
+    # the key went to the LLM, and the LLM saw each result
+    assert all(q["headers"].get("Authorization") == "Bearer " + KEY for q in requests)
+    last = requests[-1]["body"]["messages"]
+    assert any(m["role"] == "tool" and "hello from the agent" in str(m["content"])
+               for m in last), last
+    assert "finished" in r.err and "steps" in r.err
+    # every event printed is in the store, in order
+    conv = kinds(events, "ConversationStateUpdateEvent")
+    assert conv
+    no_sandboxes_left(hb)
+
+
+def test_str_replace_with_no_match_and_two_matches(hb, work):
+    (work / "dup.txt").write_text("same\nother\nsame\n")
+    script = [
+        call("file_editor", command="str_replace", path="/workspace/dup.txt",
+             old_str="missing", new_str="x"),
+        call("file_editor", command="str_replace", path="/workspace/dup.txt",
+             old_str="same", new_str="x"),
+        finish(),
+    ]
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work)
+    obs = [e["observation"] for e in kinds(events, "ObservationEvent")]
+    assert obs[0]["is_error"] and obs[1]["is_error"], obs
+    texts = observation_texts(events)
+    assert "missing" in texts[0], texts[0]
+    assert "1" in texts[1] and "3" in texts[1], texts[1]
+    assert (work / "dup.txt").read_text() == "same\nother\nsame\n"
+
+
+def test_a_command_outlives_its_soft_timeout_and_is_interrupted(hb, work):
+    script = [
+        call("terminal", command="echo started; sleep 600"),
+        call("terminal", command="C-c", is_input=True),
+        call("terminal", command="echo after"),
+        finish(),
+    ]
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work)
+    texts = observation_texts(events)
+    assert "started" in texts[0] and "no new output" in texts[0], texts[0]
+    assert kinds(events, "ObservationEvent")[0]["observation"]["exit_code"] in (None, -1)
+    assert kinds(events, "ObservationEvent")[1]["observation"]["exit_code"] == 130, texts[1]
+    assert "after" in texts[2] and "exit code 0" in texts[2], texts[2]
+
+
+def test_a_model_without_native_tools_uses_text_calls(hb, work):
+    script = [
+        {"text_call": "<function=terminal>\n<parameter=command>echo text-call-ok > "
+                      "/workspace/t.txt</parameter>\n</function>"},
+        {"text_call": "<function=finish>\n<parameter=message>done</parameter>\n"},
+    ]
+    with FakeLLM(script, refuse_tools=True) as llm:
+        events, _ = run(hb, llm, work)
+        requests = llm.requests
+    assert (work / "t.txt").read_text() == "text-call-ok\n"
+    switches = [e for e in kinds(events, "ConversationStateUpdateEvent")
+                if e["key"] == "native_tool_calling"]
+    assert len(switches) == 1, switches
+    later = [q["body"] for q in requests if "tools" not in q["body"]]
+    assert later and all("</function" in q.get("stop", []) for q in later)
+    assert statuses(events)[-1] == "finished"
+
+
+def test_server_errors_are_retried(hb, work):
+    script = [{"status": 500}, {"status": 500}, call("terminal", command="echo ok"), finish()]
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work)
+        assert len(llm.requests) == 4
+    assert statuses(events)[-1] == "finished"
+
+
+def test_a_refused_key_ends_the_run_at_once(hb, work):
+    with FakeLLM([finish()], require_key="another-key") as llm:
+        events, r = run(hb, llm, work, expect=1)
+        assert len(llm.requests) == 1, "a 401 must not be retried"
+        url = llm.base_url
+    errors = kinds(events, "ConversationErrorEvent")
+    assert errors and "refused the API key (401)" in errors[-1]["detail"], errors
+    assert url in errors[-1]["detail"]
+    assert statuses(events)[-1] == "error"
+    no_sandboxes_left(hb)
+
+
+def test_a_stuck_agent_is_stopped(hb, work):
+    script = [call("terminal", command="ls /workspace")] * 8
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work, expect=1)
+        assert len(llm.requests) == 4
+    assert statuses(events)[-1] == "stuck"
+
+
+def test_max_iterations(hb, work):
+    script = [call("terminal", command="echo %d" % i) for i in range(10)]
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work, "--max-iterations", "3", expect=1)
+        assert len(llm.requests) == 3
+    errors = kinds(events, "ConversationErrorEvent")
+    assert errors and errors[-1]["code"] == "MaxIterationsReached"
+
+
+def test_keys_and_secrets_never_reach_the_sandbox(hb, work):
+    secret = "declared-secret-value-42"
+    script = [
+        call("terminal", command="env; cat /proc/1/environ | tr '\\0' '\\n'"),
+        call("terminal", command="grep -rl -e '%s' -e '%s' / --exclude-dir=proc "
+                                 "--exclude-dir=sys 2>/dev/null | head; echo grep-done"
+             % (KEY, secret)),
+        # a model that somehow writes them: the events hide them
+        call("terminal", command="echo %s %s" % (KEY, secret)),
+        finish(),
+    ]
+    with FakeLLM(script) as llm:
+        events, r = run(hb, llm, work, "--secret", "MY_SECRET",
+                        env={"MY_SECRET": secret})
+        requests = llm.requests
+    texts = observation_texts(events)
+    assert "grep-done" in texts[1]
+    dump = r.out + r.err
+    assert KEY not in dump and secret not in dump
+    assert "<secret-hidden>" in texts[2], texts[2]
+    for q in requests:
+        for m in q["body"]["messages"]:
+            if m["role"] == "tool":
+                assert KEY not in str(m["content"]) and secret not in str(m["content"])
+    store = os.path.join(hb.state_dir, "handbox.db")
+    for f in (store, store + "-wal"):
+        if os.path.exists(f):
+            data = open(f, "rb").read()
+            assert KEY.encode() not in data and secret.encode() not in data, f
+
+
+def test_kill_9_mid_run_then_resume_with_every_event_intact(hb, work):
+    script = [call("terminal", command="echo one"), call("terminal", command="echo two"),
+              dict(call("terminal", command="echo three"), delay=60)]
+    with FakeLLM(script) as llm:
+        p = subprocess.Popen([HANDBOX, "run", "count", "--json", "--image", IMAGE,
+                              "--base-url", llm.base_url, "--volume",
+                              "%s:/workspace:rw" % work], env=hb.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = []
+        try:
+            while len(kinds(seen, "ObservationEvent")) < 2:
+                line = p.stdout.readline()
+                assert line, "handbox run ended early: %s" % p.stderr.read()
+                seen.append(json.loads(line))
+            # the third answer is delayed: the run waits on the LLM now
+            time.sleep(0.5)
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+    conv_id = None
+    info = json.loads(hb.run("conversations", "ls", "--json", check=True).out.splitlines()[0])
+    conv_id = info["id"]
+    assert info["status"] == "paused", info
+    stored = [json.loads(l) for l in
+              hb.run("conversations", "events", conv_id, "--json", check=True).out.splitlines()]
+    stored_ids = [e["id"] for e in stored]
+    assert [e["id"] for e in seen] == stored_ids[:len(seen)], "an event shown was lost"
+    with FakeLLM([call("terminal", command="echo resumed"), finish()]) as llm:
+        r = hb.run("run", "--resume", conv_id, "--json", "--base-url", llm.base_url,
+                   timeout=240)
+        assert r.returncode == 0, r.err
+        first = llm.requests[0]["body"]["messages"]
+    assert any("two" in str(m.get("content")) for m in first if m["role"] == "tool")
+    after = [json.loads(l) for l in
+             hb.run("conversations", "events", conv_id, "--json", check=True).out.splitlines()]
+    assert [e["id"] for e in after][:len(stored_ids)] == stored_ids
+    assert "resumed" in "".join(observation_texts(after))
+    assert statuses(after)[-1] == "finished"
+    no_sandboxes_left(hb)
