@@ -52,14 +52,14 @@ static int put_enum(struct buf *b, json_t *values)
 	size_t i;
 	json_t *v;
 	char *s;
-	int rc = put(b, " One of:");
+	int rc = put(b, " (one of");
 
 	json_array_foreach(values, i, v) {
 		s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		rc |= buf_printf(b, "%s `%s`", i ? "," : "", s ? s : json_string_value(v) ? json_string_value(v) : "");
 		free(s);
 	}
-	return rc | put(b, ".");
+	return rc | put(b, ")");
 }
 
 /* One tool: its name, description and one line per parameter. */
