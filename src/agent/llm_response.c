@@ -149,6 +149,7 @@ int llm_response_read(json_t *body, unsigned long *next_id, struct llm_response 
 	json_t *reasoning;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (!json_is_object(message))
 		return hb_fail(err, errlen, HB_EIO, "the answer is not a chat completion: "
 			       "it has no choices[0].message");
