@@ -39,15 +39,18 @@ struct llm_config {
 	int max_retries;            /* on 429/5xx/connection errors; <0: 0; 0 default: 5 */
 	double retry_min_s;         /* first backoff; 0: 1 s (tests use small values) */
 	double retry_max_s;         /* cap of one backoff; 0: 60 s */
-	double input_cost_per_token;   /* USD; < 0: unknown (use the price table) */
+	double input_cost_per_token;   /* USD; < 0, or both 0: not given (the price table) */
 	double output_cost_per_token;
 };
 
 /* Reads LLM_MODEL, LLM_BASE_URL, LLM_API_KEY, LLM_NATIVE_TOOL_CALLING
- * (auto|true|false), LLM_TIMEOUT (seconds) and LLM_STREAM into c (strings
- * point into the environment); fields the caller already set (non-NULL,
- * non-zero) are kept. A bad value fails naming the variable, the value and
- * what is expected. Costs are set to -1 (unknown). */
+ * (auto|true|false), LLM_TIMEOUT (seconds), LLM_STREAM (bool, default
+ * false), LLM_NUM_RETRIES, LLM_RETRY_MIN_WAIT, LLM_RETRY_MAX_WAIT (seconds)
+ * and LLM_INPUT_COST_PER_TOKEN, LLM_OUTPUT_COST_PER_TOKEN (USD) into c
+ * (strings point into the environment); fields the caller already set
+ * (non-NULL, non-zero) are kept. A bad value fails naming the variable,
+ * the value and what is expected. Costs not given are set to -1 (unknown:
+ * the price table decides). */
 int llm_config_from_env(struct llm_config *c, char *err, size_t errlen);
 
 struct llm_usage {
@@ -73,6 +76,7 @@ struct llm_response {
 	char *finish_reason;        /* "stop", "tool_calls", "length"…, "" when none */
 	struct llm_usage usage;     /* this call's */
 	bool usage_known;           /* the server reported usage */
+	double cost;                /* USD of this call; < 0 unknown (no price, or no usage) */
 	double latency_s;
 };
 void llm_response_clear(struct llm_response *r);
