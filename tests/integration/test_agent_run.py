@@ -32,7 +32,7 @@ def engine():
 def hb(tmp_path):
     h = Handbox(tmp_path / "state", env={
         "LLM_MODEL": "test-model", "LLM_API_KEY": KEY, "NO_COLOR": "1",
-        "HANDBOX_TERMINAL_SOFT_TIMEOUT": "3"})
+        "HANDBOX_TERMINAL_SOFT_TIMEOUT": "3", "LLM_RETRY_MIN_WAIT": "0.2"})
     yield h
     h.rm_all()
 
@@ -92,14 +92,14 @@ def test_task_creates_edits_and_runs_a_file(hb, work):
     ]
     with FakeLLM(script) as llm:
         events, r = run(hb, llm, work)
-        requests = llm.requests
+        requests = llm.chat_requests
     assert (work / "hello.py").read_text() == "print('hello from the agent')\n"
     texts = observation_texts(events)
     assert any("hello from the agent" in t and "exit code 0" in t for t in texts), texts
     assert statuses(events)[-1] == "finished"
     assert kinds(events, "SystemPromptEvent"), "no system prompt event"
     # the key went to the LLM, and the LLM saw each result
-    assert all(q["headers"].get("Authorization") == "Bearer " + KEY for q in requests)
+    assert all(q["headers"].get("authorization") == "Bearer " + KEY for q in requests)
     last = requests[-1]["body"]["messages"]
     assert any(m["role"] == "tool" and "hello from the agent" in str(m["content"])
                for m in last), last
@@ -153,7 +153,7 @@ def test_a_model_without_native_tools_uses_text_calls(hb, work):
     ]
     with FakeLLM(script, refuse_tools=True) as llm:
         events, _ = run(hb, llm, work)
-        requests = llm.requests
+        requests = llm.chat_requests
     assert (work / "t.txt").read_text() == "text-call-ok\n"
     switches = [e for e in kinds(events, "ConversationStateUpdateEvent")
                 if e["key"] == "native_tool_calling"]
@@ -167,14 +167,14 @@ def test_server_errors_are_retried(hb, work):
     script = [{"status": 500}, {"status": 500}, call("terminal", command="echo ok"), finish()]
     with FakeLLM(script) as llm:
         events, _ = run(hb, llm, work)
-        assert len(llm.requests) == 4
+        assert len(llm.chat_requests) == 4
     assert statuses(events)[-1] == "finished"
 
 
 def test_a_refused_key_ends_the_run_at_once(hb, work):
     with FakeLLM([finish()], require_key="another-key") as llm:
         events, r = run(hb, llm, work, expect=1)
-        assert len(llm.requests) == 1, "a 401 must not be retried"
+        assert len(llm.chat_requests) == 1, "a 401 must not be retried"
         url = llm.base_url
     errors = kinds(events, "ConversationErrorEvent")
     assert errors and "refused the API key (401)" in errors[-1]["detail"], errors
@@ -187,7 +187,7 @@ def test_a_stuck_agent_is_stopped(hb, work):
     script = [call("terminal", command="ls /workspace")] * 8
     with FakeLLM(script) as llm:
         events, _ = run(hb, llm, work, expect=1)
-        assert len(llm.requests) == 4
+        assert len(llm.chat_requests) == 4
     assert statuses(events)[-1] == "stuck"
 
 
@@ -195,7 +195,7 @@ def test_max_iterations(hb, work):
     script = [call("terminal", command="echo %d" % i) for i in range(10)]
     with FakeLLM(script) as llm:
         events, _ = run(hb, llm, work, "--max-iterations", "3", expect=1)
-        assert len(llm.requests) == 3
+        assert len(llm.chat_requests) == 3
     errors = kinds(events, "ConversationErrorEvent")
     assert errors and errors[-1]["code"] == "MaxIterationsReached"
 
@@ -214,7 +214,7 @@ def test_keys_and_secrets_never_reach_the_sandbox(hb, work):
     with FakeLLM(script) as llm:
         events, r = run(hb, llm, work, "--secret", "MY_SECRET",
                         env={"MY_SECRET": secret})
-        requests = llm.requests
+        requests = llm.chat_requests
     texts = observation_texts(events)
     assert "grep-done" in texts[1]
     dump = r.out + r.err
@@ -262,7 +262,7 @@ def test_kill_9_mid_run_then_resume_with_every_event_intact(hb, work):
         r = hb.run("run", "--resume", conv_id, "--json", "--base-url", llm.base_url,
                    timeout=240)
         assert r.returncode == 0, r.err
-        first = llm.requests[0]["body"]["messages"]
+        first = llm.chat_requests[0]["body"]["messages"]
     assert any("two" in str(m.get("content")) for m in first if m["role"] == "tool")
     after = [json.loads(l) for l in
              hb.run("conversations", "events", conv_id, "--json", check=True).out.splitlines()]
