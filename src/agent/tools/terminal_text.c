@@ -59,8 +59,13 @@ bool term_is_key(const char *c)
 int term_clip_output(const struct term_output *o, struct buf *out)
 {
 	const char *s = o->text.data ? o->text.data : "";
+	size_t len = o->text.len;
 
-	return text_truncate_middle(s, text_rstrip_len(s, o->text.len),
+	/* leading blank lines (bash's newline after a job C-c ended) go, as
+	 * the reference strips them; leading indentation stays */
+	while (len && (*s == '\n' || *s == '\r'))
+		s++, len--;
+	return text_truncate_middle(s, text_rstrip_len(s, len),
 				    TOOL_TERMINAL_MAX_CHARS, TOOL_NOTICE_CLIPPED, out);
 }
 

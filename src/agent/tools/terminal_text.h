@@ -47,7 +47,8 @@ struct term_view {
  * cut to 30,000 characters. */
 int term_model_text(const struct term_view *v, struct buf *out);
 
-/* The output as the observation keeps it: trailing whitespace dropped,
+/* The output as the observation keeps it: leading line breaks and
+ * trailing whitespace dropped,
  * cut to 30,000 characters with the note in the middle. */
 int term_clip_output(const struct term_output *o, struct buf *out);
 
