@@ -119,15 +119,21 @@ include bench/bench.mk
 include examples/examples.mk
 include tests/sdk/sdk.mk
 include tests/agent/agent.mk
+include tests/agent/tools.mk
+
+# The programs the integration tests drive, and where they find them.
+PROBES    := $(SDK_PROBE) $(LLM_PROBE) $(TOOL_PROBE)
+PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
+	     LLM_PROBE=$(LLM_PROBE) TOOL_PROBE=$(TOOL_PROBE)
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example $(SDK_PROBE) $(LLM_PROBE)
+test: all layers unit example $(PROBES)
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) LLM_PROBE=$(LLM_PROBE) tests/integration/run
+	$(PROBE_ENV) tests/integration/run
 
-integration: all $(SDK_PROBE) $(LLM_PROBE)
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) LLM_PROBE=$(LLM_PROBE) tests/integration/run
+integration: all $(PROBES)
+	$(PROBE_ENV) tests/integration/run
 
 bench: all bench-tools
 	bench/run

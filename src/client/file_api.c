@@ -7,6 +7,7 @@
  * bodies are kept, up to ANSWER_MAX bytes. */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "client/client_conn.h"
@@ -18,14 +19,12 @@
 /* a listing of SANDBOXD_LIST_MAX entries with long paths stays below */
 #define ANSWER_MAX (64u << 20)
 #define URL_MAX (64u << 10)
-#define CONNECT_TIMEOUT_S 10L
 #define STALL_S 120L             /* no byte either way for this long: give up */
 #define DETAIL_SHOWN 512
 
 int file_api_open(struct file_api *a, const struct sandbox_conn *c, char *err,
 		  size_t errlen)
 {
-	struct buf h;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -33,28 +32,9 @@ int file_api_open(struct file_api *a, const struct sandbox_conn *c, char *err,
 	a->out_fd = a->in_fd = -1;
 	buf_init(&a->url, URL_MAX);
 	buf_init(&a->body, ANSWER_MAX);
-	rc = client_conn_check(c, err, errlen);
+	rc = client_conn_curl(c, &a->curl, &a->headers, a->curl_err, err, errlen);
 	if (rc)
 		return rc;
-	a->curl = curl_easy_init();
-	if (!a->curl)
-		return hb_fail(err, errlen, HB_ENOMEM, "cannot start libcurl");
-	buf_init(&h, 0);
-	rc = c->session_api_key && c->session_api_key[0] ?
-		buf_printf(&h, "%s: %s", SANDBOXD_KEY_HEADER, c->session_api_key) : 0;
-	if (!rc && h.data)
-		a->headers = curl_slist_append(a->headers, h.data);
-	buf_free(&h);
-	/* sandboxd does not answer "100 Continue": curl would wait 1 s
-	 * before each upload body */
-	a->headers = curl_slist_append(a->headers, "Expect:");
-	if (rc || !a->headers)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->headers);
-	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, a->curl_err);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(a->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(a->curl, CURLOPT_LOW_SPEED_TIME, STALL_S);
 	return 0;
@@ -108,6 +88,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	long status = 0;
 
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (a->out_buf && status == 200) {
+		int rc = buf_append(a->out_buf, data, len);
+
+		a->out_too_big = rc == HB_ETOOBIG;
+		a->out_errno = rc && !a->out_too_big ? ENOMEM : 0;
+		return rc ? 0 : len;
+	}
 	if (a->out_fd >= 0 && status == 200) {
 		a->out_errno = fd_write_all(a->out_fd, data, len) ? errno : 0;
 		return a->out_errno ? 0 : len;
@@ -144,22 +131,6 @@ static size_t on_upload_read(char *data, size_t size, size_t n, void *arg)
 	return (size_t)got;
 }
 
-/* The "detail" of a JSON error body, else the start of the body. */
-static void answer_detail(struct file_api *a, char *out, size_t outlen)
-{
-	json_t *j = a->body.len ? json_loadb(a->body.data, a->body.len, 0, NULL) : NULL;
-	const char *d = json_string_value(json_object_get(j, "detail"));
-
-	if (d)
-		snprintf(out, outlen, "%.*s", DETAIL_SHOWN, d);
-	else if (a->body.len)
-		snprintf(out, outlen, "%.*s", (int)(a->body.len < DETAIL_SHOWN ?
-						    a->body.len : DETAIL_SHOWN), a->body.data);
-	else
-		snprintf(out, outlen, "(no detail)");
-	json_decref(j);
-}
-
 /* Runs the request set up on a->curl; what names the operation in
  * messages ("list", "upload to"…). Returns 0 for a 200 answer. */
 static int perform(struct file_api *a, const char *what, const char *path,
@@ -173,6 +144,7 @@ static int perform(struct file_api *a, const char *what, const char *path,
 	buf_reset(&a->body);
 	a->body_too_big = false;
 	a->out_errno = a->in_errno = 0;
+	a->out_too_big = false;
 	a->in_short = false;
 	a->curl_err[0] = '\0';
 	curl_easy_setopt(a->curl, CURLOPT_URL, a->url.data);
@@ -180,6 +152,9 @@ static int perform(struct file_api *a, const char *what, const char *path,
 	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, a);
 	cc = curl_easy_perform(a->curl);
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (a->out_too_big)
+		return hb_fail(err, errlen, HB_ETOOBIG, "%s %s: the file is over %zu bytes",
+			       what, path, a->out_buf->limit);
 	if (a->out_errno)
 		return hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", local,
 			       strerror(a->out_errno));
@@ -200,7 +175,7 @@ static int perform(struct file_api *a, const char *what, const char *path,
 			       a->curl_err[0] ? a->curl_err : curl_easy_strerror(cc));
 	if (status == 200)
 		return 0;
-	answer_detail(a, detail, sizeof(detail));
+	client_conn_detail(&a->body, detail, sizeof(detail));
 	switch (status) {
 	case 401:
 		return hb_fail(err, errlen, HB_EPERM, "the sandbox refused the session key");
@@ -260,6 +235,8 @@ bool file_api_entry(json_t *j, struct file_entry *e)
 		if (!strcmp(t, types[i]))
 			e->type = (enum file_type)i;
 	e->mode = (unsigned)json_integer_value(mode) & 07777;
+	e->size = json_is_integer(json_object_get(j, "size")) ?
+		(long long)json_integer_value(json_object_get(j, "size")) : -1;
 	return true;
 }
 
@@ -354,5 +331,43 @@ int file_api_download(struct file_api *a, const char *path, int fd, const char *
 	a->out_fd = fd;
 	rc = perform(a, "download", path, local, err, errlen);
 	a->out_fd = -1;
+	return rc;
+}
+
+int file_api_read_text(struct file_api *a, const char *path, struct buf *out,
+		       char *err, size_t errlen)
+{
+	int rc;
+
+	buf_reset(out);
+	if ((rc = build_url(a, SANDBOXD_ROUTE_FILE_DOWNLOAD, path, "", err, errlen)))
+		return rc;
+	curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
+	a->out_buf = out;
+	rc = perform(a, "download", path, "the download", err, errlen);
+	a->out_buf = NULL;
+	if (rc)
+		buf_reset(out);
+	return rc;
+}
+
+int file_api_write_text(struct file_api *a, const char *path, const char *data,
+			size_t len, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	/* the upload route reads a descriptor; a memfd keeps the text off disk */
+	fd = memfd_create("handbox-upload", MFD_CLOEXEC);
+	if (fd < 0)
+		return hb_fail(err, errlen, HB_EIO, "upload to %s: memfd_create: %s", path,
+			       strerror(errno));
+	if (fd_write_all(fd, data, len) || lseek(fd, 0, SEEK_SET) < 0) {
+		rc = hb_fail(err, errlen, HB_EIO, "upload to %s: cannot buffer the text: %s",
+			     path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	rc = file_api_upload(a, fd, (off_t)len, "the text", path, err, errlen);
+	close(fd);
 	return rc;
 }

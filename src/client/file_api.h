@@ -29,6 +29,8 @@ struct file_api {
 	bool body_too_big;
 	/* a download: where its bytes go, and a failure to write them */
 	int out_fd;
+	struct buf *out_buf;     /* or into this buffer, up to its limit */
+	bool out_too_big;
 	int out_errno;
 	/* an upload: where its bytes come from */
 	int in_fd;
@@ -43,6 +45,7 @@ enum file_type { FILE_TYPE_FILE, FILE_TYPE_DIR, FILE_TYPE_SYMLINK, FILE_TYPE_OTH
 struct file_entry {
 	enum file_type type;
 	unsigned mode;           /* permission bits */
+	long long size;          /* bytes; -1 when the answer has none */
 };
 
 /* Prepares a; file_api_close() frees what it holds, also after a failure. */
@@ -69,6 +72,14 @@ int file_api_upload(struct file_api *a, int fd, off_t size, const char *local,
  * names fd in messages. */
 int file_api_download(struct file_api *a, const char *path, int fd, const char *local,
 		      char *err, size_t errlen);
+
+/* The file at path into out (reset first), refused with HB_ETOOBIG once
+ * it passes out->limit. */
+int file_api_read_text(struct file_api *a, const char *path, struct buf *out,
+		       char *err, size_t errlen);
+/* Replaces the file at path with len bytes of data (parents created). */
+int file_api_write_text(struct file_api *a, const char *path, const char *data,
+			size_t len, char *err, size_t errlen);
 
 /* The type and mode of a list or stat entry; false when it has none. */
 bool file_api_entry(json_t *j, struct file_entry *e);

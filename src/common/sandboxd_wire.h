@@ -24,6 +24,9 @@
 #define SANDBOXD_ROUTE_FILE_MKDIR "/api/file/create_directory"
 #define SANDBOXD_ROUTE_FILES_LIST "/api/handbox/files/list"
 #define SANDBOXD_ROUTE_FILES_STAT "/api/handbox/files/stat"
+/* persistent bash sessions: POST to make one, then /{id}, /{id}/run,
+ * /{id}/output (docs/bash-sessions.md) */
+#define SANDBOXD_ROUTE_SESSIONS "/api/handbox/sessions"
 
 /* ------------------------------------------------ WebSocket close codes */
 
