@@ -52,7 +52,7 @@ int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void isotime_format(int64_t us, char out[ISOTIME_STR_LEN])
+static void format_utc(int64_t us, const char *zone, char out[ISOTIME_STR_LEN])
 {
 	time_t secs = (time_t)(us / 1000000);
 	int64_t frac = us % 1000000;
@@ -64,9 +64,19 @@ void isotime_format(int64_t us, char out[ISOTIME_STR_LEN])
 		secs--;
 	}
 	gmtime_r(&secs, &tm);
-	snprintf(out, ISOTIME_STR_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	snprintf(out, ISOTIME_STR_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%s",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)frac);
+		 tm.tm_min, tm.tm_sec, (int)frac, zone);
+}
+
+void isotime_format(int64_t us, char out[ISOTIME_STR_LEN])
+{
+	format_utc(us, "Z", out);
+}
+
+void isotime_format_event(int64_t us, char out[ISOTIME_STR_LEN])
+{
+	format_utc(us, "", out);
 }
 
 static int digits(const char **p, int n, int *val)
