@@ -118,15 +118,18 @@ include bench/bench.mk
 
 include examples/examples.mk
 include tests/sdk/sdk.mk
+include tests/store/store.mk
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example $(SDK_PROBE)
+test: all layers unit example $(SDK_PROBE) $(STORE_WRITER)
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) tests/integration/run
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
+		STORE_WRITER=$(STORE_WRITER) tests/integration/run
 
-integration: all $(SDK_PROBE)
-	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) tests/integration/run
+integration: all $(SDK_PROBE) $(STORE_WRITER)
+	SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
+		STORE_WRITER=$(STORE_WRITER) tests/integration/run
 
 bench: all bench-tools
 	bench/run
