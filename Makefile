@@ -120,11 +120,12 @@ include examples/examples.mk
 include tests/sdk/sdk.mk
 include tests/agent/agent.mk
 include tests/agent/tools.mk
+include tests/store/store.mk
 
 # The programs the integration tests drive, and where they find them.
-PROBES    := $(SDK_PROBE) $(LLM_PROBE) $(TOOL_PROBE)
+PROBES    := $(SDK_PROBE) $(LLM_PROBE) $(TOOL_PROBE) $(STORE_WRITER)
 PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
-	     LLM_PROBE=$(LLM_PROBE) TOOL_PROBE=$(TOOL_PROBE)
+	     LLM_PROBE=$(LLM_PROBE) TOOL_PROBE=$(TOOL_PROBE) STORE_WRITER=$(STORE_WRITER)
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.

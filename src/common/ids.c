@@ -52,8 +52,7 @@ int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* zone is appended as given: "Z", or "" for the conversation events' form */
-static void isotime_format_zone(int64_t us, const char *zone, char out[ISOTIME_STR_LEN])
+static void format_utc(int64_t us, const char *zone, char out[ISOTIME_STR_LEN])
 {
 	time_t secs = (time_t)(us / 1000000);
 	int64_t frac = us % 1000000;
@@ -72,12 +71,12 @@ static void isotime_format_zone(int64_t us, const char *zone, char out[ISOTIME_S
 
 void isotime_format(int64_t us, char out[ISOTIME_STR_LEN])
 {
-	isotime_format_zone(us, "Z", out);
+	format_utc(us, "Z", out);
 }
 
 void isotime_format_event(int64_t us, char out[ISOTIME_STR_LEN])
 {
-	isotime_format_zone(us, "", out);
+	format_utc(us, "", out);
 }
 
 static int digits(const char **p, int n, int *val)

@@ -17,8 +17,9 @@ int uuid_is_valid(const char *s);
 int64_t now_us(void);
 /* "2025-01-31T12:00:00.123456Z" */
 void isotime_format(int64_t us, char out[ISOTIME_STR_LEN]);
-/* "2025-01-31T12:00:00.123456": UTC with no zone suffix, as conversation
- * events carry it (API.md § 2) */
+/* "2025-01-31T12:00:00.123456": UTC without a zone suffix, the form of an
+ * event's "timestamp" (API.md § 2, as the OpenHands agent-server writes
+ * it). */
 void isotime_format_event(int64_t us, char out[ISOTIME_STR_LEN]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]" (a space may stand for T;
  * no zone means UTC). Returns 0 or HB_EINVAL. */

@@ -11,27 +11,11 @@
 #include "common/hb_error.h"
 #include "runtime/owner.h"
 #include "common/proc_stat.h"
+#include "common/state_dir.h"
 
 int owner_state_dir(char *out, size_t outlen, char *err, size_t errlen)
 {
-	const char *dir = getenv("HANDBOX_STATE_DIR");
-	const char *home = getenv("HOME");
-	int n;
-
-	if (dir && *dir) {
-		if (dir[0] != '/')
-			return hb_fail(err, errlen, HB_EINVAL,
-				       "HANDBOX_STATE_DIR: \"%s\": expected an absolute path", dir);
-		n = snprintf(out, outlen, "%s", dir);
-	} else {
-		if (!home || home[0] != '/')
-			return hb_fail(err, errlen, HB_EINVAL,
-				       "HOME is not set to an absolute path: set HANDBOX_STATE_DIR");
-		n = snprintf(out, outlen, "%s/.handbox", home);
-	}
-	if (n < 0 || (size_t)n >= outlen)
-		return hb_fail(err, errlen, HB_ETOOBIG, "state directory path too long");
-	return 0;
+	return state_dir_path(out, outlen, err, errlen);
 }
 
 static int read_id(const char *path, char out[OWNER_ID_LEN + 1])

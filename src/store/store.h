@@ -49,7 +49,8 @@ struct store_conversation {
 	int64_t updated_us;
 	long owner_pid;        /* process running it, 0 when none */
 	char *owner_start;     /* that process's start time (/proc stat), "" when none:
-			          a reused pid is not taken for the owner */
+			          a reused pid is not taken for the owner; see
+			          store_owner_start() */
 	int64_t event_count;
 };
 void store_conversation_clear(struct store_conversation *c);
@@ -64,8 +65,9 @@ int store_conversation_get(struct store *s, const char *id, struct store_convers
 /* Deletes the conversation and its events; HB_ENOENT when unknown. */
 int store_conversation_delete(struct store *s, const char *id, char *err, size_t errlen);
 
-/* A page of conversations, newest first (created_us), status NULL for any.
- * Each row goes to fn (borrowed; fn returns non-zero to stop). */
+/* A page of conversations, newest first (created_us), status NULL for any,
+ * limit 0 for no limit. Each row goes to fn (borrowed; fn returns non-zero
+ * to stop, and that value is returned). fn may call the store. */
 typedef int (*store_conversation_fn)(const struct store_conversation *c, void *arg);
 int store_conversation_list(struct store *s, const char *status, size_t offset, size_t limit,
 			    store_conversation_fn fn, void *arg, char *err, size_t errlen);
@@ -75,19 +77,28 @@ int store_conversation_list(struct store *s, const char *status, size_t offset, 
  * appended saying so. *count (may be NULL) gets how many. */
 int store_recover_orphans(struct store *s, int *count, char *err, size_t errlen);
 
+/* What owner_start holds for process pid (its start time in clock ticks
+ * after boot, from /proc/PID/stat, as decimal text): a process setting
+ * itself as owner passes getpid(). HB_ENOENT when no such process runs. */
+int store_owner_start(long pid, char *out, size_t outlen, char *err, size_t errlen);
+
 /* -------------------------------------------------------------- events */
 
 /* Appends one event (a JSON object of API.md § 2 with id, timestamp,
  * source and kind) to conversation conv_id, committed before it returns;
- * *seq (may be NULL) gets its position (1, 2, …, per store). The event's
- * text is stored as given: redact secrets before. HB_EINVAL when the
- * event lacks id/kind/timestamp, HB_ENOENT for an unknown conversation. */
+ * *seq (may be NULL) gets its position (1, 2, …, per store: increasing
+ * within a conversation, never reused). The conversation's event_count and
+ * updated_us follow. The event's text is stored as given (compact JSON):
+ * redact secrets before. HB_EINVAL when the event lacks id/kind/source/
+ * timestamp, its timestamp is not ISO-8601 or its id is already stored;
+ * HB_ENOENT for an unknown conversation. */
 int store_event_append(struct store *s, const char *conv_id, json_t *event, int64_t *seq,
 		       char *err, size_t errlen);
 
 /* Events of conv_id in order, those after position after_seq (0: all), at
  * most limit (0: no limit). fn gets each (borrowed) with its position;
- * a non-zero return stops the walk and is returned. */
+ * a non-zero return stops the walk and is returned. fn may call the
+ * store. HB_ENOENT for an unknown conversation. */
 typedef int (*store_event_fn)(json_t *event, int64_t seq, void *arg);
 int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, size_t limit,
 		     store_event_fn fn, void *arg, char *err, size_t errlen);

@@ -64,6 +64,21 @@ static void test_isotime_format_known(void **state)
 	assert_string_equal(s, "1969-12-31T23:59:59.000000Z");
 }
 
+/* Events carry UTC without a zone suffix; parsing reads it back as UTC. */
+static void test_isotime_format_event(void **state)
+{
+	char s[ISOTIME_STR_LEN];
+	int64_t us;
+
+	isotime_format_event(1781588358809928LL, s);
+	assert_string_equal(s, "2026-06-16T05:39:18.809928");
+	isotime_format_event(-500000, s);
+	assert_string_equal(s, "1969-12-31T23:59:59.500000");
+	isotime_format_event(1738324800000001LL, s);
+	assert_int_equal(isotime_parse(s, &us), 0);
+	assert_int_equal(us, 1738324800000001LL);
+}
+
 static void test_isotime_round_trip(void **state)
 {
 	static const int64_t values[] = {
@@ -153,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_uuid4_format),
 		cmocka_unit_test(test_uuid_is_valid_rejects),
 		cmocka_unit_test(test_isotime_format_known),
+		cmocka_unit_test(test_isotime_format_event),
 		cmocka_unit_test(test_isotime_round_trip),
 		cmocka_unit_test(test_isotime_parse_forms),
 		cmocka_unit_test(test_isotime_parse_zones),
