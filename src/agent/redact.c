@@ -69,28 +69,36 @@ static int redact_string(json_t *j, const char *const *secrets)
 }
 
 /* An object's keys can hold secrets too (an env map): such a member is
- * moved under its redacted key. */
+ * moved under its redacted key once the walk is over, so the walk never
+ * meets the new key (redacting it again would mangle a key whose hidden
+ * form still holds the secret, as "<secret-hidden>" holds "secret"). */
 static int redact_object(json_t *j, const char *const *secrets)
 {
+	json_t *moved = json_object(), *v;
 	const char *key;
-	json_t *v;
 	void *tmp;
-	int rc;
+	int rc = 0;
 
+	if (!moved)
+		return HB_ENOMEM;
 	json_object_foreach_safe(j, tmp, key, v) {
 		if ((rc = redact_json(v, secrets)))
-			return rc;
+			goto out;
 		if (has_secret(key, secrets)) {
 			char *clean = redact_text(key, secrets);
 
-			if (!clean)
-				return HB_ENOMEM;
-			json_object_set(j, clean, v);
-			json_object_del(j, key);
+			rc = !clean || json_object_set(moved, clean, v) ? HB_ENOMEM : 0;
 			free(clean);
+			if (rc)
+				goto out;
+			json_object_del(j, key);
 		}
 	}
-	return 0;
+	if (json_object_update(j, moved))
+		rc = HB_ENOMEM;
+out:
+	json_decref(moved);
+	return rc;
 }
 
 int redact_json(json_t *j, const char *const *secrets)
