@@ -33,6 +33,31 @@ static const char *first_secret(const char *s, const char *const *secrets, size_
 	return best;
 }
 
+/* The end of the span to hide that begins at at with a secret len long:
+ * a secret starting inside the span and reaching past it (two secrets
+ * overlapping, "zzabcd" and "abcdefgh" in "zzabcdefgh") extends it, so no
+ * tail of either is left in clear. */
+static const char *span_end(const char *at, size_t len, const char *const *secrets)
+{
+	const char *end = at + len, *p, *const *sec;
+	bool grew = true;
+	size_t n;
+
+	while (grew) {
+		grew = false;
+		for (sec = secrets; *sec; sec++) {
+			if ((n = strlen(*sec)) < SECRET_MIN)
+				continue;
+			for (p = at + 1; p < end; p++)
+				if ((size_t)(end - p) < n && !strncmp(p, *sec, n)) {
+					end = p + n;
+					grew = true;
+				}
+		}
+	}
+	return end;
+}
+
 char *redact_text(const char *s, const char *const *secrets)
 {
 	struct buf b;
@@ -45,7 +70,7 @@ char *redact_text(const char *s, const char *const *secrets)
 	while ((at = first_secret(s, secrets, &len))) {
 		if (buf_append(&b, s, (size_t)(at - s)) || buf_append(&b, REDACTED, strlen(REDACTED)))
 			goto fail;
-		s = at + len;
+		s = span_end(at, len, secrets);
 	}
 	if (buf_append(&b, s, strlen(s) + 1) == 0)
 		return buf_steal(&b, NULL);

@@ -51,6 +51,15 @@ static void test_overlapping(void **state)
 	assert_redacts("x abcdefgh y", short_first, "x " H " y");
 	assert_redacts("x abcdefgh y", long_first, "x " H " y");
 	assert_redacts("x abcd y abcdefgh", short_first, "x " H " y " H);
+	/* a shorter one starting first and overlapping a longer: both hidden
+	 * whole, nothing of "abcdefgh" left */
+	assert_redacts("x zzabcdefgh y", (const char *const[]){ "zzabcd", "abcdefgh", NULL },
+		       "x " H " y");
+	assert_redacts("x zzabcdefgh y", (const char *const[]){ "abcdefgh", "zzabcd", NULL },
+		       "x " H " y");
+	/* a chain of three */
+	assert_redacts("1111222233334444", (const char *const[]){ "11112222", "22223333",
+				"33334444", NULL }, H);
 }
 
 static void test_short_and_empty_lists(void **state)
