@@ -191,6 +191,17 @@ static void test_alternating_different_results(void **state)
 	}
 	assert_null(stuck_check(ev));
 	json_decref(ev);
+
+	/* only the middle A differs: every pair is compared, not just some */
+	ev = started();
+	step(ev, "cd a", "A", 0);
+	step(ev, "cd b", "B", 0);
+	step(ev, "cd a", "A but changed", 0);
+	step(ev, "cd b", "B", 0);
+	step(ev, "cd a", "A", 0);
+	step(ev, "cd b", "B", 0);
+	assert_null(stuck_check(ev));
+	json_decref(ev);
 }
 
 static void test_three_agent_messages(void **state)
