@@ -33,6 +33,31 @@ static const char *first_secret(const char *s, const char *const *secrets, size_
 	return best;
 }
 
+/* The end of the span to hide that begins at at with a secret len long:
+ * a secret starting inside the span and reaching past it (two secrets
+ * overlapping, "zzabcd" and "abcdefgh" in "zzabcdefgh") extends it, so no
+ * tail of either is left in clear. */
+static const char *span_end(const char *at, size_t len, const char *const *secrets)
+{
+	const char *end = at + len, *p, *const *sec;
+	bool grew = true;
+	size_t n;
+
+	while (grew) {
+		grew = false;
+		for (sec = secrets; *sec; sec++) {
+			if ((n = strlen(*sec)) < SECRET_MIN)
+				continue;
+			for (p = at + 1; p < end; p++)
+				if ((size_t)(end - p) < n && !strncmp(p, *sec, n)) {
+					end = p + n;
+					grew = true;
+				}
+		}
+	}
+	return end;
+}
+
 char *redact_text(const char *s, const char *const *secrets)
 {
 	struct buf b;
@@ -45,7 +70,7 @@ char *redact_text(const char *s, const char *const *secrets)
 	while ((at = first_secret(s, secrets, &len))) {
 		if (buf_append(&b, s, (size_t)(at - s)) || buf_append(&b, REDACTED, strlen(REDACTED)))
 			goto fail;
-		s = at + len;
+		s = span_end(at, len, secrets);
 	}
 	if (buf_append(&b, s, strlen(s) + 1) == 0)
 		return buf_steal(&b, NULL);
@@ -69,28 +94,36 @@ static int redact_string(json_t *j, const char *const *secrets)
 }
 
 /* An object's keys can hold secrets too (an env map): such a member is
- * moved under its redacted key. */
+ * moved under its redacted key once the walk is over, so the walk never
+ * meets the new key (redacting it again would mangle a key whose hidden
+ * form still holds the secret, as "<secret-hidden>" holds "secret"). */
 static int redact_object(json_t *j, const char *const *secrets)
 {
+	json_t *moved = json_object(), *v;
 	const char *key;
-	json_t *v;
 	void *tmp;
-	int rc;
+	int rc = 0;
 
+	if (!moved)
+		return HB_ENOMEM;
 	json_object_foreach_safe(j, tmp, key, v) {
 		if ((rc = redact_json(v, secrets)))
-			return rc;
+			goto out;
 		if (has_secret(key, secrets)) {
 			char *clean = redact_text(key, secrets);
 
-			if (!clean)
-				return HB_ENOMEM;
-			json_object_set(j, clean, v);
-			json_object_del(j, key);
+			rc = !clean || json_object_set(moved, clean, v) ? HB_ENOMEM : 0;
 			free(clean);
+			if (rc)
+				goto out;
+			json_object_del(j, key);
 		}
 	}
-	return 0;
+	if (json_object_update(j, moved))
+		rc = HB_ENOMEM;
+out:
+	json_decref(moved);
+	return rc;
 }
 
 int redact_json(json_t *j, const char *const *secrets)
