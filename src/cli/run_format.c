@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/run_format.h"
+#include "common/utf8.h"
 
 const char *ansi(bool color, const char *code)
 {
@@ -91,6 +92,41 @@ void fmt_iso_utc(char *out, size_t outlen, int64_t us)
 		return;
 	}
 	snprintf(out, outlen, "%s.%06lld", day, (long long)(us % 1000000));
+}
+
+void fmt_fit(char *out, size_t outlen, const char *s, size_t width)
+{
+	size_t o = 0, cols = 0, n, len = strlen(s);
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	if (outlen == 0)
+		return;
+	while (p < end && cols < width) {
+		n = utf8_seq_len(p, (size_t)(end - p));
+		/* the last column of a cut string is the ellipsis */
+		if (cols + 1 == width && end - p > (ptrdiff_t)(n ? n : 1)) {
+			if (o + 3 < outlen) {
+				memcpy(out + o, "…", 3);
+				o += 3;
+			}
+			p = end;
+		} else if (n == 0 || *p < 0x20 || *p == 0x7f || (n == 2 && *p == 0xc2 && p[1] < 0xa0)) {
+			/* ill-formed bytes, C0 and C1 controls: a blank */
+			if (o + 1 < outlen)
+				out[o++] = ' ';
+			p += n ? n : 1;
+		} else {
+			if (o + n < outlen) {
+				memcpy(out + o, p, n);
+				o += n;
+			}
+			p += n;
+		}
+		cols++;
+	}
+	while (cols++ < width && o + 1 < outlen)
+		out[o++] = ' ';
+	out[o] = '\0';
 }
 
 void text_write_visible(FILE *out, const char *s, size_t len)

@@ -35,6 +35,11 @@ void fmt_ago(char *out, size_t outlen, int64_t now_us, int64_t then_us);
  * no zone suffix, "2026-06-16T05:39:18.809928". */
 void fmt_iso_utc(char *out, size_t outlen, int64_t us);
 
+/* s in exactly width columns (one per character, as most of what people
+ * write): cut with "…" when longer, padded with spaces when shorter;
+ * control characters become spaces. out needs 4 × width + 1 bytes. */
+void fmt_fit(char *out, size_t outlen, const char *s, size_t width);
+
 /* Writes len bytes of s so that they cannot drive the terminal: control
  * characters but newline and tab become ^X (ESC is ^[), a lone carriage
  * return a newline. Command output and file contents come from the
