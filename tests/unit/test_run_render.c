@@ -288,6 +288,31 @@ static void test_formats(void **state)
 	assert_string_equal(s, "2026-06-16T05:39:18.809928");
 }
 
+static void test_fit(void **state)
+{
+	char s[64];
+
+	fmt_fit(s, sizeof(s), "abc", 5);
+	assert_string_equal(s, "abc  ");
+	fmt_fit(s, sizeof(s), "abcde", 5);
+	assert_string_equal(s, "abcde");
+	fmt_fit(s, sizeof(s), "abcdef", 5);
+	assert_string_equal(s, "abcd…");
+	/* characters, not bytes: é is one column */
+	fmt_fit(s, sizeof(s), "caf\xc3\xa9s", 4);
+	assert_string_equal(s, "caf…");
+	fmt_fit(s, sizeof(s), "caf\xc3\xa9", 4);
+	assert_string_equal(s, "caf\xc3\xa9");
+	/* a title cannot move the cursor; broken bytes are blanks */
+	fmt_fit(s, sizeof(s), "a\nb\x1b[2Jc\xff", 9);
+	assert_string_equal(s, "a b [2Jc ");
+	fmt_fit(s, sizeof(s), "", 3);
+	assert_string_equal(s, "   ");
+	/* a short buffer is cut, still terminated */
+	fmt_fit(s, 4, "abcdef", 6);
+	assert_string_equal(s, "abc");
+}
+
 /* ------------------------------------------------------------ line diff */
 
 static long diff_expect(const char *old_text, const char *new_text,
@@ -371,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_colour),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_diff_equal_and_empty),
 		cmocka_unit_test(test_diff_hunks),
 		cmocka_unit_test(test_diff_reorder),
