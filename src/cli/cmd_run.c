@@ -221,15 +221,18 @@ static int run_end(struct hb_conversation *conv, struct hb_workspace *ws,
 		   const struct run_args *a, const struct run_ui *ui, double elapsed, int rc)
 {
 	struct hb_conversation_stats st;
-	const char *status = hb_conversation_status(conv);
-	bool paused = !strcmp(status, "paused");
+	char id[64], status[32], sandbox[64];
+	bool paused, keep;
+
+	/* copied: they are the conversation's, freed by close */
+	snprintf(status, sizeof(status), "%s", hb_conversation_status(conv));
+	snprintf(id, sizeof(id), "%s", hb_conversation_id(conv));
+	snprintf(sandbox, sizeof(sandbox), "%s", hb_workspace_id(hb_conversation_workspace(conv)));
+	paused = !strcmp(status, "paused");
 	/* a Ctrl-C before the run began leaves the conversation idle: it is
 	 * kept for --resume as a paused one is */
-	bool keep = a->keep || paused || cli_caught_signal() || keep_by_env();
-	char id[64];
-
+	keep = a->keep || paused || cli_caught_signal() || keep_by_env();
 	hb_conversation_stats(conv, &st);
-	snprintf(id, sizeof(id), "%s", hb_conversation_id(conv));
 	signal_conv = NULL;
 	run_render_summary(a->json ? stderr : stdout, !a->json && ui->render.color, status, &st,
 			   elapsed);
@@ -243,9 +246,9 @@ static int run_end(struct hb_conversation *conv, struct hb_workspace *ws,
 	hb_conversation_close(conv);
 	if (ws)
 		workspace_end(ws, keep);
-	if (keep && !a->keep && !keep_by_env())
-		fprintf(stderr, "handbox: its sandbox is kept until then (`handbox sandbox rm` "
-			"removes it)\n");
+	if (keep)
+		fprintf(stderr, "handbox: sandbox %s is kept (`handbox sandbox rm %s` removes it)\n",
+			sandbox, sandbox);
 	if (rc)
 		return rc;
 	if (!strcmp(status, "finished"))

@@ -189,6 +189,8 @@ static enum run_tick render_system_prompt(struct run_render *r, json_t *ev)
 
 static enum run_tick render_pause(struct run_render *r, json_t *ev)
 {
+	/* the status update that follows says the same */
+	snprintf(r->status, sizeof(r->status), "paused");
 	render_line(r, ANSI_YELLOW, "", "paused");
 	return RUN_TICK_STOP;
 }

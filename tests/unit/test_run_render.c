@@ -189,15 +189,18 @@ static void test_errors_and_state(void **state)
 		"{\"kind\":\"ConversationErrorEvent\",\"code\":\"MaxIterationsReached\","
 		"\"detail\":\"500 steps\"}", NULL);
 	/* running is not news; paused is, once */
-	render_expect("status: paused\npaused\n",
+	render_expect("status: paused\n",
 		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"execution_status\","
 		"\"value\":\"running\"}",
 		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"stats\",\"value\":{}}",
 		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"execution_status\","
 		"\"value\":\"paused\"}",
 		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"execution_status\","
-		"\"value\":\"paused\"}",
-		"{\"kind\":\"PauseEvent\"}", NULL);
+		"\"value\":\"paused\"}", NULL);
+	/* a pause event says it: the status update after it is no news */
+	render_expect("paused\n", "{\"kind\":\"PauseEvent\"}",
+		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"execution_status\","
+		"\"value\":\"paused\"}", NULL);
 	/* a full state sets what counts as a change */
 	render_expect("",
 		"{\"kind\":\"ConversationStateUpdateEvent\",\"key\":\"full_state\","
