@@ -14,6 +14,7 @@
 #include "cli/line_diff.h"
 #include "cli/run_format.h"
 #include "cli/run_render.h"
+#include "cli/run_ticker.h"
 
 struct capture {
 	FILE *f;
@@ -316,6 +317,27 @@ static void test_fit(void **state)
 	assert_string_equal(s, "abc");
 }
 
+static void test_ticker(void **state)
+{
+	struct run_ticker t;
+	struct capture c;
+	char s[64];
+
+	run_ticker_format(s, sizeof(s), 0, 12.34);
+	assert_string_equal(s, "⠋ thinking… 12.3s");
+	run_ticker_format(s, sizeof(s), 11, 0);
+	assert_string_equal(s, "⠙ thinking… 0.0s");
+	/* not a terminal: no thread, nothing drawn, and holding works */
+	cap_open(&c);
+	assert_int_equal(run_ticker_init(&t, c.f, false), 0);
+	run_ticker_set(&t, RUN_TICK_START);
+	run_ticker_hold(&t);
+	run_ticker_release(&t, RUN_TICK_STOP);
+	run_ticker_destroy(&t);
+	assert_string_equal(cap_text(&c) ? cap_text(&c) : "", "");
+	cap_close(&c);
+}
+
 /* ------------------------------------------------------------ line diff */
 
 static long diff_expect(const char *old_text, const char *new_text,
@@ -400,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_ticker),
 		cmocka_unit_test(test_diff_equal_and_empty),
 		cmocka_unit_test(test_diff_hunks),
 		cmocka_unit_test(test_diff_reorder),
