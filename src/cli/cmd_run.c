@@ -155,6 +155,19 @@ static void workspace_end(struct hb_workspace *ws, bool keep)
 	hb_workspace_close(ws);
 }
 
+/* What `sandbox create` warns of (no isolation with RUNTIME=process…),
+ * before a sandbox is made for the agent; 2 when the settings are bad. */
+static int warn_settings(void)
+{
+	struct cli_runtime c;
+
+	if (cli_settings_read(&c))
+		return 2;
+	cli_settings_warn(c.settings);
+	hb_settings_free(c.settings);
+	return 0;
+}
+
 /* A new sandbox and a new conversation in it; *ws NULL when resumed.
  * Returns 0 or the exit status. */
 static int run_open(const struct run_args *a, const struct hb_conversation_options *opt,
@@ -173,6 +186,8 @@ static int run_open(const struct run_args *a, const struct hb_conversation_optio
 				  a->resume);
 			return 1;
 		}
+	} else if ((rc = warn_settings()) != 0) {
+		return rc;
 	} else if ((rc = hb_workspace_open(ws, &wo, err, sizeof(err))) == 0) {
 		if (cli_caught_signal()) {
 			workspace_end(*ws, false);
