@@ -8,6 +8,8 @@
 
 int cmd_sandbox(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_conversations(int argc, char **argv);
 
 /* "handbox: MESSAGE\n" on stderr (cli_output.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -23,6 +25,9 @@ void cli_print_json(json_t *v);
  * program at once, killed by that signal. cli_caught_signal() says which
  * signal came first, or 0: the command then exits with 128 + it. */
 void cli_catch_signals(void (*stop)(int sig));
+/* As cli_catch_signals(), but the second signal calls again(sig) (also
+ * async-signal-safe) and only a third one ends the program. */
+void cli_catch_signals_again(void (*stop)(int sig), void (*again)(int sig));
 int cli_caught_signal(void);
 
 #endif

@@ -74,6 +74,19 @@ int cli_settings_read(struct cli_runtime *c)
 	return 0;
 }
 
+void cli_settings_warn(const struct hb_settings *s)
+{
+	const char *warning;
+	int i;
+
+	for (i = 0; (warning = hb_settings_warning(s, i)); i++)
+		cli_error("warning: %s", warning);
+	if (!strcmp(hb_settings_backend(s), "process"))
+		cli_error("warning: RUNTIME=process: the sandbox is a plain process on this "
+			  "machine with NO isolation; its commands can read and change "
+			  "everything your user can");
+}
+
 static void print_warning(void *arg, const char *message)
 {
 	cli_error("warning: %s", message);
@@ -180,9 +193,8 @@ int sandbox_create_main(int argc, char **argv)
 	struct cli_runtime c;
 	struct hb_sandbox sb;
 	char err[HB_ERR_MAX], name[32];
-	const char *warning;
 	bool json = false;
-	int opt, rc = 0, i;
+	int opt, rc = 0;
 	int64_t t0;
 
 	if (cli_wants_help(argc, argv, create_usage))
@@ -212,16 +224,9 @@ int sandbox_create_main(int argc, char **argv)
 		hb_settings_free(c.settings);
 		return rc;
 	}
-	/* the settings' warnings are about what a new sandbox gets: said
-	 * here, not at every ls or exec */
-	for (i = 0; (warning = hb_settings_warning(c.settings, i)); i++)
-		cli_error("warning: %s", warning);
+	cli_settings_warn(c.settings);
 	if (cli_runtime_start(&c))
 		return 1;
-	if (!strcmp(hb_settings_backend(c.settings), "process"))
-		cli_error("warning: RUNTIME=process: the sandbox is a plain process on this "
-			  "machine with NO isolation; its commands can read and change "
-			  "everything your user can");
 	cli_catch_signals(cancel_create);
 	t0 = clock_mono_us();
 	if (hb_sandbox_create(c.rt, c.settings, &create_cancel, &sb, err, sizeof(err))) {

@@ -18,6 +18,9 @@ static const char usage[] =
 	"  sandbox COMMAND   manage sandboxes: create, ls, exec, ports, cp, rm, gc,\n"
 	"                    inspect, logs, start, stop, pause, resume\n"
 	"  image build       build a sandbox image\n"
+	"  run \"TASK\"        give TASK to an AI agent in a new sandbox and watch it\n"
+	"                    work (--resume ID continues a stored conversation)\n"
+	"  conversations     stored conversations: ls, show, events\n"
 	"\n"
 	"`handbox COMMAND --help` describes each command.\n";
 
@@ -58,6 +61,10 @@ int main(int argc, char **argv)
 		return cmd_sandbox(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "image"))
 		return cmd_image(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "conversations"))
+		return cmd_conversations(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (see handbox --help)", argv[1]);
 	return 2;
 }

@@ -24,6 +24,10 @@ int cli_runtime_open(struct cli_runtime *c);
 int cli_settings_read(struct cli_runtime *c);
 int cli_runtime_start(struct cli_runtime *c);
 void cli_runtime_close(struct cli_runtime *c);
+/* The settings' warnings, and the one of RUNTIME=process: about what a
+ * new sandbox gets, so said where one is made (create, run), not at every
+ * ls or exec. */
+void cli_settings_warn(const struct hb_settings *s);
 /* Finds ref (id, id prefix, container name); prints the error. */
 int cli_find(struct cli_runtime *c, const char *ref, struct hb_sandbox *sb);
 
