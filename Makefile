@@ -1,7 +1,8 @@
 # handbox build. `make` builds every binary and the library into $(BUILD)/;
 # `make test` checks the include layers and runs the unit tests (plain and
-# sanitized), the integration tests and the SDK example against an
-# installed copy; `make install PREFIX=…` installs.
+# sanitized), the integration tests and the SDK examples against an
+# installed copy (`make examples` only builds them); `make install
+# PREFIX=…` installs.
 # BUILD may be overridden so several builds can share one tree.
 
 BUILD    ?= build
@@ -129,7 +130,7 @@ PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example $(PROBES)
+test: all layers unit example example-conversation $(PROBES)
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
 	$(PROBE_ENV) tests/integration/run
 

@@ -8,7 +8,6 @@
 
 #include "common/hb_error.h"
 #include "common/parse.h"
-#include "common/proc_stat.h"
 #include "lib/api.h"
 #include "lib/conversation.h"
 
@@ -136,11 +135,9 @@ int conversation_llm_settings(struct llm_config *cfg, const struct hb_llm *given
 
 static void owner_set(struct store_conversation *row)
 {
-	struct proc_stat st;
 	char start[32] = "";
 
-	if (proc_stat_read(getpid(), &st) == 0)
-		snprintf(start, sizeof(start), "%llu", st.start);
+	store_owner_start((long)getpid(), start, sizeof(start), NULL, 0);
 	row->owner_pid = (long)getpid();
 	free(row->owner_start);
 	row->owner_start = strdup(start);
