@@ -41,6 +41,9 @@ static const char run_usage[] =
 	"  --keep               leave the sandbox when done (default: removed)\n"
 	"  --resume ID          go on with stored conversation ID (`handbox\n"
 	"                       conversations ls`); a MESSAGE is sent to it first\n"
+	"  --secret NAME        hide the value of environment variable NAME in every\n"
+	"                       event and observation (repeatable); it is never sent\n"
+	"                       to the sandbox\n"
 	"\n"
 	"Ctrl-C pauses the agent between two steps and keeps its sandbox: `handbox\n"
 	"run --resume ID` continues. Ctrl-C again interrupts the step in flight.\n"
@@ -137,21 +140,13 @@ static bool keep_by_env(void)
 	       keep;
 }
 
-/* The workspace is opened with keep_alive: whether its sandbox stays is
- * known only at the end (a paused conversation keeps it for --resume),
- * and the workspace API decides at open. So the sandbox is removed here
- * when it is not kept. */
+/* Whether the sandbox stays is known only at the end (a paused
+ * conversation keeps it for --resume). A run killed outright leaves it
+ * with this process's lease: `--resume` re-attaches to it until
+ * `sandbox gc` collects it. */
 static void workspace_end(struct hb_workspace *ws, bool keep)
 {
-	struct cli_runtime c;
-	char err[HB_ERR_MAX];
-
-	if (!keep && cli_runtime_open(&c) == 0) {
-		if (hb_sandbox_remove(c.rt, hb_workspace_id(ws), err, sizeof(err)))
-			cli_error("%s (`handbox sandbox rm %s` removes it)", err,
-				  hb_workspace_id(ws));
-		cli_runtime_close(&c);
-	}
+	hb_workspace_keep_alive(ws, keep);
 	hb_workspace_close(ws);
 }
 
@@ -173,8 +168,7 @@ static int warn_settings(void)
 static int run_open(const struct run_args *a, const struct hb_conversation_options *opt,
 		    struct hb_workspace **ws, struct hb_conversation **conv)
 {
-	struct hb_workspace_options wo = { .image = a->image, .volumes = a->volumes,
-					   .keep_alive = true };
+	struct hb_workspace_options wo = { .image = a->image, .volumes = a->volumes };
 	char err[HB_ERR_MAX];
 	int rc;
 
@@ -217,6 +211,12 @@ static int run_conversation(struct hb_conversation *conv, const struct run_args 
 	signal_conv = conv;
 	if (cli_caught_signal())
 		return 0;
+	for (size_t i = 0; a->secrets && a->secrets[i]; i++)
+		if (hb_conversation_add_secret(conv, a->secrets[i], getenv(a->secrets[i]), err,
+					       sizeof(err))) {
+			cli_error("%s", err);
+			return EXIT_HANDBOX_ERROR;
+		}
 	if (a->task && hb_conversation_send(conv, a->task, err, sizeof(err))) {
 		cli_error("%s", err);
 		return EXIT_HANDBOX_ERROR;
@@ -295,6 +295,13 @@ int cmd_run(int argc, char **argv)
 		run_args_free(&a);
 		return rc;
 	}
+	for (size_t i = 0; a.secrets && a.secrets[i]; i++)
+		if (!getenv(a.secrets[i]) || strlen(getenv(a.secrets[i])) < 4) {
+			cli_error("--secret %s: expected an environment variable %s holding the "
+				  "secret (4 characters or more)", a.secrets[i], a.secrets[i]);
+			run_args_free(&a);
+			return 2;
+		}
 	ui.json = a.json;
 	run_render_init(&ui.render, stdout, !a.json && color_wanted(stdout));
 	stderr_is_tty = isatty(STDERR_FILENO);

@@ -11,7 +11,7 @@
 
 enum {
 	OPT_IMAGE = 1000, OPT_VOLUME, OPT_MODEL, OPT_BASE_URL, OPT_MAX_ITER, OPT_JSON,
-	OPT_KEEP, OPT_RESUME, OPT_HELP,
+	OPT_KEEP, OPT_RESUME, OPT_SECRET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -23,6 +23,7 @@ static const struct option run_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "secret", required_argument, NULL, OPT_SECRET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -30,7 +31,9 @@ static const struct option run_options[] = {
 void run_args_free(struct run_args *a)
 {
 	free(a->volumes);
+	free(a->secrets);
 	a->volumes = NULL;
+	a->secrets = NULL;
 }
 
 /* An empty value would mean "the default" to the library, which is not
@@ -46,7 +49,8 @@ static int non_empty(const char *flag, const char *v, const char **out, char *er
 	return 0;
 }
 
-static int take(struct run_args *a, int opt, const char *v, int *nvol, char *err, size_t errlen)
+static int take(struct run_args *a, int opt, const char *v, int *nvol, int *nsec, char *err,
+		size_t errlen)
 {
 	unsigned long n;
 
@@ -56,6 +60,7 @@ static int take(struct run_args *a, int opt, const char *v, int *nvol, char *err
 	case OPT_BASE_URL: return non_empty("--base-url", v, &a->base_url, err, errlen);
 	case OPT_RESUME: return non_empty("--resume", v, &a->resume, err, errlen);
 	case OPT_VOLUME: return non_empty("--volume", v, &a->volumes[(*nvol)++], err, errlen);
+	case OPT_SECRET: return non_empty("--secret", v, &a->secrets[(*nsec)++], err, errlen);
 	case OPT_JSON: a->json = true; return 0;
 	case OPT_KEEP: a->keep = true; return 0;
 	case OPT_HELP: a->help = true; return 0;
@@ -100,21 +105,27 @@ static int check(const struct run_args *a, int npos, char **pos, char *err, size
 
 int run_args_parse(struct run_args *a, int argc, char **argv, char *err, size_t errlen)
 {
-	int opt, nvol = 0, rc = 0;
+	int opt, nvol = 0, nsec = 0, rc = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->volumes = calloc((size_t)argc + 1, sizeof(*a->volumes));
-	if (!a->volumes) {
+	a->secrets = calloc((size_t)argc + 1, sizeof(*a->secrets));
+	if (!a->volumes || !a->secrets) {
+		run_args_free(a);
 		snprintf(err, errlen, "out of memory");
 		return 2;
 	}
 	/* 0, not 1: getopt starts afresh (the tests parse many argvs) */
 	optind = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, "h", run_options, NULL)) != -1)
-		rc = take(a, opt == 'h' ? OPT_HELP : opt, optarg, &nvol, err, errlen);
+		rc = take(a, opt == 'h' ? OPT_HELP : opt, optarg, &nvol, &nsec, err, errlen);
 	if (nvol == 0) {
 		free(a->volumes);
 		a->volumes = NULL;
+	}
+	if (nsec == 0) {
+		free(a->secrets);
+		a->secrets = NULL;
 	}
 	if (rc || a->help)
 		return rc;

@@ -11,6 +11,7 @@ struct run_args {
 	const char *task;            /* NULL with --resume alone */
 	const char *image, *model, *base_url, *resume;
 	const char **volumes;        /* NULL-terminated; NULL when none given */
+	const char **secrets;        /* --secret NAMEs, NULL-terminated; NULL when none */
 	int max_iterations;          /* 0: the library's default */
 	bool json, keep, help;
 };
