@@ -207,8 +207,9 @@ def test_keys_and_secrets_never_reach_the_sandbox(hb, work):
         call("terminal", command="grep -rl -e '%s' -e '%s' / --exclude-dir=proc "
                                  "--exclude-dir=sys 2>/dev/null | head; echo grep-done"
              % (KEY, secret)),
-        # a model that somehow writes them: the events hide them
-        call("terminal", command="echo %s %s" % (KEY, secret)),
+        # a model that somehow writes them: they are hidden before the
+        # command goes to the sandbox, and in the events
+        call("terminal", command="echo '%s' '%s'" % (KEY, secret)),
         finish(),
     ]
     with FakeLLM(script) as llm:
@@ -220,6 +221,8 @@ def test_keys_and_secrets_never_reach_the_sandbox(hb, work):
     dump = r.out + r.err
     assert KEY not in dump and secret not in dump
     assert "<secret-hidden>" in texts[2], texts[2]
+    commands = [e["action"].get("command") for e in kinds(events, "ActionEvent")]
+    assert commands[2] == "echo '<secret-hidden>' '<secret-hidden>'", commands
     for q in requests:
         for m in q["body"]["messages"]:
             if m["role"] == "tool":
