@@ -53,10 +53,10 @@ static void describe(json_t *ev, char *line, size_t len)
 	const char *kind = kind_of(ev);
 
 	line[0] = '\0';
-	if (!strcmp(kind, "ActionEvent") && json_object_get(a, "command") &&
+	if (!strcmp(kind, "ActionEvent") && json_is_string(json_object_get(a, "command")) &&
 	    !strcmp(json_string_value(json_object_get(a, "kind")) ?: "", "TerminalAction"))
-		snprintf(line, len, "- ran: %s", json_string_value(json_object_get(a, "command")));
-	else if (!strcmp(kind, "ActionEvent") && json_object_get(a, "path"))
+		snprintf(line, len, "- ran: %s", json_string_value(json_object_get(a, "command")) ?: "");
+	else if (!strcmp(kind, "ActionEvent") && json_is_string(json_object_get(a, "path")))
 		snprintf(line, len, "- file_editor %s %s",
 			 json_string_value(json_object_get(a, "command")) ?: "",
 			 json_string_value(json_object_get(a, "path")));
@@ -75,12 +75,23 @@ static void describe(json_t *ev, char *line, size_t len)
 	line[strcspn(line, "\n")] = '\0';
 }
 
+/* Adds line, cut to the room left (at a character boundary): an earlier
+ * summary that no longer fits whole keeps its beginning, the oldest and
+ * most general part, rather than vanishing. */
 static void append_line(struct buf *b, const char *line)
 {
-	if (*line && b->len + strlen(line) + 1 < SUMMARY_MAX) {
-		buf_append(b, line, strlen(line));
-		buf_append(b, "\n", 1);
+	size_t room = b->len + 2 < SUMMARY_MAX ? SUMMARY_MAX - b->len - 2 : 0;
+	size_t n = strlen(line);
+
+	if (!*line || !room)
+		return;
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)line[n] & 0xC0) == 0x80)
+			n--;
 	}
+	buf_append(b, line, n);
+	buf_append(b, "\n", 1);
 }
 
 /* a Condensation no later one has forgotten (gone: history_forgotten()) */

@@ -3,6 +3,7 @@
  * one) and what came back, both reduced to text so steps compare as
  * strings; the summary a model adds is left out, as models vary it. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,11 +26,15 @@ static const char *kind_of(json_t *ev)
 static char *action_text(json_t *ev)
 {
 	json_t *a = json_deep_copy(json_object_get(ev, "action"));
-	char *s;
+	char *s = NULL;
 
 	if (!a) {
-		/* an AgentErrorEvent: the call as the model wrote it is all there is */
-		return strdup(json_string_value(json_object_get(ev, "tool_name")) ?: "");
+		/* an AgentErrorEvent holds no arguments: the tool and what was
+		 * wrong stand for the call (other arguments, other errors) */
+		if (asprintf(&s, "%s: %s", json_string_value(json_object_get(ev, "tool_name")) ?: "",
+			     json_string_value(json_object_get(ev, "error")) ?: "") < 0)
+			return NULL;
+		return s;
 	}
 	json_object_del(a, "summary");
 	s = json_dumps(a, JSON_SORT_KEYS | JSON_COMPACT);

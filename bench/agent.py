@@ -1,4 +1,5 @@
-"""The agent loop's own cost, side by side with sandboxd's bare round trip.
+"""The agent loop's own cost, side by side with sandboxd's bare round trip,
+and the memory of idle conversations.
 
 One `handbox run` conversation of STEPS steps against an instant scripted
 LLM (tests/lib/fake_llm.py): each answer is a terminal call of `true`, the
@@ -11,7 +12,9 @@ last a finish. For every step:
            two events to the store, building the next request).
 The peer: the same bash-session route called directly over one keep-alive
 HTTP connection (`true`), the bare round trip a tool call cannot beat.
-Also the whole conversation's time. Prints medians and writes JSON."""
+Also the whole conversation's time, and (bench/conversation_memory.c, a
+program of the SDK) the memory each idle conversation adds to the process
+holding it, after a few steps each. Prints medians and writes JSON."""
 import argparse
 import http.client
 import json
@@ -112,9 +115,33 @@ def bare_session_round_trip(runs):
         subprocess.run([HANDBOX, "sandbox", "rm", info["id"]], env=env, capture_output=True)
 
 
+def two_steps_then_finish(body):
+    """Stateless, for many conversations at once: by the results so far."""
+    done = sum(1 for m in body.get("messages", []) if m.get("role") == "tool")
+    if done < 2:
+        return {"tool_calls": [{"name": "terminal", "arguments": {"command": "true"}}]}
+    return {"tool_calls": [{"name": "finish", "arguments": {"message": "done"}}]}
+
+
+def idle_memory(count):
+    program = os.environ.get("CONV_MEMORY", os.path.join(ROOT, "build", "bench",
+                                                         "conversation_memory"))
+    env = dict(os.environ, HANDBOX_STATE_DIR=tempfile.mkdtemp(prefix="hb-bench-state-"),
+               LLM_MODEL="bench", LLM_API_KEY="bench", SANDBOX_RUNTIME_CONTAINER_IMAGE=IMAGE)
+    with FakeLLM(when_done=two_steps_then_finish) as llm:
+        env["LLM_BASE_URL"] = llm.base_url
+        r = subprocess.run([program, str(count)], env=env, capture_output=True, text=True,
+                           timeout=1800)
+    if r.returncode != 0:
+        sys.exit("conversation_memory failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--conversations", type=int, default=20,
+                    help="idle conversations held for the memory figure")
     ap.add_argument("--json", help="write the figures here")
     a = ap.parse_args()
     state = tempfile.mkdtemp(prefix="hb-bench-state-")
@@ -131,8 +158,14 @@ def main():
     print_table("agent loop, %d steps, instant LLM" % a.steps, rows)
     print("\nconversation of %d steps: %.2f s from first to last event, %.2f s with sandbox "
           "start and removal (handbox run's wall time)" % (a.steps, last - first, wall))
+    memory = idle_memory(a.conversations)
+    print("memory: %d KiB per idle conversation (median over %d, each after 2 steps; "
+          "the first, with the library's one-time set-up, %d KiB)"
+          % (memory[-1]["median_kb_per_idle_conversation"], a.conversations,
+             memory[-1]["first_kb"]))
     if a.json:
-        dump(a.json, {"rows": rows, "steps": a.steps, "events_s": last - first, "wall_s": wall})
+        dump(a.json, {"rows": rows, "steps": a.steps, "events_s": last - first, "wall_s": wall,
+                      "memory": memory})
 
 
 if __name__ == "__main__":
