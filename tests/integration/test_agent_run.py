@@ -273,3 +273,56 @@ def test_kill_9_mid_run_then_resume_with_every_event_intact(hb, work):
     assert "resumed" in "".join(observation_texts(after))
     assert statuses(after)[-1] == "finished"
     no_sandboxes_left(hb)
+
+
+def test_an_empty_answer_gets_one_nudge(hb, work):
+    with FakeLLM([{"empty": True}, call("terminal", command="echo go"), finish()]) as llm:
+        events, _ = run(hb, llm, work)
+    nudges = [e for e in kinds(events, "MessageEvent") if e["source"] == "environment"]
+    assert len(nudges) == 1, nudges
+    assert statuses(events)[-1] == "finished"
+
+
+def test_a_context_length_error_condenses_the_history(hb, work):
+    script = [call("terminal", command="echo step %d" % i) for i in range(6)] + [
+        {"status": 400, "message": "This model's maximum context length is 4096 tokens. "
+                                   "However, your messages resulted in 5000 tokens.",
+         "code": "context_length_exceeded"},
+        finish()]
+    with FakeLLM(script) as llm:
+        events, _ = run(hb, llm, work)
+        after = llm.chat_requests[-1]["body"]["messages"]
+    condensations = kinds(events, "Condensation")
+    assert len(condensations) == 1 and condensations[0]["forgotten_event_ids"]
+    assert "echo step" in condensations[0]["summary"]
+    assert any("Summary of" in str(m.get("content")) for m in after), after
+    assert statuses(events)[-1] == "finished"
+
+
+def test_ctrl_c_twice_interrupts_the_llm_call_and_keeps_the_conversation(hb, work):
+    script = [call("terminal", command="echo before"),
+              dict(call("terminal", command="echo never"), delay=120)]
+    with FakeLLM(script) as llm:
+        p = subprocess.Popen([HANDBOX, "run", "wait", "--json", "--image", IMAGE,
+                              "--base-url", llm.base_url, "--volume",
+                              "%s:/workspace:rw" % work], env=hb.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = []
+        while not kinds(seen, "ObservationEvent"):
+            line = p.stdout.readline()
+            assert line, "handbox run ended early: %s" % p.stderr.read()
+            seen.append(json.loads(line))
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)       # pause: would wait for the step
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)       # interrupt: ends the LLM call now
+        out, err = p.communicate(timeout=60)
+    seen += [json.loads(l) for l in out.splitlines() if l.strip()]
+    assert p.returncode == 128 + signal.SIGINT, err
+    assert statuses(seen)[-1] == "paused", statuses(seen)
+    assert "--resume" in err
+    info = json.loads(hb.run("conversations", "ls", "--json", check=True).out.splitlines()[0])
+    assert info["status"] == "paused"
+    kept = hb.ls()
+    assert len(kept) == 1, "the paused conversation's sandbox is kept: %s" % kept
+    hb.created.append(kept[0]["id"])
