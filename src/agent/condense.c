@@ -9,6 +9,7 @@
 #include "agent/event.h"
 #include "agent/history.h"
 #include "common/buf.h"
+#include "common/utf8.h"
 
 #define KEEP_HEAD 2              /* the system prompt and the task */
 #define SUMMARY_MAX 6000         /* characters */
@@ -73,6 +74,9 @@ static void describe(json_t *ev, char *line, size_t len)
 			 json_string_value(json_object_get(ev, "error")) ?: "");
 	/* one line each: the first line of a long command or message */
 	line[strcspn(line, "\n")] = '\0';
+	/* snprintf cuts at a byte: a character cut in two would make the
+	 * summary invalid UTF-8, and the Condensation could not be made */
+	line[utf8_cut_point(line, strlen(line))] = '\0';
 }
 
 /* Adds line, cut to the room left (at a character boundary): an earlier

@@ -167,6 +167,32 @@ static void test_summary(void **state)
 	json_decref(ev);
 }
 
+/* a long line is cut at a character, not a byte: a summary that is not
+ * UTF-8 cannot be made, and the context would then never be condensed */
+static void test_summary_cut_in_a_character(void **state)
+{
+	json_t *ev = json_array(), *c;
+	char msg[256];
+	const char *s;
+
+	sys_prompt(ev, "S");
+	user_says(ev, "task");
+	/* "- the user said: " is 17 bytes: "é" straddles the 160-byte line */
+	memset(msg, 'a', 141);
+	snprintf(msg + 141, sizeof(msg) - 141, "%s", "\xc3\xa9\xc3\xa9\xc3\xa9 done");
+	user_says(ev, msg);
+	observe(ev, run_cmd(ev, "c1", "r1", "ls", NULL), "x", 0, 0);
+	for (int i = 0; i < 6; i++)
+		agent_says(ev, "keep");
+	c = condense(ev, 8, false);
+	assert_non_null(c);
+	s = str_at(c, "summary");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "- the user said: aaaa"));
+	json_decref(c);
+	json_decref(ev);
+}
+
 /* a second condensation forgets the first (and its events stay
  * forgotten); its summary carries the first's */
 static void test_second_condensation(void **state)
@@ -230,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_force),
 		cmocka_unit_test(test_nothing_to_forget),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_summary_cut_in_a_character),
 		cmocka_unit_test(test_second_condensation),
 	};
 	return cmocka_run_group_tests_name("agent_condense", tests, NULL, NULL);
