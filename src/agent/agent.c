@@ -47,7 +47,9 @@ int agent_set_status(struct agent *a, const char *status, char *err, size_t errl
 
 int agent_fail(struct agent *a, const char *code, const char *detail, char *err, size_t errlen)
 {
-	char *copy = strdup(detail);
+	/* err reaches the program too (hb_conversation_run): hidden as in the
+	 * event, as an LLM's error text may quote the key */
+	char *copy = redact_text(detail, (const char *const *)a->secrets.v);
 	int rc;
 
 	rc = agent_emit(a, event_conversation_error(code, copy ? copy : code), err, errlen);
