@@ -163,19 +163,26 @@ static int warn_settings(void)
 	return 0;
 }
 
+static int ignore_info(const struct hb_conversation_info *info, void *arg)
+{
+	return 0;
+}
+
 /* A new sandbox and a new conversation in it; *ws NULL when resumed.
  * Returns 0 or the exit status. */
 static int run_open(const struct run_args *a, const struct hb_conversation_options *opt,
 		    struct hb_workspace **ws, struct hb_conversation **conv)
 {
 	struct hb_workspace_options wo = { .image = a->image, .volumes = a->volumes };
-	char err[HB_ERR_MAX];
+	char err[HB_ERR_MAX], why[HB_ERR_MAX];
 	int rc;
 
 	*ws = NULL;
 	if (a->resume) {
 		rc = hb_conversation_resume(conv, a->resume, opt, err, sizeof(err));
-		if (rc == HB_ENOENT) {
+		/* HB_ENOENT may also be the image of a sandbox made anew */
+		if (rc == HB_ENOENT && hb_conversation_info(a->resume, ignore_info, NULL, why,
+							    sizeof(why)) == HB_ENOENT) {
 			cli_error("conversation \"%s\" not found (see handbox conversations ls)",
 				  a->resume);
 			return 1;
