@@ -142,6 +142,11 @@ int agent_open(struct agent **out, const struct agent_config *cfg, json_t *histo
 		goto fail;
 	if (history)
 		replay(a, history);
+	/* what the copies above stand for: cfg's strings need not outlive
+	 * agent_open() (a caller's stack, a resumed row), so none is kept */
+	a->cfg.llm = (struct llm_config){ 0 };
+	a->cfg.tools = (struct tool_env){ 0 };
+	a->cfg.secrets = NULL;
 	*out = a;
 	return 0;
 fail:

@@ -24,8 +24,7 @@
  * ends the run with that code; the event counts as not emitted. */
 typedef int (*agent_event_fn)(json_t *event, void *arg, char *err, size_t errlen);
 
-/* The strings of the config are copied or used only during agent_open(),
- * except tools.conn's, which must outlive the agent (the workspace's). */
+/* The strings of the config are copied or used only during agent_open(). */
 struct agent_config {
 	struct llm_config llm;
 	struct tool_env tools;
