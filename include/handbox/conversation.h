@@ -36,14 +36,14 @@ struct hb_conversation_options { struct hb_llm llm; hb_event_fn on_event; void *
 int  hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
                           const struct hb_conversation_options *opt, char *err, size_t errlen);
 /* A user message; during hb_conversation_run() (from another thread) it is
- * taken at the next step. A message to a finished conversation makes it
- * idle again. */
+ * taken at the next step. A finished or stuck conversation runs again
+ * only with a new message. */
 int  hb_conversation_send(struct hb_conversation *c, const char *text, char *err, size_t errlen);
 /* Runs the agent until it finishes, fails, is stuck, reaches
  * max_iterations or is paused. Returns 0 whatever the outcome (see
  * hb_conversation_status()), or HB_E… when handbox itself failed (the
- * store, a sandbox gone); an LLM that refuses the key or cannot be reached
- * ends the run with status "error" and that message in err too. */
+ * store). An LLM that refuses the key or cannot be reached, or a sandbox
+ * that is gone, ends the run with status "error" and the message in err. */
 int  hb_conversation_run(struct hb_conversation *c, char *err, size_t errlen);   /* until finished/error/stuck/paused */
 const char *hb_conversation_id(const struct hb_conversation *c);
 const char *hb_conversation_status(const struct hb_conversation *c);           /* "finished", … */
@@ -79,8 +79,8 @@ struct hb_workspace *hb_conversation_workspace(const struct hb_conversation *c);
 
 /* Continues stored conversation id: its sandbox is attached again (found by
  * its label; made anew with the stored settings when it is gone), its
- * history read back, and status "paused" or "error" becomes "idle" ready to
- * run. opt's non-NULL LLM fields override the stored ones (the key is never
+ * history read back; one that was running (its process died), paused or
+ * in error is "paused", and hb_conversation_run() goes on from there. opt's non-NULL LLM fields override the stored ones (the key is never
  * stored: it comes from opt or LLM_API_KEY). The conversation owns that
  * workspace: hb_conversation_close() closes it (removed unless kept). */
 int  hb_conversation_resume(struct hb_conversation **out, const char *id,

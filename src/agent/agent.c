@@ -38,11 +38,16 @@ int agent_emit(struct agent *a, json_t *ev, char *err, size_t errlen)
 
 int agent_set_status(struct agent *a, const char *status, char *err, size_t errlen)
 {
+	int rc;
+
 	if (!strcmp(a->status, status))
 		return 0;
-	a->status = status;
-	return agent_emit(a, event_state_update("execution_status", json_string(status)),
-			  err, errlen);
+	/* the status in memory never runs ahead of the store's */
+	rc = agent_emit(a, event_state_update("execution_status", json_string(status)),
+			err, errlen);
+	if (rc == 0)
+		a->status = status;
+	return rc;
 }
 
 int agent_fail(struct agent *a, const char *code, const char *detail, char *err, size_t errlen)
@@ -172,13 +177,16 @@ void agent_close(struct agent *a)
 
 int agent_send(struct agent *a, const char *text, char *err, size_t errlen)
 {
+	json_t *msg;
 	int rc = 0;
 
 	if (!text || !*text)
 		return hb_fail(err, errlen, HB_EINVAL, "message: empty text; expected what to do");
+	if (!(msg = json_string(text)))
+		return hb_fail(err, errlen, HB_EINVAL, "message: not UTF-8 text");
 	pthread_mutex_lock(&a->lock);
-	if (json_array_append_new(a->inbox, json_string(text)))
-		rc = hb_fail(err, errlen, HB_EINVAL, "message: not UTF-8 text");
+	if (json_array_append_new(a->inbox, msg))
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -141,9 +141,9 @@ static bool keep_by_env(void)
 }
 
 /* Whether the sandbox stays is known only at the end (a paused
- * conversation keeps it for --resume). A run killed outright leaves it
- * with this process's lease: `--resume` re-attaches to it until
- * `sandbox gc` collects it. */
+ * conversation keeps it for --resume). It is made without a lease, so
+ * `sandbox gc` never takes one the user was told is kept; a run killed
+ * outright leaves it to its conversation (`--resume` re-attaches). */
 static void workspace_end(struct hb_workspace *ws, bool keep)
 {
 	hb_workspace_keep_alive(ws, keep);
@@ -173,7 +173,8 @@ static int ignore_info(const struct hb_conversation_info *info, void *arg)
 static int run_open(const struct run_args *a, const struct hb_conversation_options *opt,
 		    struct hb_workspace **ws, struct hb_conversation **conv)
 {
-	struct hb_workspace_options wo = { .image = a->image, .volumes = a->volumes };
+	struct hb_workspace_options wo = { .image = a->image, .volumes = a->volumes,
+					   .keep_alive = true };
 	char err[HB_ERR_MAX], why[HB_ERR_MAX];
 	int rc;
 

@@ -41,8 +41,10 @@ static int attach_sandbox(struct hb_conversation *c, char *err, size_t errlen)
 
 	if (c->row.sandbox_id && *c->row.sandbox_id)
 		rc = hb_workspace_attach(&c->ws, c->row.sandbox_id, err, errlen);
-	if (rc == HB_ENOENT)
+	if (rc == HB_ENOENT) {
 		rc = remake_sandbox(c, sandbox, err, errlen);
+		c->made_sandbox = rc == 0;
+	}
 	if (rc)
 		return rc;
 	c->owns_ws = true;
@@ -111,8 +113,9 @@ int hb_conversation_resume(struct hb_conversation **out, const char *id,
 	return 0;
 fail:
 	json_decref(history);
+	/* one that was there stays; one made for this resume goes */
 	if (c->ws && c->owns_ws)
-		hb_workspace_keep_alive(c->ws, true);
+		hb_workspace_keep_alive(c->ws, !c->made_sandbox);
 	hb_conversation_close(c);
 	return rc;
 }

@@ -19,6 +19,7 @@ struct hb_conversation {
 	struct agent *agent;
 	struct hb_workspace *ws;
 	bool owns_ws;                  /* resumed: close closes ws too */
+	bool made_sandbox;             /* resumed in a sandbox made anew */
 	hb_event_fn on_event;
 	void *arg;
 	bool log_events;               /* LOG_ALL_EVENTS */
