@@ -147,10 +147,11 @@ const char *stuck_check(json_t *events)
 	size_t n, messages, i;
 
 	n = collect(events, steps, &messages);
-	if (repeats(steps, n, 4, true))
-		why = "the agent repeated the same action with the same result 4 times";
-	else if (repeats_failing(steps, n, 4))
+	/* failing first: it says more when both hold */
+	if (repeats_failing(steps, n, 4))
 		why = "the agent repeated the same failing action 4 times";
+	else if (repeats(steps, n, 4, true))
+		why = "the agent repeated the same action with the same result 4 times";
 	else if (alternates(steps, n))
 		why = "the agent alternated between two actions with the same results for 6 steps";
 	else if (messages >= 3)
