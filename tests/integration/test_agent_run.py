@@ -81,6 +81,23 @@ def no_sandboxes_left(hb):
     assert hb.ls() == [], "sandboxes left behind: %s" % hb.ls()
 
 
+def start_run(hb, llm, work, task):
+    """`handbox run --json` in the background."""
+    return subprocess.Popen([HANDBOX, "run", task, "--json", "--image", IMAGE,
+                             "--base-url", llm.base_url, "--volume", "%s:/workspace:rw" % work],
+                            env=hb.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def read_until_observations(p, n):
+    """The events p printed up to its nth ObservationEvent."""
+    seen = []
+    while len(kinds(seen, "ObservationEvent")) < n:
+        line = p.stdout.readline()
+        assert line, "handbox run ended early: %s" % p.stderr.read()
+        seen.append(json.loads(line))
+    return seen
+
+
 def test_task_creates_edits_and_runs_a_file(hb, work):
     script = [
         call("file_editor", command="create", path="/workspace/hello.py",
@@ -238,22 +255,14 @@ def test_kill_9_mid_run_then_resume_with_every_event_intact(hb, work):
     script = [call("terminal", command="echo one"), call("terminal", command="echo two"),
               dict(call("terminal", command="echo three"), delay=60)]
     with FakeLLM(script) as llm:
-        p = subprocess.Popen([HANDBOX, "run", "count", "--json", "--image", IMAGE,
-                              "--base-url", llm.base_url, "--volume",
-                              "%s:/workspace:rw" % work], env=hb.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seen = []
+        p = start_run(hb, llm, work, "count")
         try:
-            while len(kinds(seen, "ObservationEvent")) < 2:
-                line = p.stdout.readline()
-                assert line, "handbox run ended early: %s" % p.stderr.read()
-                seen.append(json.loads(line))
+            seen = read_until_observations(p, 2)
             # the third answer is delayed: the run waits on the LLM now
             time.sleep(0.5)
         finally:
             p.send_signal(signal.SIGKILL)
             p.wait()
-    conv_id = None
     info = json.loads(hb.run("conversations", "ls", "--json", check=True).out.splitlines()[0])
     conv_id = info["id"]
     assert info["status"] == "paused", info
@@ -303,15 +312,8 @@ def test_ctrl_c_twice_interrupts_the_llm_call_and_keeps_the_conversation(hb, wor
     script = [call("terminal", command="echo before"),
               dict(call("terminal", command="echo never"), delay=120)]
     with FakeLLM(script) as llm:
-        p = subprocess.Popen([HANDBOX, "run", "wait", "--json", "--image", IMAGE,
-                              "--base-url", llm.base_url, "--volume",
-                              "%s:/workspace:rw" % work], env=hb.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seen = []
-        while not kinds(seen, "ObservationEvent"):
-            line = p.stdout.readline()
-            assert line, "handbox run ended early: %s" % p.stderr.read()
-            seen.append(json.loads(line))
+        p = start_run(hb, llm, work, "wait")
+        seen = read_until_observations(p, 1)
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)       # pause: would wait for the step
         time.sleep(0.3)
