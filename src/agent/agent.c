@@ -8,7 +8,6 @@
 #include "agent/condense.h"
 #include "agent/event.h"
 #include "agent/prompt.h"
-#include "agent/redact.h"
 #include "agent/stuck.h"
 #include "common/hb_error.h"
 #include "common/strv.h"
@@ -19,51 +18,6 @@
 static const char *kind_of(json_t *ev)
 {
 	return json_string_value(json_object_get(ev, "kind")) ?: "";
-}
-
-int agent_emit(struct agent *a, json_t *ev, char *err, size_t errlen)
-{
-	int rc;
-
-	if (!ev)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory for an event");
-	if ((rc = redact_json(ev, (const char *const *)a->secrets.v)) ||
-	    (rc = a->cfg.on_event ? a->cfg.on_event(ev, a->cfg.arg, err, errlen) : 0)) {
-		json_decref(ev);
-		return rc == HB_ENOMEM && !*err ? hb_fail(err, errlen, rc, "out of memory") : rc;
-	}
-	json_array_append_new(a->events, ev);
-	return 0;
-}
-
-int agent_set_status(struct agent *a, const char *status, char *err, size_t errlen)
-{
-	int rc;
-
-	if (!strcmp(a->status, status))
-		return 0;
-	/* the status in memory never runs ahead of the store's */
-	rc = agent_emit(a, event_state_update("execution_status", json_string(status)),
-			err, errlen);
-	if (rc == 0)
-		a->status = status;
-	return rc;
-}
-
-int agent_fail(struct agent *a, const char *code, const char *detail, char *err, size_t errlen)
-{
-	/* err reaches the program too (hb_conversation_run): hidden as in the
-	 * event, as an LLM's error text may quote the key */
-	char *copy = redact_text(detail, (const char *const *)a->secrets.v);
-	int rc;
-
-	rc = agent_emit(a, event_conversation_error(code, copy ? copy : code), err, errlen);
-	if (rc == 0)
-		rc = agent_set_status(a, "error", err, errlen);
-	if (rc == 0)
-		snprintf(err, errlen, "%s", copy ? copy : code);
-	free(copy);
-	return rc;
 }
 
 /* The status a stored conversation resumes with: one that was running or
@@ -212,30 +166,6 @@ const char *agent_status(const struct agent *a)
 	return a->status;
 }
 
-void agent_stats(const struct agent *a, struct agent_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	llm_totals(a->llm, &out->llm);
-	out->steps = out->llm.calls;
-	snprintf(out->model, sizeof(out->model), "%s", a->model);
-}
-
-json_t *agent_stats_json(const struct agent *a)
-{
-	struct agent_stats s;
-
-	agent_stats(a, &s);
-	return json_pack("{s:{s:{s:s, s:o, s:I, s:{s:I, s:I, s:I, s:I}}}}",
-			 "usage_to_metrics", "agent", "model_name", s.model,
-			 "accumulated_cost", s.llm.cost < 0 ? json_null() : json_real(s.llm.cost),
-			 "llm_calls", (json_int_t)s.llm.calls,
-			 "accumulated_token_usage",
-			 "prompt_tokens", (json_int_t)s.llm.usage.prompt_tokens,
-			 "completion_tokens", (json_int_t)s.llm.usage.completion_tokens,
-			 "cache_read_tokens", (json_int_t)s.llm.usage.cache_read_tokens,
-			 "reasoning_tokens", (json_int_t)s.llm.usage.reasoning_tokens);
-}
-
 /* ------------------------------------------------------------ the run */
 
 static bool has_kind(json_t *events, const char *kind)
@@ -295,13 +225,6 @@ static int start_run(struct agent *a, bool *work, char *err, size_t errlen)
 	return agent_set_status(a, "running", err, errlen);
 }
 
-static int stop_for_pause(struct agent *a, char *err, size_t errlen)
-{
-	int rc = agent_emit(a, event_pause(), err, errlen);
-
-	return rc ? rc : agent_set_status(a, "paused", err, errlen);
-}
-
 /* One turn of the loop before the step: messages, pause, limit, context. */
 static int before_step(struct agent *a, int iteration, bool *done, char *err, size_t errlen)
 {
@@ -314,7 +237,7 @@ static int before_step(struct agent *a, int iteration, bool *done, char *err, si
 		return rc;
 	if (a->pause_asked) {
 		*done = true;
-		return stop_for_pause(a, err, errlen);
+		return agent_paused(a, err, errlen);
 	}
 	if (iteration >= a->cfg.max_iterations) {
 		*done = true;

@@ -1,5 +1,6 @@
-/* agent_loop.h — what agent.c (the conversation's state, its events) and
- * agent_step.c (one step: an LLM call and the tools it asks for) share. */
+/* agent_loop.h — what agent.c (the conversation's state and the run),
+ * agent_step.c (one step: an LLM call and the tools it asks for) and
+ * agent_emit.c (events out, the status) share. */
 #ifndef HB_AGENT_AGENT_LOOP_H
 #define HB_AGENT_AGENT_LOOP_H
 
@@ -38,6 +39,9 @@ int agent_emit(struct agent *a, json_t *ev, char *err, size_t errlen);
 int agent_set_status(struct agent *a, const char *status, char *err, size_t errlen);
 /* A ConversationErrorEvent and status "error"; the detail goes to err too. */
 int agent_fail(struct agent *a, const char *code, const char *detail, char *err, size_t errlen);
+
+/* The run stops for a pause or an interrupt: PauseEvent, status "paused". */
+int agent_paused(struct agent *a, char *err, size_t errlen);
 
 /* One step. *done: the run ends (finished, error, stuck, paused). */
 int agent_step(struct agent *a, bool *done, char *err, size_t errlen);

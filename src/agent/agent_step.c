@@ -26,14 +26,6 @@ static int emit_error_for_call(struct agent *a, const struct llm_tool_call *call
 	return agent_emit(a, event_agent_error(name, call->id ?: "", why), err, errlen);
 }
 
-static int stop_paused(struct agent *a, bool *done, char *err, size_t errlen)
-{
-	int rc = agent_emit(a, event_pause(), err, errlen);
-
-	*done = true;
-	return rc ? rc : agent_set_status(a, "paused", err, errlen);
-}
-
 /* The observation for the model and the events: secrets hidden, its text
  * as the content the history gives back to the LLM. */
 static int emit_observation(struct agent *a, const char *name, const char *call_id,
@@ -65,7 +57,8 @@ static int execute(struct agent *a, const char *name, const char *call_id, bool 
 	rc = tools_execute(a->tools, name, json_object_get(ev, "action"), &a->cancel, &res,
 			   msg, sizeof(msg));
 	if (rc == HB_ECANCELED) {
-		rc = stop_paused(a, done, err, errlen);
+		*done = true;
+		rc = agent_paused(a, err, errlen);
 	} else if (rc) {
 		*done = true;
 		rc = agent_fail(a, "SandboxError", msg, err, errlen);
@@ -170,7 +163,8 @@ int agent_step(struct agent *a, bool *done, char *err, size_t errlen)
 	if ((rc = ask(a, &r, msg, sizeof(msg), err, errlen, &rc_llm)))
 		goto out;
 	if (rc_llm == HB_ECANCELED) {
-		rc = stop_paused(a, done, err, errlen);
+		*done = true;
+		rc = agent_paused(a, err, errlen);
 	} else if (rc_llm) {
 		*done = true;
 		rc = agent_fail(a, rc_llm == HB_EPERM ? "LLMAuthenticationError" : "LLMError", msg,

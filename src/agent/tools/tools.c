@@ -1,6 +1,6 @@
-/* tools.c — the struct tools of a conversation (tools.h): its life, the
- * dispatch of an Action to its tool, think and finish (which need no file
- * of their own), and the helpers that fill a struct tool_result. */
+/* tools.c — the struct tools of a conversation (tools.h): its life, and
+ * the dispatch of an Action to its tool, think and finish (which need no
+ * file of their own). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,38 +45,6 @@ void tools_close(struct tools *t)
 	free(t->key);
 	free(t->working_dir);
 	free(t);
-}
-
-void tool_result_clear(struct tool_result *r)
-{
-	json_decref(r->observation);
-	free(r->text);
-	memset(r, 0, sizeof(*r));
-}
-
-json_t *tool_text_content(const char *text)
-{
-	return json_pack("[{s:s, s:s}]", "type", "text", "text", text ? text : "");
-}
-
-int tool_result_set(struct tool_result *out, json_t *observation, const char *text,
-		    bool is_error, char *err, size_t errlen)
-{
-	size_t hl = is_error ? strlen(TOOL_ERROR_HEADER) : 0, tl = strlen(text);
-
-	memset(out, 0, sizeof(*out));
-	out->text = malloc(hl + tl + 1);
-	if (!observation || !out->text) {
-		json_decref(observation);
-		free(out->text);
-		out->text = NULL;
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	}
-	memcpy(out->text, TOOL_ERROR_HEADER, hl);
-	memcpy(out->text + hl, text, tl + 1);
-	out->observation = observation;
-	out->is_error = is_error;
-	return 0;
 }
 
 /* think: nothing happens; finish: the conversation ends with its message. */
