@@ -2,7 +2,7 @@
 and the memory of idle conversations.
 
 One `handbox run` conversation of STEPS steps against an instant scripted
-LLM (tests/lib/fake_llm.py): each answer is a terminal call of `true`, the
+LLM (tests/lib/fake_llm.py): each answer is a terminal call of `true # N`, the
 last a finish. For every step:
   gap      from the moment the LLM answered to the moment the next request
            arrived (both seen by the LLM server, one clock);
@@ -40,7 +40,7 @@ def event_time(ev):
 
 
 class Script:
-    """Answers `true` until steps answers were given, then finish; keeps the
+    """Answers `true # N` until steps answers were given, then finish; keeps the
     arrival time of each request and the time each answer was made."""
 
     def __init__(self, steps):
@@ -53,7 +53,9 @@ class Script:
             self.arrived.append(time.time())
             n = len(self.arrived)
             if n <= self.steps:
-                turn = {"tool_calls": [{"name": "terminal", "arguments": {"command": "true"}}]}
+                # numbered: the same command 4 times would be stuck
+                turn = {"tool_calls": [{"name": "terminal",
+                                        "arguments": {"command": "true # %d" % n}}]}
             else:
                 turn = {"tool_calls": [{"name": "finish", "arguments": {"message": "done"}}]}
             self.answered.append(time.time())
@@ -64,7 +66,7 @@ def run_conversation(steps, state_dir):
     script = Script(steps)
     env = dict(os.environ, HANDBOX_STATE_DIR=state_dir, LLM_MODEL="bench", LLM_API_KEY="bench",
                NO_COLOR="1")
-    with FakeLLM(script) as llm:
+    with FakeLLM(when_done=script) as llm:
         t0 = time.time()
         r = subprocess.run([HANDBOX, "run", "bench", "--json", "--image", IMAGE,
                             "--max-iterations", str(steps + 10), "--base-url", llm.base_url],

@@ -92,6 +92,10 @@ def _error_body(message, code=None, kind="invalid_request_error"):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle's algorithm the
+    # second waits for the client's delayed ACK (40 ms on Linux), which
+    # would be the test server's latency, not the client's
+    disable_nagle_algorithm = True
     server_version = "fake-llm/1"
 
     def log_message(self, fmt, *args):  # quiet: tests print what matters
