@@ -83,25 +83,60 @@ static json_t *paused_event(void)
 			 "key", "execution_status", "value", "paused");
 }
 
+/* The last execution_status the events of conversation id say, into out
+ * ("" when none). The row is written after the event: a process killed in
+ * between leaves the row "running" while its events say how it ended. */
+static int last_status(struct store *s, const char *id, char *out, size_t outlen,
+		       char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	out[0] = '\0';
+	rc = sqlite3_prepare_v2(s->db, "SELECT json_extract(e.body, '$.value') FROM events e"
+				" JOIN conversations c ON e.cid = c.cid WHERE c.id = ?1"
+				" AND e.kind = 'ConversationStateUpdateEvent'"
+				" AND json_extract(e.body, '$.key') = 'execution_status'"
+				" ORDER BY e.seq DESC LIMIT 1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, rc, "reading a conversation's last status", err, errlen);
+	return 0;
+}
+
 /* Pauses o unless another process did first or o's owner changed since it
- * was read (the UPDATE matches nothing then): *done 1 when it did. */
+ * was read (the UPDATE matches nothing then): *done 1 when it did. One
+ * whose events already end in another status than running gets that one,
+ * with no new event. */
 static int pause_one(struct store *s, const struct orphan *o, int *done,
 		     char *err, size_t errlen)
 {
 	json_t *event = NULL;
 	sqlite3_stmt *st = NULL;
+	char last[32];
+	bool ended;
 	int rc;
 
 	*done = 0;
 	if ((rc = store_begin(s, "pausing an orphaned conversation", err, errlen)))
 		return rc;
-	rc = sqlite3_prepare_v2(s->db, "UPDATE conversations SET status = 'paused',"
+	if ((rc = last_status(s, o->id, last, sizeof(last), err, errlen)))
+		goto fail;
+	ended = *last && strcmp(last, "running");
+	rc = sqlite3_prepare_v2(s->db, "UPDATE conversations SET status = ?4,"
 				" owner_pid = 0, owner_start = '' WHERE id = ?1 AND status = 'running'"
 				" AND owner_pid = ?2 AND owner_start = ?3", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, o->pid);
 		sqlite3_bind_text(st, 3, o->start, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ended ? last : "paused", -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
@@ -109,7 +144,8 @@ static int pause_one(struct store *s, const struct orphan *o, int *done,
 		rc = store_fail(s, rc, "pausing an orphaned conversation", err, errlen);
 		goto fail;
 	}
-	if (sqlite3_changes(s->db) == 1) {
+	*done = sqlite3_changes(s->db) == 1;
+	if (*done && !ended) {
 		if (!(event = paused_event())) {
 			rc = hb_fail(err, errlen, HB_ENOMEM, "pausing %s: out of memory", o->id);
 			goto fail;
@@ -118,7 +154,6 @@ static int pause_one(struct store *s, const struct orphan *o, int *done,
 		json_decref(event);
 		if (rc)
 			goto fail;
-		*done = 1;
 	}
 	if ((rc = store_commit(s, "pausing an orphaned conversation", err, errlen)))
 		*done = 0;

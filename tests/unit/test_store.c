@@ -668,6 +668,32 @@ static void test_recover_orphans(void **state)
 	assert_int_equal(raw_int(store_db(f->s), "SELECT count(*) FROM events"), 2);
 }
 
+/* killed after the status event, before the row: the events say how it ended */
+static void test_recover_ended_before_row(void **state)
+{
+	struct fixture *f = *state;
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+			       "id", "6b1f0c1e-2a6d-4c1b-9a39-0a0d4c2f6e01",
+			       "timestamp", "2026-06-16T05:39:18.809928", "source", "environment",
+			       "kind", "ConversationStateUpdateEvent", "key", "execution_status",
+			       "value", "finished");
+	json_t *e = NULL;
+	int n = -1;
+
+	open_store(f);
+	put_owned(f, CONV_A, "running", dead_pid(), "12345");
+	assert_int_equal(store_event_append(f->s, CONV_A, ev, NULL, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_recover_orphans(f->s, &n, f->err, sizeof(f->err)), 0);
+	assert_int_equal(n, 1);
+	expect_status(f, CONV_A, "finished", 0);
+	assert_int_equal(store_event_walk(f->s, CONV_A, 0, 0, last_event, &e,
+					  f->err, sizeof(f->err)), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "value")), "finished");
+	assert_int_equal(raw_int(store_db(f->s), "SELECT count(*) FROM events"), 1);
+	json_decref(e);
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -688,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_ended_before_row, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
