@@ -133,7 +133,7 @@ int conversation_llm_settings(struct llm_config *cfg, const struct hb_llm *given
 	return 0;
 }
 
-static void owner_set(struct store_conversation *row)
+void conversation_owner_set(struct store_conversation *row)
 {
 	char start[32] = "";
 
@@ -196,7 +196,7 @@ int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
 	c->row.status = strdup("idle");
 	c->row.sandbox_id = strdup(ws->sb.id);
 	c->row.stats = json_object();
-	owner_set(&c->row);
+	conversation_owner_set(&c->row);
 	if (!c->row.id || !c->row.title || !c->row.status || !c->row.sandbox_id ||
 	    !c->row.owner_start) {
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
@@ -230,7 +230,7 @@ int hb_conversation_run(struct hb_conversation *c, char *err, size_t errlen)
 
 	/* this process runs it now: a crash leaves it "running" with a dead
 	 * owner, which the store turns into "paused" */
-	owner_set(&c->row);
+	conversation_owner_set(&c->row);
 	if (!c->row.owner_start)
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	if ((rc = store_conversation_put(c->store, &c->row, err, errlen)))

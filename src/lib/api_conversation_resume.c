@@ -67,11 +67,14 @@ static int load(struct hb_conversation *c, const char *id, json_t **history, cha
 			       store_path(c->store));
 	if (rc)
 		return rc;
-	if (!strcmp(c->row.status ?: "", "running"))
-		return hb_fail(err, errlen, HB_EBUSY,
-			       "conversation %s is running in process %ld; pause it there first",
-			       id, c->row.owner_pid);
 	snprintf(c->id, sizeof(c->id), "%s", c->row.id);
+	/* ours from now on: a second --resume of it fails here */
+	conversation_owner_set(&c->row);
+	if (!c->row.owner_start)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	if ((rc = store_conversation_claim(c->store, c->id, c->row.owner_pid, c->row.owner_start,
+					   err, errlen)))
+		return rc;
 	if (!(*history = json_array()))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	return store_event_walk(c->store, c->id, 0, 0, append_event, *history, err, errlen);

@@ -40,6 +40,10 @@ json_t *conversation_config(const struct llm_config *llm, int max_iterations,
 int conversation_llm_settings(struct llm_config *cfg, const struct hb_llm *given,
 			      json_t *stored, char *err, size_t errlen);
 
+/* Makes this process row's owner (row->owner_start NULL when out of
+ * memory). */
+void conversation_owner_set(struct store_conversation *row);
+
 /* c's agent on c->ws, replaying history (may be NULL). */
 int conversation_start_agent(struct hb_conversation *c, const struct llm_config *llm,
 			     int max_iterations, json_t *history, char *err, size_t errlen);

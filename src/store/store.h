@@ -82,6 +82,13 @@ int store_recover_orphans(struct store *s, int *count, char *err, size_t errlen)
  * itself as owner passes getpid(). HB_ENOENT when no such process runs. */
 int store_owner_start(long pid, char *out, size_t outlen, char *err, size_t errlen);
 
+/* Makes process pid (start: store_owner_start()) the owner of conversation
+ * id, in one transaction: HB_EBUSY naming the process when another one
+ * that still runs owns it (two processes never run one conversation),
+ * HB_ENOENT when unknown. */
+int store_conversation_claim(struct store *s, const char *id, long pid, const char *start,
+			     char *err, size_t errlen);
+
 /* -------------------------------------------------------------- events */
 
 /* Appends one event (a JSON object of API.md § 2 with id, timestamp,

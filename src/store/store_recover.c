@@ -184,3 +184,63 @@ int store_recover_orphans(struct store *s, int *count, char *err, size_t errlen)
 		*count = total;
 	return rc;
 }
+
+/* The row's owner, read inside the caller's transaction. */
+static int read_owner(struct store *s, const char *id, int64_t *pid, char *start,
+		      size_t startlen, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT owner_pid, owner_start FROM conversations"
+				" WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*pid = sqlite3_column_int64(st, 0);
+			snprintf(start, startlen, "%s", (const char *)sqlite3_column_text(st, 1) ?: "");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return hb_fail(err, errlen, HB_ENOENT, "conversation \"%s\" not found", id);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, rc, "reading a conversation's owner",
+						 err, errlen);
+}
+
+int store_conversation_claim(struct store *s, const char *id, long pid, const char *start,
+			     char *err, size_t errlen)
+{
+	char held[32] = "";
+	int64_t owner = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_begin(s, "claiming a conversation", err, errlen)))
+		return rc;
+	if ((rc = read_owner(s, id, &owner, held, sizeof(held), err, errlen)))
+		goto fail;
+	if (owner > 0 && !(owner == pid && !strcmp(held, start)) && owner_alive(owner, held)) {
+		rc = hb_fail(err, errlen, HB_EBUSY, "conversation %s is being run by process %lld; "
+			     "pause it there first", id, (long long)owner);
+		goto fail;
+	}
+	rc = sqlite3_prepare_v2(s->db, "UPDATE conversations SET owner_pid = ?2,"
+				" owner_start = ?3 WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, pid);
+		sqlite3_bind_text(st, 3, start, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = store_fail(s, rc, "claiming a conversation", err, errlen);
+		goto fail;
+	}
+	return store_commit(s, "claiming a conversation", err, errlen);
+fail:
+	store_rollback(s);
+	return rc;
+}

@@ -694,6 +694,33 @@ static void test_recover_ended_before_row(void **state)
 	json_decref(ev);
 }
 
+/* two processes never run one conversation */
+static void test_claim(void **state)
+{
+	struct fixture *f = *state;
+	char self[32], parent[32];
+
+	open_store(f);
+	assert_int_equal(store_owner_start(getpid(), self, sizeof(self), f->err,
+					   sizeof(f->err)), 0);
+	assert_int_equal(store_owner_start(getppid(), parent, sizeof(parent), f->err,
+					   sizeof(f->err)), 0);
+	put_owned(f, CONV_A, "paused", getppid(), parent);     /* a live owner */
+	assert_int_equal(store_conversation_claim(f->s, CONV_A, getpid(), self, f->err,
+						  sizeof(f->err)), HB_EBUSY);
+	assert_non_null(strstr(f->err, "being run by process"));
+	expect_status(f, CONV_A, "paused", getppid());
+	put_owned(f, CONV_A, "paused", dead_pid(), "12345");    /* a dead one */
+	assert_int_equal(store_conversation_claim(f->s, CONV_A, getpid(), self, f->err,
+						  sizeof(f->err)), 0);
+	expect_status(f, CONV_A, "paused", getpid());
+	/* again by the owner itself: fine */
+	assert_int_equal(store_conversation_claim(f->s, CONV_A, getpid(), self, f->err,
+						  sizeof(f->err)), 0);
+	assert_int_equal(store_conversation_claim(f->s, CONV_B, getpid(), self, f->err,
+						  sizeof(f->err)), HB_ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +742,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_ended_before_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
