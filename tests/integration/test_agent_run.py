@@ -81,17 +81,18 @@ def no_sandboxes_left(hb):
     assert hb.ls() == [], "sandboxes left behind: %s" % hb.ls()
 
 
-def start_run(hb, llm, work, task):
+def start_run(hb, llm, work, task, env=None):
     """`handbox run --json` in the background."""
     return subprocess.Popen([HANDBOX, "run", task, "--json", "--image", IMAGE,
                              "--base-url", llm.base_url, "--volume", "%s:/workspace:rw" % work],
-                            env=hb.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=dict(hb.env, **(env or {})), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
-def read_until_observations(p, n):
-    """The events p printed up to its nth ObservationEvent."""
+def read_until(p, kind, n=1):
+    """The events p printed up to its nth event of kind."""
     seen = []
-    while len(kinds(seen, "ObservationEvent")) < n:
+    while len(kinds(seen, kind)) < n:
         line = p.stdout.readline()
         assert line, "handbox run ended early: %s" % p.stderr.read()
         seen.append(json.loads(line))
@@ -257,7 +258,7 @@ def test_kill_9_mid_run_then_resume_with_every_event_intact(hb, work):
     with FakeLLM(script) as llm:
         p = start_run(hb, llm, work, "count")
         try:
-            seen = read_until_observations(p, 2)
+            seen = read_until(p, "ObservationEvent", 2)
             # the third answer is delayed: the run waits on the LLM now
             time.sleep(0.5)
         finally:
@@ -313,7 +314,7 @@ def test_ctrl_c_twice_interrupts_the_llm_call_and_keeps_the_conversation(hb, wor
               dict(call("terminal", command="echo never"), delay=120)]
     with FakeLLM(script) as llm:
         p = start_run(hb, llm, work, "wait")
-        seen = read_until_observations(p, 1)
+        seen = read_until(p, "ObservationEvent")
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)       # pause: would wait for the step
         time.sleep(0.3)
@@ -328,3 +329,24 @@ def test_ctrl_c_twice_interrupts_the_llm_call_and_keeps_the_conversation(hb, wor
     kept = hb.ls()
     assert len(kept) == 1, "the paused conversation's sandbox is kept: %s" % kept
     hb.created.append(kept[0]["id"])
+
+
+def test_ctrl_c_twice_interrupts_a_running_command(hb, work):
+    script = [call("terminal", command="echo started; sleep 600"), finish()]
+    with FakeLLM(script) as llm:
+        p = start_run(hb, llm, work, "long", env={"HANDBOX_TERMINAL_SOFT_TIMEOUT": "120"})
+        seen = read_until(p, "ActionEvent")
+        time.sleep(1.5)                    # the command is running in the sandbox
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)       # interrupt: the terminal types C-c
+        out, err = p.communicate(timeout=60)
+        assert len(llm.chat_requests) == 1, "no step after the interrupt"
+    seen += [json.loads(l) for l in out.splitlines() if l.strip()]
+    assert statuses(seen)[-1] == "paused", (statuses(seen), err)
+    assert not kinds(seen, "ObservationEvent"), "the interrupted call has no observation"
+    sandbox = hb.ls()[0]
+    hb.created.append(sandbox["id"])
+    r = hb.run("sandbox", "exec", sandbox["id"], "--", "sh", "-c",
+               "ps -eo args | grep -c '^sleep 600' || true")
+    assert r.out.strip() == "0", "the command still runs after the interrupt: %s" % r.out
