@@ -77,8 +77,15 @@ def statuses(events):
             if e["key"] == "execution_status"]
 
 
+def mine(hb):
+    """The sandboxes of hb's state directory (other tests may run beside)."""
+    with open(os.path.join(hb.state_dir, "server-id")) as f:
+        owner = f.read().strip()
+    return [sb for sb in hb.ls() if sb["owner"] == owner]
+
+
 def no_sandboxes_left(hb):
-    assert hb.ls() == [], "sandboxes left behind: %s" % hb.ls()
+    assert mine(hb) == [], "sandboxes left behind: %s" % mine(hb)
 
 
 def start_run(hb, llm, work, task, env=None):
@@ -326,7 +333,7 @@ def test_ctrl_c_twice_interrupts_the_llm_call_and_keeps_the_conversation(hb, wor
     assert "--resume" in err
     info = json.loads(hb.run("conversations", "ls", "--json", check=True).out.splitlines()[0])
     assert info["status"] == "paused"
-    kept = hb.ls()
+    kept = mine(hb)
     assert len(kept) == 1, "the paused conversation's sandbox is kept: %s" % kept
     hb.created.append(kept[0]["id"])
 
@@ -345,7 +352,7 @@ def test_ctrl_c_twice_interrupts_a_running_command(hb, work):
     seen += [json.loads(l) for l in out.splitlines() if l.strip()]
     assert statuses(seen)[-1] == "paused", (statuses(seen), err)
     assert not kinds(seen, "ObservationEvent"), "the interrupted call has no observation"
-    sandbox = hb.ls()[0]
+    sandbox = mine(hb)[0]
     hb.created.append(sandbox["id"])
     r = hb.run("sandbox", "exec", sandbox["id"], "--", "sh", "-c",
                "ps -eo args | grep -c '^sleep 600' || true")
