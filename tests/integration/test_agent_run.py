@@ -34,6 +34,8 @@ def hb(tmp_path):
         "LLM_MODEL": "test-model", "LLM_API_KEY": KEY, "NO_COLOR": "1",
         "HANDBOX_TERMINAL_SOFT_TIMEOUT": "3", "LLM_RETRY_MIN_WAIT": "0.2"})
     yield h
+    # every sandbox of this state directory, also one a failed test kept
+    h.created += [sb["id"] for sb in mine(h) if sb["id"] not in h.created]
     h.rm_all()
 
 
@@ -79,7 +81,10 @@ def statuses(events):
 
 def mine(hb):
     """The sandboxes of hb's state directory (other tests may run beside)."""
-    with open(os.path.join(hb.state_dir, "server-id")) as f:
+    path = os.path.join(hb.state_dir, "server-id")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
         owner = f.read().strip()
     return [sb for sb in hb.ls() if sb["owner"] == owner]
 
