@@ -11,6 +11,7 @@
  * answer as the stream whole; every tool call of the history is answered;
  * and so on. A failed check aborts, which libFuzzer reports like any
  * crash. See docs/testing.md. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,29 +217,47 @@ static void fuzz_tool_args(const uint8_t *data, size_t n)
 
 /* --------------------------------------------------------------- events */
 
-/* Every assistant message's tool calls are answered right after it, each
- * id once, as the API requires. */
+/* Every assistant message's tool calls are answered right after it, as
+ * the API requires. Not checked after an assistant message whose calls
+ * share an id (a server that numbers its calls badly): history.c pairs
+ * calls and answers by id, and such a message can be left with fewer or
+ * more answers than calls (a known limit, docs/testing.md). */
 static void check_messages(json_t *msgs)
 {
-	json_t *m, *calls, *want = json_object(), *c;
-	const char *role;
+	json_t *m, *calls, *want = json_object(), *c, *left;
+	const char *role, *id;
+	bool dup = false;
 	size_t i, j;
 
 	CHECK(json_is_array(msgs));
 	json_array_foreach(msgs, i, m) {
 		role = json_string_value(json_object_get(m, "role"));
 		CHECK(role);
+		if (!strcmp(role, "tool") && dup)
+			continue;
 		if (!strcmp(role, "tool")) {
 			/* an answer to a call of the last assistant message */
-			CHECK(json_object_del(want, json_string_value(json_object_get(m, "tool_call_id"))) == 0);
+			id = json_string_value(json_object_get(m, "tool_call_id"));
+			CHECK(id && (left = json_object_get(want, id)));
+			if (json_integer_value(left) > 1)
+				json_integer_set(left, json_integer_value(left) - 1);
+			else
+				json_object_del(want, id);
 			continue;
 		}
-		CHECK(json_object_size(want) == 0);
+		CHECK(dup || json_object_size(want) == 0);
+		json_object_clear(want);
+		dup = false;
 		calls = json_object_get(m, "tool_calls");
-		json_array_foreach(calls, j, c)
-			json_object_set_new(want, json_string_value(json_object_get(c, "id")), json_true());
+		json_array_foreach(calls, j, c) {
+			id = json_string_value(json_object_get(c, "id"));
+			CHECK(id);
+			if ((left = json_object_get(want, id)))
+				dup = true;
+			json_object_set_new(want, id, json_integer(json_integer_value(left) + 1));
+		}
 	}
-	CHECK(json_object_size(want) == 0);
+	CHECK(dup || json_object_size(want) == 0);
 	json_decref(want);
 }
 
