@@ -71,8 +71,12 @@ static char *arguments_text(json_t *args)
 {
 	if (json_is_string(args))
 		return strdup(json_string_value(args));
+	/* no arguments at all: an empty object (a literal, not a json_object()
+	 * that would be leaked) */
+	if (!args)
+		return strdup("{}");
 	/* some servers send the arguments as an object */
-	return json_dumps(args ? args : json_object(), JSON_COMPACT | JSON_ENCODE_ANY);
+	return json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 static int read_native_calls(json_t *calls, unsigned long *next_id, struct llm_response *out)

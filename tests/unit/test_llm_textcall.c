@@ -309,6 +309,29 @@ static void test_response_read_parses_text_in_native_answer(void **state)
 	json_decref(body);
 }
 
+/* A native call without "arguments" (or without "function") reads as {}
+ * and leaks nothing (fuzz_llm: a json_object() made for it was never
+ * freed; ASan's leak check fails this test without the fix). */
+static void test_response_read_call_without_arguments(void **state)
+{
+	json_t *body = load("{\"id\":\"r2\",\"choices\":[{\"finish_reason\":\"tool_calls\","
+		"\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+		"{\"id\":\"a\",\"type\":\"function\",\"function\":{\"name\":\"think\"}},"
+		"{\"type\":\"function\"}]}}]}");
+	struct llm_response r;
+	unsigned long id = 1;
+	char err[256];
+
+	assert_int_equal(llm_response_read(body, &id, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.ncalls, 2);
+	assert_string_equal(r.calls[0].id, "a");
+	assert_args(&r.calls[0], "think", "{}");
+	assert_string_equal(r.calls[1].id, "call_2");
+	assert_args(&r.calls[1], "", "{}");
+	llm_response_clear(&r);
+	json_decref(body);
+}
+
 static void test_price_table(void **state)
 {
 	double in, out;
@@ -342,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_calls),
 		cmocka_unit_test(test_unicode_and_huge_value),
 		cmocka_unit_test(test_response_read_parses_text_in_native_answer),
+		cmocka_unit_test(test_response_read_call_without_arguments),
 		cmocka_unit_test(test_price_table),
 	};
 
