@@ -79,6 +79,19 @@ static char *arguments_text(json_t *args)
 	return json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* true when an earlier call of out already has id: some servers repeat
+ * one id (or "call_0") for every call of an answer, and each call needs an
+ * answer of its own */
+static bool id_taken(const struct llm_response *out, size_t upto, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (!strcmp(out->calls[i].id, id))
+			return true;
+	return false;
+}
+
 static int read_native_calls(json_t *calls, unsigned long *next_id, struct llm_response *out)
 {
 	size_t i, n = json_array_size(calls);
@@ -96,7 +109,7 @@ static int read_native_calls(json_t *calls, unsigned long *next_id, struct llm_r
 		const char *name = json_string_value(json_object_get(fn, "name"));
 
 		snprintf(id, sizeof(id), "call_%lu", (*next_id)++);
-		c->id = strdup(sid && *sid ? sid : id);
+		c->id = strdup(sid && *sid && !id_taken(out, out->ncalls - 1, sid) ? sid : id);
 		c->name = strdup(name ? name : "");
 		c->arguments = arguments_text(json_object_get(fn, "arguments"));
 		if (!c->id || !c->name || !c->arguments)

@@ -332,6 +332,25 @@ static void test_response_read_call_without_arguments(void **state)
 	json_decref(body);
 }
 
+/* a server that gives every call of an answer one id: each gets its own */
+static void test_response_read_repeated_call_ids(void **state)
+{
+	json_t *body = load("{\"id\":\"r3\",\"choices\":[{\"finish_reason\":\"tool_calls\","
+		"\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+		"{\"id\":\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"think\"}},"
+		"{\"id\":\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"think\"}}]}}]}");
+	struct llm_response r;
+	unsigned long id = 7;
+	char err[256];
+
+	assert_int_equal(llm_response_read(body, &id, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.ncalls, 2);
+	assert_string_equal(r.calls[0].id, "call_0");
+	assert_string_not_equal(r.calls[1].id, "call_0");
+	llm_response_clear(&r);
+	json_decref(body);
+}
+
 static void test_price_table(void **state)
 {
 	double in, out;
@@ -366,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_unicode_and_huge_value),
 		cmocka_unit_test(test_response_read_parses_text_in_native_answer),
 		cmocka_unit_test(test_response_read_call_without_arguments),
+		cmocka_unit_test(test_response_read_repeated_call_ids),
 		cmocka_unit_test(test_price_table),
 	};
 
