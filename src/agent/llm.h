@@ -104,6 +104,12 @@ void llm_close(struct llm *l);
 int llm_complete(struct llm *l, json_t *messages, json_t *tools, const struct hb_cancel *cancel,
 		 struct llm_response *out, char *err, size_t errlen);
 
+/* The models the server offers (GET {base_url}/models, OpenAI's list):
+ * a new array of their ids. Errors as llm_complete()'s (no retries),
+ * waiting at most timeout_s. */
+int llm_list_models(struct llm *l, double timeout_s, const struct hb_cancel *cancel,
+		    json_t **ids, char *err, size_t errlen);
+
 /* true once this llm switched to text calls after a refusal of tools (auto
  * mode); llm_take_mode_switch() returns true exactly once after the switch,
  * so the caller can say so in the events once. */

@@ -148,3 +148,48 @@ int llm_attempt(struct llm *l, json_t *messages, json_t *tools, const struct hb_
 	llm_http_answer_free(&a);
 	return rc;
 }
+
+/* The "id"s of an OpenAI model list {"data":[{"id":…},…]}, a new array. */
+static int read_models(struct llm *l, const struct buf *body, json_t **ids, char *err,
+		       size_t errlen)
+{
+	json_t *j = json_loadb(body->data ? body->data : "", body->len, 0, NULL), *m;
+	json_t *data = json_object_get(j, "data");
+	size_t i;
+
+	if (!json_is_array(data)) {
+		json_decref(j);
+		return hb_fail(err, errlen, HB_EIO, "the server at %s answered without an OpenAI "
+			       "model list (no \"data\" array)", l->base_url);
+	}
+	*ids = json_array();
+	json_array_foreach(data, i, m)
+		if (json_is_string(json_object_get(m, "id")))
+			json_array_append(*ids, json_object_get(m, "id"));
+	json_decref(j);
+	return *ids ? 0 : hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+}
+
+int llm_list_models(struct llm *l, double timeout_s, const struct hb_cancel *cancel,
+		    json_t **ids, char *err, size_t errlen)
+{
+	enum llm_verdict verdict;
+	struct llm_http_answer a;
+	char *url = NULL;
+	int rc;
+
+	*ids = NULL;
+	if (asprintf(&url, "%s/models", l->base_url) < 0)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	llm_http_answer_init(&a);
+	llm_http_get(&l->http, url, l->api_key, timeout_s, cancel, &a);
+	free(url);
+	if (a.fail != LLM_HTTP_OK)
+		rc = transport(l, &a, &verdict, err, errlen);
+	else if (a.status / 100 == 2 && !a.streamed)
+		rc = read_models(l, &a.body, ids, err, errlen);
+	else
+		rc = failure(l, &a, false, &verdict, err, errlen);
+	llm_http_answer_free(&a);
+	return rc;
+}

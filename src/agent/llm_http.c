@@ -188,7 +188,10 @@ static void set_options(struct llm_http *h, const char *url, struct curl_slist *
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	else
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
@@ -235,8 +238,9 @@ static CURLcode run(struct llm_http *h, const struct hb_cancel *cancel)
 	return cc;
 }
 
-void llm_http_post(struct llm_http *h, const char *url, const char *api_key, const char *body,
-		   double timeout_s, const struct hb_cancel *cancel, struct llm_http_answer *a)
+/* A POST of body, or a GET when body is NULL. */
+static void request(struct llm_http *h, const char *url, const char *api_key, const char *body,
+		    double timeout_s, const struct hb_cancel *cancel, struct llm_http_answer *a)
 {
 	struct transfer t = { .a = a, .curl = h->curl, .cancel = cancel };
 	struct curl_slist *headers = request_headers(api_key);
@@ -257,4 +261,16 @@ void llm_http_post(struct llm_http *h, const char *url, const char *api_key, con
 	if (a->fail == LLM_HTTP_TOO_BIG || a->fail == LLM_HTTP_OK)
 		return;     /* TOO_BIG: the parser's words are in detail already */
 	snprintf(a->detail, sizeof(a->detail), "%s", *curl_err ? curl_err : curl_easy_strerror(cc));
+}
+
+void llm_http_post(struct llm_http *h, const char *url, const char *api_key, const char *body,
+		   double timeout_s, const struct hb_cancel *cancel, struct llm_http_answer *a)
+{
+	request(h, url, api_key, body, timeout_s, cancel, a);
+}
+
+void llm_http_get(struct llm_http *h, const char *url, const char *api_key, double timeout_s,
+		  const struct hb_cancel *cancel, struct llm_http_answer *a)
+{
+	request(h, url, api_key, NULL, timeout_s, cancel, a);
 }

@@ -1,4 +1,5 @@
-/* llm_http.h — one POST of a chat completion over libcurl, for llm.c:
+/* llm_http.h — one POST of a chat completion (or a GET of the model list)
+ * over libcurl, for llm.c:
  * streamed (SSE, fed to llm_sse.h as bytes arrive) or not, with a
  * deadline, Retry-After read, and a cancel token watched every 50 ms
  * (the transfer runs on a curl multi handle polled in short slices, so an
@@ -58,5 +59,9 @@ void llm_http_answer_free(struct llm_http_answer *a);
  * Fills a (initialised by the caller); the outcome is a->fail. */
 void llm_http_post(struct llm_http *h, const char *url, const char *api_key, const char *body,
 		   double timeout_s, const struct hb_cancel *cancel, struct llm_http_answer *a);
+
+/* The same as a GET (the server's model list). */
+void llm_http_get(struct llm_http *h, const char *url, const char *api_key, double timeout_s,
+		  const struct hb_cancel *cancel, struct llm_http_answer *a);
 
 #endif
