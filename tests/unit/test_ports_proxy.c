@@ -15,7 +15,7 @@
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "sandboxd/ports.h"
-#include "sandboxd/proxy.h"
+#include "net/proxy.h"
 
 /* An address as the kernel prints it: each 32-bit word of the
  * network-order bytes, printed as a host-order number. */
