@@ -668,3 +668,18 @@ def test_websocket_many_at_once(sandboxd, vite_app):
     while open_fds(sandboxd.pid) > fds and time.time() < deadline:
         time.sleep(0.05)
     assert open_fds(sandboxd.pid) == fds
+
+
+def test_websocket_app_that_never_answers_closes_with_1014(sandboxd):
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(4)
+    try:
+        url = "ws://127.0.0.1:%d%s/%d/" % (sandboxd.port, PREFIX, mute.getsockname()[1])
+        ws = websocket.create_connection(url, timeout=15, subprotocols=["vite-hmr"], header=[
+            "%s: %s" % (KEY_HEADER, sandboxd.key), "X-Handbox-Proxy-Timeout: 1"])
+        code, reason = ws_close_status(ws)
+        assert (code, reason) == (1014, "the app on 127.0.0.1:%d did not answer within 1 s"
+                                  % mute.getsockname()[1])
+    finally:
+        mute.close()
