@@ -5,10 +5,14 @@
  * one write: that single write is most of sandboxd's exec round-trip time. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -919,6 +923,70 @@ static int on_ws_receive(struct http_conn *c, struct lws *wsi, const char *in,
 	return rc;
 }
 
+/* ----------------------------------------------------- upgrade takeover */
+
+int http_take_socket(struct http_conn *c)
+{
+	int fd = lws_get_socket_fd(c->wsi), keep, sp[2], e;
+
+	if (lws_is_ssl(c->wsi)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	keep = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (keep < 0)
+		return -1;
+	/* lws shuts down and closes its descriptor when it drops the
+	 * connection: put a dead socket under that number, so that neither
+	 * reaches the client's */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+		e = errno;
+		close(keep);
+		errno = e;
+		return -1;
+	}
+	if (dup3(sp[0], fd, O_CLOEXEC) < 0) {
+		e = errno;
+		close(sp[0]);
+		close(sp[1]);
+		close(keep);
+		errno = e;
+		return -1;
+	}
+	close(sp[0]);
+	close(sp[1]);
+	fcntl(keep, F_SETFL, fcntl(keep, F_GETFL) | O_NONBLOCK);
+	return keep;
+}
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: a WebSocket route whose handler takes
+ * upgrades gets the request before lws answers it. lws may not have
+ * allocated the connection's struct yet, so a scratch one serves (the
+ * loop is single-threaded). Returns 0 (lws goes on) or -1 (lws drops its
+ * connection: taken, or refused). */
+static int on_upgrade(struct lws *wsi, const char *what)
+{
+	static struct http_conn scratch;
+	struct http_conn *c = &scratch;
+	int known, rc = 0;
+
+	if (!what || strcasecmp(what, "websocket"))
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->wsi = wsi;
+	c->method = HTTP_GET;
+	if (lws_hdr_copy(wsi, c->path, sizeof(c->path), WSI_TOKEN_GET_URI) <= 0)
+		return 0;
+	c->route = route_find(c, 1, &known);
+	if (c->route && c->route->stream && c->route->stream->on_upgrade &&
+	    (!auth_required() || request_key_state(c, 1) == 1)) {
+		waiting_leave(wsi);
+		rc = c->route->stream->on_upgrade(c);
+	}
+	memset(c, 0, sizeof(*c));
+	return rc ? -1 : 0;
+}
+
 /* ---------------------------------------------------------------- the lws
  * callback: one protocol serves every HTTP route and every WebSocket. */
 
@@ -936,6 +1004,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == http_callback)
 			waiter_free(wsi);
 		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return on_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP:
 		return on_http(c, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY:

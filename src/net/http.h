@@ -52,6 +52,15 @@ struct http_stream_ops {
 			     int binary);
 	/* the connection or request is gone; free handler state */
 	void (*on_close)(struct http_conn *c);
+	/* WebSocket routes: the client's upgrade request, before lws answers
+	 * it, with its headers and query readable through c (a scratch
+	 * connection: keep no pointer to it). Called only when the request
+	 * shows a valid key in the header or the query (or none is needed);
+	 * otherwise lws's handshake goes on (first-frame auth, or the close
+	 * for a wrong key). Return 1 after http_take_socket(): the connection
+	 * is the handler's; 0: lws answers the upgrade itself and the other
+	 * callbacks follow as for any WebSocket; -1: drop the connection. */
+	int (*on_upgrade)(struct http_conn *c);
 };
 
 /* A buffered JSON request: body is the parsed object (NULL when the request
@@ -190,6 +199,13 @@ int http_write_body(struct http_conn *c, const char *data, size_t len,
 size_t http_write_max(void);
 /* Asks for on_writeable to be called when the socket can take more. */
 void http_want_write(struct http_conn *c);
+
+/* From on_upgrade: takes the client's socket away from libwebsockets
+ * (lws keeps a dead stand-in under the same number, which it closes)
+ * and returns it, or -1 with errno set: EPROTONOSUPPORT when lws
+ * terminates TLS on it (the bytes are lws's to decrypt). Needs lws's own
+ * poll loop, which watches descriptor numbers, not open files. */
+int http_take_socket(struct http_conn *c);
 
 /* WebSocket sends: queued, bounded by WS_QUEUE_LIMIT. Returns 0, or
  * HB_ETOOBIG when the peer reads too slowly (nothing queued). */

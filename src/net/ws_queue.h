@@ -1,6 +1,6 @@
 /* ws_queue.h — a bounded queue of outgoing WebSocket messages, sent in
  * fragments. Used for both ends a server writes to: its own clients
- * (http.c) and the apps a proxy connects to (sandboxd's proxy_ws.c).
+ * (http.c).
  *
  * The caller owns the struct: zero it or call ws_queue_init, and call
  * ws_queue_free when done. */

@@ -16,7 +16,7 @@
 #include "sandboxd/bash.h"
 #include "net/fdwatch.h"
 #include "net/http.h"
-#include "sandboxd/proxy.h"
+#include "net/proxy.h"
 #include "sandboxd/reaper.h"
 #include "sandboxd/routes.h"
 #include "sandboxd/sandboxd.h"

@@ -321,19 +321,43 @@ def test_large_download_keeps_memory_bounded(start_sandboxd, start_server, tmp_p
 class WSApp:
     """A minimal RFC 6455 server on 127.0.0.1: echoes text and binary
     messages as they came; "whoami" answers the handshake's path and
-    headers as JSON; "close:CODE:REASON" makes it close so. The close
-    frames it receives are kept in .closes."""
+    headers as JSON; "close:CODE:REASON" makes it close so; "drop" makes it
+    close the connection without a close frame; "flood:N:SIZE" sends N
+    binary messages of SIZE bytes. The close frames it receives are kept in
+    .closes, and .ended counts the connections that have ended. With
+    protocol, it requires that subprotocol among the client's offer (as
+    Vite's HMR server does with vite-hmr) and answers 400 without it."""
 
     GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    def __init__(self):
+    def __init__(self, protocol=None):
+        self.protocol = protocol
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
         self.closes = []
         self.closed = threading.Event()
+        self.ended = 0
+        self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def wait_ended(self, n, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if self.ended >= n:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    @staticmethod
+    def _unmask(data, mask):
+        n = len(data)
+        if not n:
+            return data
+        key = (mask * (n // 4 + 1))[:n]
+        return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
     def stop(self):
         self.sock.close()
@@ -377,8 +401,17 @@ class WSApp:
                 headers[k.strip().lower()] = v.strip()
             accept = base64.b64encode(hashlib.sha1(
                 (headers["sec-websocket-key"] + self.GUID).encode()).digest()).decode()
+            chosen = ""
+            if self.protocol:
+                offer = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
+                if self.protocol not in offer:
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 19\r\n"
+                                 b"Connection: close\r\n\r\nsubprotocol needed\n")
+                    return
+                chosen = "Sec-WebSocket-Protocol: %s\r\n" % self.protocol
             conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept).encode())
+                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n"
+                          % (accept, chosen)).encode())
             message, kind = b"", None
             while True:
                 b0, b1 = self._exact(f, 2)
@@ -389,7 +422,7 @@ class WSApp:
                     n = struct.unpack(">Q", self._exact(f, 8))[0]
                 mask = self._exact(f, 4) if b1 & 0x80 else b"\0\0\0\0"
                 data = self._exact(f, n)
-                data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+                data = self._unmask(data, mask)
                 if opcode == 8:
                     code = struct.unpack(">H", data[:2])[0] if len(data) >= 2 else None
                     self.closes.append((code, data[2:].decode()))
@@ -410,12 +443,21 @@ class WSApp:
                 elif kind == 1 and message.startswith(b"close:"):
                     _, code, reason = message.decode().split(":", 2)
                     self._send(conn, 8, struct.pack(">H", int(code)) + reason.encode())
+                elif kind == 1 and message == b"drop":
+                    return
+                elif kind == 1 and message.startswith(b"flood:"):
+                    _, count, size = message.decode().split(":")
+                    chunk = b"\xab" * int(size)
+                    for _ in range(int(count)):
+                        self._send(conn, 2, chunk)
                 else:
                     self._send(conn, kind, message)
         except (EOFError, OSError, ValueError):
             pass
         finally:
             conn.close()
+            with self.lock:
+                self.ended += 1
 
 
 @pytest.fixture
@@ -481,3 +523,163 @@ def test_websocket_needs_the_key(sandboxd, ws_app):
     ws = sandboxd.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port), key="wrong")
     assert ws_close_status(ws)[0] == 4001
     assert not ws_app.closes
+
+
+def test_websocket_needs_the_key_in_the_handshake(sandboxd, ws_app):
+    # first-frame auth cannot be tunnelled: the app answers the handshake
+    ws = sandboxd.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port), key=None)
+    ws.send(json.dumps({"type": "auth", "session_api_key": sandboxd.key}))
+    code, reason = ws_close_status(ws)
+    assert code == 1008 and "session_api_key" in reason
+    assert not ws_app.closes
+
+
+# ------------------------------------------- subprotocols and the tunnel
+
+@pytest.fixture
+def vite_app():
+    app = WSApp(protocol="vite-hmr")
+    yield app
+    app.stop()
+
+
+def connect_protocols(sb, path, protocols, query_key=False, timeout=30):
+    url = "ws://127.0.0.1:%d%s" % (sb.port, path)
+    header = []
+    if query_key:
+        url += "?session_api_key=" + sb.key
+    else:
+        header.append("%s: %s" % (KEY_HEADER, sb.key))
+    return websocket.create_connection(url, header=header, subprotocols=protocols,
+                                       timeout=timeout)
+
+
+def test_websocket_subprotocol_passes_both_ways(sandboxd, vite_app):
+    ws = connect_protocols(sandboxd, "%s/%d/" % (PREFIX, vite_app.port),
+                           ["vite-hmr", "other"], query_key=True)
+    assert ws.getsubprotocol() == "vite-hmr"
+    ws.send('{"type":"connected"}')
+    assert ws.recv() == '{"type":"connected"}'
+    ws.send_binary(b"\x00\xff" * 10)
+    assert ws.recv_data() == (websocket.ABNF.OPCODE_BINARY, b"\x00\xff" * 10)
+    ws.send("whoami")
+    seen = json.loads(ws.recv())
+    assert seen["path"] == "/"
+    offer = seen["headers"]["sec-websocket-protocol"].split(",")
+    assert [p.strip() for p in offer] == ["vite-hmr", "other"]
+    assert seen["headers"]["host"] == "127.0.0.1:%d" % vite_app.port
+    assert KEY_HEADER.lower() not in seen["headers"]
+    ws.close(status=1000)
+    assert vite_app.closed.wait(10)
+    assert vite_app.closes == [(1000, "")]
+
+
+def test_websocket_app_refusing_the_handshake_answers_the_client(sandboxd, vite_app):
+    # no subprotocol offered: the app's own 400 reaches the client
+    with pytest.raises(websocket.WebSocketBadStatusException) as e:
+        sandboxd.ws_connect("%s/%d/" % (PREFIX, vite_app.port))
+    assert e.value.status_code == 400
+
+
+def test_websocket_subprotocol_to_nothing_closes_with_1014(sandboxd):
+    port = free_port()
+    ws = connect_protocols(sandboxd, "%s/%d/" % (PREFIX, port), ["vite-hmr"])
+    assert ws.getsubprotocol() == "vite-hmr"
+    code, reason = ws_close_status(ws)
+    assert (code, reason) == (1014, "nothing listens on 127.0.0.1:%d inside the sandbox" % port)
+
+
+def test_websocket_big_messages_both_ways(sandboxd, vite_app):
+    # over the 8 MiB a message relay would cap: a tunnel has no limit
+    ws = connect_protocols(sandboxd, "%s/%d/" % (PREFIX, vite_app.port), ["vite-hmr"])
+    big = os.urandom(12 << 20)
+    ws.send_binary(big)
+    opcode, data = ws.recv_data()
+    assert opcode == websocket.ABNF.OPCODE_BINARY and data == big
+    ws.close()
+
+
+def test_websocket_app_dropping_the_connection_ends_the_client(sandboxd, ws_app):
+    ws = sandboxd.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port))
+    ws.send("drop")
+    assert ws_close_status(ws) == (None, None)
+    assert ws_app.wait_ended(1)
+
+
+def test_websocket_client_vanishing_mid_stream(sandboxd, ws_app):
+    ws = sandboxd.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port))
+    ws.send("flood:200:65536")
+    assert len(ws.recv_data()[1]) == 65536
+    ws.sock.close()  # no close frame, 12 MB still coming
+    assert ws_app.wait_ended(1), "the app's connection stayed open"
+    # sandboxd is fine: the next socket works
+    ws = sandboxd.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port))
+    ws.send("again")
+    assert ws.recv() == "again"
+    ws.close()
+
+
+def test_websocket_slow_reader_keeps_memory_bounded(start_sandboxd, ws_app):
+    sb = start_sandboxd(env={"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1"})
+    ws = sb.ws_connect("%s/%d/ws" % (PREFIX, ws_app.port), timeout=60)
+    ws.send("flood:1024:65536")  # 64 MiB
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    before = rss_peak_kb(sb.pid)
+    time.sleep(1.5)  # a stalled reader: sandboxd must wait, not buffer
+    stalled = rss_peak_kb(sb.pid)
+    got = 0
+    while got < 1024 * 65536:
+        opcode, data = ws.recv_data()
+        got += len(data)
+    after = rss_peak_kb(sb.pid)
+    ws.close()
+    assert stalled - before < 8 << 10, (before, stalled)
+    assert after - before < 8 << 10, (before, after)
+
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def test_websocket_many_at_once(sandboxd, vite_app):
+    errors = []
+    fds = open_fds(sandboxd.pid)
+
+    def one(i):
+        try:
+            ws = connect_protocols(sandboxd, "%s/%d/c%d" % (PREFIX, vite_app.port, i), ["vite-hmr"])
+            for j in range(20):
+                msg = "%d:%d:%s" % (i, j, "x" * (j * 100))
+                ws.send(msg)
+                assert ws.recv() == msg
+            ws.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append((i, repr(e)))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:5]
+    assert vite_app.wait_ended(64)
+    # every tunnel's two sockets are closed
+    deadline = time.time() + 10
+    while open_fds(sandboxd.pid) > fds and time.time() < deadline:
+        time.sleep(0.05)
+    assert open_fds(sandboxd.pid) == fds
+
+
+def test_websocket_app_that_never_answers_closes_with_1014(sandboxd):
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(4)
+    try:
+        url = "ws://127.0.0.1:%d%s/%d/" % (sandboxd.port, PREFIX, mute.getsockname()[1])
+        ws = websocket.create_connection(url, timeout=15, subprotocols=["vite-hmr"], header=[
+            "%s: %s" % (KEY_HEADER, sandboxd.key), "X-Handbox-Proxy-Timeout: 1"])
+        code, reason = ws_close_status(ws)
+        assert (code, reason) == (1014, "the app on 127.0.0.1:%d did not answer within 1 s"
+                                  % mute.getsockname()[1])
+    finally:
+        mute.close()

@@ -1,6 +1,8 @@
 /* test_ports_proxy.c — the pure parts of the port listing and the port
  * proxy: ports_parse_line() on /proc/net/tcp and tcp6 lines,
- * proxy_parse_port() and proxy_append_encoded(). */
+ * proxy_parse_port() and proxy_append_encoded(); the sub-domain Host
+ * parser `handbox serve` routes {port}-{id}.localhost with, and the
+ * WebSocket handshake values of the tunnel's own failure answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,7 +17,7 @@
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "sandboxd/ports.h"
-#include "sandboxd/proxy.h"
+#include "net/proxy.h"
 
 /* An address as the kernel prints it: each 32-bit word of the
  * network-order bytes, printed as a host-order number. */
@@ -179,6 +181,79 @@ static void test_encode_cap(void **state)
 	buf_free(&b);
 }
 
+static void assert_sub_host(const char *host, int want_rc, int want_port,
+			    const char *want_id)
+{
+	char id[37] = "", err[256] = "";
+	int port = -1;
+
+	assert_int_equal(proxy_parse_sub_host(host, "localhost", &port, id, sizeof(id),
+					      err, sizeof(err)), want_rc);
+	if (want_rc == 1) {
+		assert_int_equal(port, want_port);
+		assert_string_equal(id, want_id);
+	} else if (want_rc == HB_EINVAL) {
+		assert_non_null(strstr(err, host));
+	}
+}
+
+static void test_sub_host(void **state)
+{
+	assert_sub_host("5173-ab12cd.localhost", 1, 5173, "ab12cd");
+	assert_sub_host("5173-ab12cd.localhost:3000", 1, 5173, "ab12cd");
+	assert_sub_host("8011-ab_12.LocalHost.:3000", 1, 8011, "ab_12");
+	assert_sub_host("1-0b6f2a1c-1d2e-4f00-8a9b-9c1d2e3f4a5b.localhost", 1, 1,
+			"0b6f2a1c-1d2e-4f00-8a9b-9c1d2e3f4a5b");
+	/* not a proxied name: serve answers these itself */
+	assert_sub_host("localhost:3000", 0, 0, NULL);
+	assert_sub_host("localhost", 0, 0, NULL);
+	assert_sub_host("app.localhost", 0, 0, NULL);
+	assert_sub_host("a.5173-x.localhost", 0, 0, NULL);
+	assert_sub_host("5173-x.example.com", 0, 0, NULL);
+	assert_sub_host("5173-x.notlocalhost", 0, 0, NULL);
+	assert_sub_host("127.0.0.1:3000", 0, 0, NULL);
+	assert_sub_host("[::1]:3000", 0, 0, NULL);
+	assert_sub_host("", 0, 0, NULL);
+	/* the shape, but wrong: named in the message */
+	assert_sub_host("0-x.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("65536-x.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("abc-x.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("12345678-x.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("5173-.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("5173-a%20b.localhost", HB_EINVAL, 0, NULL);
+	assert_sub_host("5173-0123456789012345678901234567890123456789.localhost",
+			HB_EINVAL, 0, NULL);
+}
+
+static void test_first_protocol(void **state)
+{
+	char out[16];
+
+	assert_int_equal(proxy_first_protocol("vite-hmr", out, sizeof(out)), 8);
+	assert_string_equal(out, "vite-hmr");
+	assert_int_equal(proxy_first_protocol(" vite-hmr, vite-ping", out, sizeof(out)), 8);
+	assert_string_equal(out, "vite-hmr");
+	assert_int_equal(proxy_first_protocol("a,b", out, sizeof(out)), 1);
+	assert_string_equal(out, "a");
+	assert_int_equal(proxy_first_protocol("", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(proxy_first_protocol(" , ", out, sizeof(out)), 0);
+	assert_int_equal(proxy_first_protocol("0123456789abcdef", out, sizeof(out)), -1);
+	assert_int_equal(proxy_first_protocol("a\"b", out, sizeof(out)), -1);
+	assert_int_equal(proxy_first_protocol("\r\nX: y", out, sizeof(out)), -1);
+}
+
+static void test_ws_accept(void **state)
+{
+	char out[32];
+
+	/* RFC 6455 1.3's example */
+	assert_int_equal(proxy_ws_accept("dGhlIHNhbXBsZSBub25jZQ==", out, sizeof(out)), 0);
+	assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+	assert_int_equal(proxy_ws_accept("", out, sizeof(out)), -1);
+	assert_int_equal(proxy_ws_accept("dGhlIHNhbXBsZSBub25jZQ==", out, 28), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +264,9 @@ int main(void)
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_encode_cap),
+		cmocka_unit_test(test_sub_host),
+		cmocka_unit_test(test_first_protocol),
+		cmocka_unit_test(test_ws_accept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
