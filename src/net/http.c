@@ -307,7 +307,7 @@ int http_query_int(struct http_conn *c, const char *name, long long min,
 }
 
 /* Constant-time comparison against each configured key. */
-static int key_is_valid(const char *given)
+int http_key_is_valid(const char *given)
 {
 	size_t i, glen = strlen(given), klen;
 	char **k;
@@ -329,16 +329,56 @@ static int auth_required(void)
 	return server_cfg.api_keys && server_cfg.api_keys[0];
 }
 
-/* 1 = a valid key came with the request, 0 = none came, -1 = a wrong one. */
+int http_cookie(struct http_conn *c, const char *name, char *out, size_t outlen)
+{
+	static char all[HTTP_HEADER_DATA_MAX];
+	size_t nlen = strlen(name), vlen;
+	const char *p, *v;
+
+	if (lws_hdr_copy(c->wsi, all, sizeof(all), WSI_TOKEN_HTTP_COOKIE) <= 0)
+		return -1;
+	/* "a=1; b=2": lws joins repeated Cookie headers with "; " too */
+	for (p = all; *p; p += strcspn(p, ";"), p += *p == ';') {
+		p += strspn(p, " \t");
+		if (strncmp(p, name, nlen) || p[nlen] != '=')
+			continue;
+		v = p + nlen + 1;
+		vlen = strcspn(v, ";");
+		if (vlen + 1 > outlen)
+			return -1;
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		return (int)vlen;
+	}
+	return -1;
+}
+
+/* 1 = a valid key came with the request, 0 = none came, -1 = a wrong one.
+ * The header is asked first, then Bearer, the cookie, the query. */
 static int request_key_state(struct http_conn *c, int allow_query)
 {
 	char key[512];
+	int wrong = 0;
 
 	if (http_header(c, key_header_lws, key, sizeof(key)) >= 0)
-		return key_is_valid(key) ? 1 : -1;
+		return http_key_is_valid(key) ? 1 : -1;
+	if (server_cfg.key_bearer &&
+	    lws_hdr_copy(c->wsi, key, sizeof(key), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    !strncasecmp(key, "Bearer ", 7)) {
+		if (http_key_is_valid(key + 7))
+			return 1;
+		wrong = 1;
+	}
+	if (server_cfg.key_cookie &&
+	    http_cookie(c, server_cfg.key_cookie, key, sizeof(key)) >= 0) {
+		/* a stale cookie is no answer: a WebSocket may still show its
+		 * key in the query or its first frame */
+		if (http_key_is_valid(key))
+			return 1;
+	}
 	if (allow_query && http_query(c, server_cfg.key_query, key, sizeof(key)) >= 0)
-		return key_is_valid(key) ? 1 : -1;
-	return 0;
+		return http_key_is_valid(key) ? 1 : -1;
+	return wrong ? -1 : 0;
 }
 
 /* ----------------------------------------------------------------- replies */
@@ -869,7 +909,7 @@ static int ws_check_auth_frame(struct http_conn *c)
 	int ok;
 
 	json_unpack(j, "{s?s, s?s}", "type", &type, server_cfg.key_query, &key);
-	ok = j && type && key && !strcmp(type, "auth") && key_is_valid(key);
+	ok = j && type && key && !strcmp(type, "auth") && http_key_is_valid(key);
 	json_decref(j);
 	if (!ok) {
 		http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
