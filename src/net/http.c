@@ -400,6 +400,7 @@ static const char *status_text(int status)
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
@@ -434,11 +435,17 @@ static int queue_head(struct http_conn *c, int status, const char *ctype,
 int http_reply(struct http_conn *c, int status, const char *content_type,
 	       const char *body, size_t len)
 {
+	return http_reply_headers(c, status, content_type, NULL, body, len);
+}
+
+int http_reply_headers(struct http_conn *c, int status, const char *content_type,
+		       const char *extra_headers, const char *body, size_t len)
+{
 	int rc;
 
 	if (!c->wsi || c->replying)
 		return HB_EINVAL;
-	rc = queue_head(c, status, content_type, (int64_t)len, NULL);
+	rc = queue_head(c, status, content_type, (int64_t)len, extra_headers);
 	if (!rc)
 		rc = buf_append(&c->out, body, len);
 	c->replying = 1;
@@ -725,6 +732,20 @@ static void watch_body(struct lws *wsi, int body_due)
 		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
 
+/* Copies path into c->path without the base path; -1 when too long. */
+static int set_path(struct http_conn *c, const char *path)
+{
+	const char *base = server_cfg.base_path;
+	size_t blen = base ? strlen(base) : 0;
+
+	if (blen && !strncmp(path, base, blen) && (path[blen] == '/' || !path[blen]))
+		path = path[blen] ? path + blen : "/";
+	if (strlen(path) >= sizeof(c->path))
+		return -1;
+	strcpy(c->path, path);
+	return 0;
+}
+
 static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 {
 	int known;
@@ -732,11 +753,10 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 	conn_finish(c);
 	c->wsi = wsi;
 	c->method = method_of(wsi);
-	if (strlen(path) >= sizeof(c->path)) {
+	if (set_path(c, path)) {
 		c->close_after_reply = 1;
 		return http_reply_error(c, 414, "path longer than %zu bytes", sizeof(c->path) - 1) ? -1 : 0;
 	}
-	strcpy(c->path, path);
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
 	buf_init(&c->out, 0);
 	/* a client with the key is served however long it takes; one without
@@ -878,9 +898,8 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	ws_queue_init(&c->ws_out, WS_QUEUE_LIMIT);
 	c->method = HTTP_GET;
 	n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
-	if (n <= 0)
+	if (n <= 0 || set_path(c, uri))
 		return -1;
-	strcpy(c->path, uri);
 	if (ws_keep_query(c))
 		return -1;
 	c->route = route_find(c, 1, &known);

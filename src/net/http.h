@@ -120,6 +120,9 @@ struct http_config {
 	/* NULL, or a cookie whose value may carry the key (a browser's
 	 * session, set by a login route) */
 	const char *key_cookie;
+	/* NULL, or "/prefix": a path under it is routed as the rest of it
+	 * ("/prefix/x" as "/x", "/prefix" as "/"); other paths as they are */
+	const char *base_path;
 	int ws_close_auth;      /* close code: missing or wrong key */
 	int ws_close_no_route;  /* close code: no WebSocket route at the path */
 
@@ -173,6 +176,9 @@ int http_key_is_valid(const char *key);
  * reply_json takes ownership of j (decref'd). */
 int http_reply(struct http_conn *c, int status, const char *content_type,
 	       const char *body, size_t len);
+/* As http_reply, with extra_headers ("Name: value\r\n"…, may be NULL). */
+int http_reply_headers(struct http_conn *c, int status, const char *content_type,
+		       const char *extra_headers, const char *body, size_t len);
 int http_reply_json(struct http_conn *c, int status, json_t *j);
 /* {"detail": msg} — the reference's error shape */
 int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)
