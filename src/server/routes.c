@@ -1,6 +1,9 @@
 /* routes.c — the route table of `handbox serve` (API.md § 2). The first
  * pattern that matches answers, so fixed segments ("search", "count")
  * come before the {} that would also take them. */
+#include <stdio.h>
+#include <string.h>
+
 #include "common/hb_error.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -38,4 +41,12 @@ int srv_reply_fail(struct http_conn *c, int rc, const char *err)
 	case HB_EBUSY: return http_reply_error(c, 409, "%s", err);
 	default: return http_reply_error(c, 500, "%s", err);
 	}
+}
+
+int srv_reply_int(struct http_conn *c, long long n)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lld", n);
+	return http_reply(c, 200, "application/json", text, strlen(text));
 }

@@ -253,7 +253,7 @@ int route_conv_count(struct http_conn *c, json_t *body)
 
 	if ((rc = search_args(c, &s, status, sizeof(status))) || (rc = run_search(c, &s)))
 		return rc < 0 ? -1 : 0;
-	rc = http_reply_json(c, 200, json_integer((json_int_t)s.n));
+	rc = srv_reply_int(c, (long long)s.n);
 	search_free(&s);
 	return rc;
 }

@@ -105,7 +105,7 @@ int route_events_count(struct http_conn *c, json_t *body)
 		return http_reply_error(c, 422, "%s", err);
 	if ((rc = store_event_count(srv.store, c->params[0], &a.q, &n, err, sizeof(err))))
 		return srv_reply_fail(c, rc, err);
-	return http_reply_json(c, 200, json_integer((json_int_t)n));
+	return srv_reply_int(c, (long long)n);
 }
 
 int route_events_get(struct http_conn *c, json_t *body)

@@ -160,6 +160,8 @@ int srv_settings_merge(json_t *body, char *err, size_t errlen);
 
 /* ------------------------------------------ routes*.c: the route table */
 extern const struct route srv_routes[];
+/* A bare integer (the /count routes). */
+int srv_reply_int(struct http_conn *c, long long n);
 /* The reply for a failed call: 404 (HB_ENOENT), 422 (HB_EINVAL), 500. */
 int srv_reply_fail(struct http_conn *c, int rc, const char *err);
 
