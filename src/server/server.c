@@ -163,6 +163,9 @@ static int listen_on(int *port, char *err, size_t errlen)
 	info.timeout_secs = 30;
 	info.ssl_cert_filepath = srv.opt.tls_cert;
 	info.ssl_private_key_filepath = srv.opt.tls_key;
+	/* the net layer writes HTTP/1.1 itself: a browser offered h2 must not
+	 * get it */
+	info.alpn = "http/1.1";
 	lws_set_log_level(LLL_ERR, NULL);
 	if (!(srv.lws = lws_create_context(&info)))
 		return hb_fail(err, errlen, HB_EIO, "cannot create the event loop");

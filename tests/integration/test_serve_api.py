@@ -339,3 +339,50 @@ def test_a_sandbox_that_cannot_start_is_an_error_event(state):
         assert errors and "no-such/image" in errors[0]["detail"], events
         info = api.get(conv.id)
         assert info["execution_status"] == "error" and info["sandbox_status"] == "error"
+
+
+def test_tls_and_a_base_path(state, tmp_path):
+    import ssl
+    import subprocess
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    with FakeLLM([]) as llm, serve(state, llm, "--tls-cert", str(cert), "--tls-key", str(key),
+                                   "--base-path", "/hb", "--api-key", KEY) as s:
+        assert s.url.startswith("https://") and s.url.endswith("/hb")
+        ctx = ssl.create_default_context(cafile=str(cert))
+        ctx.check_hostname = False
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
+        urllib.request.install_opener(opener)
+        try:
+            api = ServeClient(s.url, key=KEY)
+            assert api.call("GET", "/health") == {"status": "ok"}
+            assert api.call("GET", "/api/conversations/count") == 0
+            st, headers, _ = ServeClient(s.url).raw("POST", "/api/login", {"api_key": KEY})
+            assert st == 200 and "Secure" in headers["Set-Cookie"]
+            assert "Path=/hb/" in headers["Set-Cookie"]
+            # without the prefix too (a proxy may strip it)
+            root = ServeClient(s.url[:-len("/hb")], key=KEY)
+            assert root.call("GET", "/api/conversations/count") == 0
+        finally:
+            urllib.request.install_opener(urllib.request.build_opener())
+
+
+def test_bad_flags_are_named(tmp_path):
+    from handbox_cli import HANDBOX
+    import subprocess
+    env = dict(os.environ, HANDBOX_STATE_DIR=str(tmp_path))
+    env.pop("HANDBOX_API_KEY", None)
+    for args, words in [(["--bind", "0.0.0.0"], "--insecure"),
+                        (["--port", "0"], "--port"),
+                        (["--tls-cert", "x.pem"], "--tls-key"),
+                        (["--base-path", "nope/"], "--base-path"),
+                        (["--max-sandboxes", "0"], "--max-sandboxes")]:
+        r = subprocess.run([HANDBOX, "serve"] + args, env=env, capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 2 and words in r.stderr, (args, r.stderr)
+    r = subprocess.run([HANDBOX, "serve"], env=dict(env, HANDBOX_MAX_SANDBOXES="lots"),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "HANDBOX_MAX_SANDBOXES" in r.stderr, r.stderr
