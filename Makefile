@@ -25,12 +25,12 @@ SANDBOXD_LIB := $(filter-out src/sandboxd/main.c,$(SANDBOXD_SRC))
 # links it statically and uses only include/handbox and src/common.
 LIB_SRC      := $(wildcard src/lib/*.c src/engine/*.c src/image/*.c src/runtime/*.c \
 		  src/runtime/docker/*.c src/runtime/process/*.c src/client/*.c \
-		  src/agent/*.c src/agent/tools/*.c src/store/*.c) \
-		$(COMMON_SRC)
+		  src/agent/*.c src/agent/tools/*.c src/store/*.c src/server/*.c) \
+		$(NET_SRC) $(COMMON_SRC)
 CLI_SRC      := $(wildcard src/cli/*.c)
 # What unit tests link besides sandboxd's modules: everything of the host
 # side but common (in libsandboxd.a) and the CLI's main.
-HOST_LIB     := $(filter-out $(COMMON_SRC) src/cli/main.c,$(LIB_SRC) $(CLI_SRC))
+HOST_LIB     := $(filter-out $(COMMON_SRC) $(NET_SRC) src/cli/main.c,$(LIB_SRC) $(CLI_SRC))
 HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lsqlite3 -lpthread -lm
 
 # sandboxd is bind-mounted into arbitrary images (glibc, musl, scratch):
@@ -38,6 +38,12 @@ HOST_LIBS    := -lcurl -larchive -lwebsockets -ljansson -lsqlite3 -lpthread -lm
 SANDBOXD_LIBS := -static -lwebsockets -ljansson -lssl -lcrypto -lz -lcap -lpthread -ldl
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
+
+# The web UI (web/), compiled in: tools/embed-assets writes the table of
+# src/server/web_assets.h. The folder is a prerequisite too, so a file
+# removed from it rebuilds the table.
+WEB_FILES   := $(shell find web -type f -not -name '.*' 2>/dev/null)
+WEB_ASSETS  := $(BUILD)/obj/gen/web_assets.o
 
 SANDBOXD := $(BUILD)/handbox-sandboxd
 HANDBOX  := $(BUILD)/handbox
@@ -65,16 +71,24 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 	rm -f $@.log; exit $$st
 	@echo "LINK $@ (static)"
 
-$(LIBALL): $(call obj,$(LIB_SRC))
+$(BUILD)/gen/web_assets.c: tools/embed-assets $(WEB_FILES) $(wildcard web)
+	@mkdir -p $(dir $@)
+	tools/embed-assets web $@
+
+$(WEB_ASSETS): $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PIC) $(WARN) -c $< -o $@
+
+$(LIBALL): $(call obj,$(LIB_SRC)) $(WEB_ASSETS)
 	@rm -f $@
 	@ar rcs $@ $^
 	@echo "AR $@"
 
 # The archive programs link: one object whose only globals are hb_… (as the
 # shared library's), so a program may have its own parse_uint or buf_init.
-$(LIBA): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
+$(LIBA): $(call obj,$(LIB_SRC)) $(WEB_ASSETS) src/lib/libhandbox.map
 	@rm -f $@ $@.o $@.syms
-	ld -r -o $@.o $(call obj,$(LIB_SRC))
+	ld -r -o $@.o $(call obj,$(LIB_SRC)) $(WEB_ASSETS)
 	nm -g --defined-only $@.o | awk '$$3 ~ /^hb_/ && $$3 != "hb_fail" { print $$3 }' >$@.syms
 	objcopy --keep-global-symbols=$@.syms $@.o
 	@ar rcs $@ $@.o
@@ -83,10 +97,10 @@ $(LIBA): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
 
 # Only hb_… is exported (src/lib/libhandbox.map): the internals can change
 # without breaking programs linked against the shared library.
-$(LIBSO): $(call obj,$(LIB_SRC)) src/lib/libhandbox.map
+$(LIBSO): $(call obj,$(LIB_SRC)) $(WEB_ASSETS) src/lib/libhandbox.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libhandbox.so.$(SOVER) \
 		-Wl,--version-script=src/lib/libhandbox.map -o $@ \
-		$(call obj,$(LIB_SRC)) $(HOST_LIBS)
+		$(call obj,$(LIB_SRC)) $(WEB_ASSETS) $(HOST_LIBS)
 	@ln -sf libhandbox.so.$(SOVER) $(BUILD)/libhandbox.so
 
 $(HANDBOX): $(call obj,$(CLI_SRC)) $(LIBALL)

@@ -54,6 +54,28 @@ void hb_conversation_close(struct hb_conversation *c);
 
 /* ------------------------------------------------------- beyond § 7 */
 
+/* What a server sets beyond struct hb_conversation_options; all zero = as
+ * hb_conversation_open(). */
+struct hb_conversation_settings {
+	const char *id;                  /* NULL: a new UUID4; else this UUID. A stored
+					    conversation with this id that has no
+					    events yet (one the caller reserved) is
+					    taken over, its title kept; one with
+					    events is refused (HB_EINVAL) */
+	const char *native_tool_calling; /* "auto", "true", "false"; NULL:
+					    LLM_NATIVE_TOOL_CALLING, else auto */
+	double llm_timeout_s;            /* per LLM call; 0: LLM_TIMEOUT, else 300 */
+	double input_cost_per_token;     /* USD; both 0: LLM_*_COST_PER_TOKEN, else */
+	double output_cost_per_token;    /* the built-in price table */
+	bool no_stuck_detection;
+};
+/* hb_conversation_open() with settings (may be NULL). On failure a row it
+ * took over stays (the caller reserved it); one it made is removed. */
+int  hb_conversation_open_with(struct hb_conversation **out, struct hb_workspace *ws,
+                               const struct hb_conversation_options *opt,
+                               const struct hb_conversation_settings *set,
+                               char *err, size_t errlen);
+
 /* Asks a running conversation to stop between steps (status "paused").
  * Safe from another thread and from a signal handler. */
 void hb_conversation_pause(struct hb_conversation *c);

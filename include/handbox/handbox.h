@@ -26,6 +26,7 @@
 #include <handbox/sandbox.h>
 #include <handbox/workspace.h>
 #include <handbox/conversation.h>
+#include <handbox/server.h>
 
 #ifdef __cplusplus
 extern "C" {

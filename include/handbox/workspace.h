@@ -64,6 +64,16 @@ void hb_workspace_close(struct hb_workspace *ws);
  * the environment as for hb_workspace_open(); close removes the sandbox
  * unless hb_workspace_keep_alive(ws, true). */
 int  hb_workspace_attach(struct hb_workspace **out, const char *sandbox_id, char *err, size_t errlen);
+/* As hb_workspace_open(), over settings (NULL: the environment's; else
+ * made by hb_settings_from_env() and hb_settings_set() of
+ * <handbox/sandbox.h>, for memory, cpus, env…; taken over: freed by
+ * hb_workspace_close(), or here on failure) with opt applied over them;
+ * cancel (may be NULL) stops the start (HB_ECANCELED). */
+struct hb_settings;
+struct hb_cancel;
+int  hb_workspace_open_with(struct hb_workspace **out, const struct hb_workspace_options *opt,
+			    struct hb_settings *settings, struct hb_cancel *cancel,
+			    char *err, size_t errlen);
 /* Whether hb_workspace_close() leaves the sandbox running. */
 void hb_workspace_keep_alive(struct hb_workspace *ws, bool keep);                    /* removes the sandbox unless keep_alive */
 

@@ -10,6 +10,7 @@ int cmd_sandbox(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_conversations(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "handbox: MESSAGE\n" on stderr (cli_output.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

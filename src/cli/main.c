@@ -21,6 +21,8 @@ static const char usage[] =
 	"  run \"TASK\"        give TASK to an AI agent in a new sandbox and watch it\n"
 	"                    work (--resume ID continues a stored conversation)\n"
 	"  conversations     stored conversations: ls, show, events\n"
+	"  serve             the web UI and the conversation API (default\n"
+	"                    http://127.0.0.1:3000/)\n"
 	"\n"
 	"`handbox COMMAND --help` describes each command.\n";
 
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
 		return cmd_image(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "conversations"))
 		return cmd_conversations(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (see handbox --help)", argv[1]);

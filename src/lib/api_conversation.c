@@ -145,7 +145,7 @@ void conversation_owner_set(struct store_conversation *row)
 
 /* The agent for c, on c->ws, with history (may be NULL). */
 int conversation_start_agent(struct hb_conversation *c, const struct llm_config *llm,
-		       int max_iterations, json_t *history, char *err, size_t errlen)
+		       int max_iterations, bool no_stuck, json_t *history, char *err, size_t errlen)
 {
 	const char *secrets[3] = { NULL };
 	struct agent_config cfg = {
@@ -155,6 +155,7 @@ int conversation_start_agent(struct hb_conversation *c, const struct llm_config 
 			.working_dir = c->ws->working_dir,
 		},
 		.max_iterations = max_iterations,
+		.no_stuck_detection = no_stuck,
 		.secrets = secrets,
 		.on_event = on_agent_event, .arg = c,
 	};
@@ -177,11 +178,76 @@ int conversation_start_agent(struct hb_conversation *c, const struct llm_config 
 	return agent_open(&c->agent, &cfg, history, err, errlen);
 }
 
-int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
-			 const struct hb_conversation_options *opt, char *err, size_t errlen)
+/* set's LLM fields over cfg's (which came from the options and LLM_*). */
+static int apply_settings(struct llm_config *cfg, const struct hb_conversation_settings *set,
+			  char *err, size_t errlen)
+{
+	const char *m = set ? set->native_tool_calling : NULL;
+
+	if (!set)
+		return 0;
+	if (m && !strcmp(m, "auto"))
+		cfg->tool_mode = LLM_TOOLS_AUTO;
+	else if (m && !strcmp(m, "true"))
+		cfg->tool_mode = LLM_TOOLS_NATIVE;
+	else if (m && !strcmp(m, "false"))
+		cfg->tool_mode = LLM_TOOLS_TEXT;
+	else if (m)
+		return hb_fail(err, errlen, HB_EINVAL, "native_tool_calling: \"%s\": expected auto, "
+			       "true or false", m);
+	if (set->llm_timeout_s < 0)
+		return hb_fail(err, errlen, HB_EINVAL, "LLM timeout %g: expected seconds > 0",
+			       set->llm_timeout_s);
+	if (set->llm_timeout_s > 0)
+		cfg->timeout_s = set->llm_timeout_s;
+	if (set->input_cost_per_token || set->output_cost_per_token) {
+		cfg->input_cost_per_token = set->input_cost_per_token;
+		cfg->output_cost_per_token = set->output_cost_per_token;
+	}
+	return 0;
+}
+
+/* The row: a new one, or (set->id) the caller's reserved one without
+ * events, whose title and creation time are kept. *took: it was there. */
+static int row_init(struct hb_conversation *c, const struct hb_conversation_settings *set,
+		    bool *took, char *err, size_t errlen)
+{
+	struct store_conversation old = { 0 };
+	int rc;
+
+	*took = false;
+	if (set && set->id && !uuid_is_valid(set->id))
+		return hb_fail(err, errlen, HB_EINVAL, "conversation id \"%s\": expected a UUID "
+			       "(8-4-4-4-12 hex digits)", set->id);
+	if (set && set->id)
+		snprintf(c->id, sizeof(c->id), "%s", set->id);
+	else
+		uuid4_str(c->id);
+	if ((rc = conversation_store_open(&c->store, err, errlen)))
+		return rc;
+	rc = set && set->id ? store_conversation_get(c->store, c->id, &old, err, errlen) : HB_ENOENT;
+	if (rc == 0 && old.event_count > 0)
+		rc = hb_fail(err, errlen, HB_EINVAL, "conversation %s already has events: "
+			     "hb_conversation_resume() continues it", c->id);
+	if (rc && rc != HB_ENOENT) {
+		store_conversation_clear(&old);
+		return rc;
+	}
+	*took = rc == 0;
+	c->row.id = strdup(c->id);
+	c->row.title = strdup(old.title ? old.title : "");
+	c->row.created_us = old.created_us;
+	store_conversation_clear(&old);
+	return 0;
+}
+
+int hb_conversation_open_with(struct hb_conversation **out, struct hb_workspace *ws,
+			      const struct hb_conversation_options *opt,
+			      const struct hb_conversation_settings *set, char *err, size_t errlen)
 {
 	struct hb_conversation *c = calloc(1, sizeof(*c));
 	struct llm_config llm;
+	bool took = false;
 	int rc, max = opt && opt->max_iterations > 0 ? opt->max_iterations : 500;
 
 	*out = NULL;
@@ -190,9 +256,8 @@ int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
 	c->ws = ws;
 	c->on_event = opt ? opt->on_event : NULL;
 	c->arg = opt ? opt->arg : NULL;
-	uuid4_str(c->id);
-	c->row.id = strdup(c->id);
-	c->row.title = strdup("");
+	if ((rc = row_init(c, set, &took, err, errlen)))
+		goto fail;
 	c->row.status = strdup("idle");
 	c->row.sandbox_id = strdup(ws->sb.id);
 	c->row.stats = json_object();
@@ -202,21 +267,29 @@ int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = conversation_llm_settings(&llm, opt ? &opt->llm : NULL, NULL, err, errlen)))
+	if ((rc = conversation_llm_settings(&llm, opt ? &opt->llm : NULL, NULL, err, errlen)) ||
+	    (rc = apply_settings(&llm, set, err, errlen)))
 		goto fail;
 	c->row.config = conversation_config(&llm, max, ws);
-	if ((rc = conversation_store_open(&c->store, err, errlen)) ||
-	    (rc = store_conversation_put(c->store, &c->row, err, errlen)) ||
-	    (rc = conversation_start_agent(c, &llm, max, NULL, err, errlen)))
+	if ((rc = store_conversation_put(c->store, &c->row, err, errlen)) ||
+	    (rc = conversation_start_agent(c, &llm, max, set && set->no_stuck_detection, NULL,
+					   err, errlen)))
 		goto fail;
 	*out = c;
 	return 0;
 fail:
-	/* a conversation that never got its agent is not kept */
-	if (c->store && !c->agent)
+	/* a conversation that never got its agent is not kept, unless the
+	 * caller made its row */
+	if (c->store && !c->agent && !took)
 		store_conversation_delete(c->store, c->id, NULL, 0);
 	hb_conversation_close(c);
 	return rc;
+}
+
+int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
+			 const struct hb_conversation_options *opt, char *err, size_t errlen)
+{
+	return hb_conversation_open_with(out, ws, opt, NULL, err, errlen);
 }
 
 int hb_conversation_send(struct hb_conversation *c, const char *text, char *err, size_t errlen)

@@ -101,7 +101,7 @@ int hb_conversation_resume(struct hb_conversation **out, const char *id,
 	if ((rc = conversation_llm_settings(&llm, opt ? &opt->llm : NULL, json_object_get(config, "llm"),
 			       err, errlen)) ||
 	    (rc = attach_sandbox(c, err, errlen)) ||
-	    (rc = conversation_start_agent(c, &llm, max, history, err, errlen)))
+	    (rc = conversation_start_agent(c, &llm, max, false, history, err, errlen)))
 		goto fail;
 	free(c->row.status);
 	c->row.status = strdup(agent_status(c->agent));

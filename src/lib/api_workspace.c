@@ -85,22 +85,26 @@ static int remember_volumes(struct hb_workspace *ws, const char *const *volumes)
 	return rc;
 }
 
-int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
-		      char *err, size_t errlen)
+int hb_workspace_open_with(struct hb_workspace **out, const struct hb_workspace_options *opt,
+			   struct hb_settings *settings, struct hb_cancel *cancel,
+			   char *err, size_t errlen)
 {
 	static const struct hb_workspace_options defaults;
 	struct hb_workspace *ws = calloc(1, sizeof(*ws));
 	int rc;
 
 	*out = NULL;
-	if (!ws)
+	if (!ws) {
+		hb_settings_free(settings);
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	}
 	if (!opt)
 		opt = &defaults;
-	if ((rc = hb_settings_from_env(&ws->settings, err, errlen)) ||
+	ws->settings = settings;
+	if ((!ws->settings && (rc = hb_settings_from_env(&ws->settings, err, errlen))) ||
 	    (rc = apply_options(ws->settings, opt, err, errlen)) ||
 	    (rc = hb_runtime_open(&ws->rt, ws->settings, err, errlen)) ||
-	    (rc = hb_sandbox_create(ws->rt, ws->settings, NULL, &ws->sb, err, errlen))) {
+	    (rc = hb_sandbox_create(ws->rt, ws->settings, cancel, &ws->sb, err, errlen))) {
 		hb_runtime_close(ws->rt);
 		hb_settings_free(ws->settings);
 		free(ws);
@@ -115,6 +119,12 @@ int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_optio
 	workspace_ready(ws);
 	*out = ws;
 	return 0;
+}
+
+int hb_workspace_open(struct hb_workspace **out, const struct hb_workspace_options *opt,
+		      char *err, size_t errlen)
+{
+	return hb_workspace_open_with(out, opt, NULL, NULL, err, errlen);
 }
 
 int hb_workspace_attach(struct hb_workspace **out, const char *sandbox_id, char *err,

@@ -46,6 +46,7 @@ void conversation_owner_set(struct store_conversation *row);
 
 /* c's agent on c->ws, replaying history (may be NULL). */
 int conversation_start_agent(struct hb_conversation *c, const struct llm_config *llm,
-			     int max_iterations, json_t *history, char *err, size_t errlen);
+			     int max_iterations, bool no_stuck, json_t *history,
+			     char *err, size_t errlen);
 
 #endif

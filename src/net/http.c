@@ -311,7 +311,7 @@ int http_query_int(struct http_conn *c, const char *name, long long min,
 }
 
 /* Constant-time comparison against each configured key. */
-static int key_is_valid(const char *given)
+int http_key_is_valid(const char *given)
 {
 	size_t i, glen = strlen(given), klen;
 	char **k;
@@ -333,16 +333,56 @@ static int auth_required(void)
 	return server_cfg.api_keys && server_cfg.api_keys[0];
 }
 
-/* 1 = a valid key came with the request, 0 = none came, -1 = a wrong one. */
+int http_cookie(struct http_conn *c, const char *name, char *out, size_t outlen)
+{
+	static char all[HTTP_HEADER_DATA_MAX];
+	size_t nlen = strlen(name), vlen;
+	const char *p, *v;
+
+	if (lws_hdr_copy(c->wsi, all, sizeof(all), WSI_TOKEN_HTTP_COOKIE) <= 0)
+		return -1;
+	/* "a=1; b=2": lws joins repeated Cookie headers with "; " too */
+	for (p = all; *p; p += strcspn(p, ";"), p += *p == ';') {
+		p += strspn(p, " \t");
+		if (strncmp(p, name, nlen) || p[nlen] != '=')
+			continue;
+		v = p + nlen + 1;
+		vlen = strcspn(v, ";");
+		if (vlen + 1 > outlen)
+			return -1;
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		return (int)vlen;
+	}
+	return -1;
+}
+
+/* 1 = a valid key came with the request, 0 = none came, -1 = a wrong one.
+ * The header is asked first, then Bearer, the cookie, the query. */
 static int request_key_state(struct http_conn *c, int allow_query)
 {
 	char key[512];
+	int wrong = 0;
 
 	if (http_header(c, key_header_lws, key, sizeof(key)) >= 0)
-		return key_is_valid(key) ? 1 : -1;
+		return http_key_is_valid(key) ? 1 : -1;
+	if (server_cfg.key_bearer &&
+	    lws_hdr_copy(c->wsi, key, sizeof(key), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    !strncasecmp(key, "Bearer ", 7)) {
+		if (http_key_is_valid(key + 7))
+			return 1;
+		wrong = 1;
+	}
+	if (server_cfg.key_cookie &&
+	    http_cookie(c, server_cfg.key_cookie, key, sizeof(key)) >= 0) {
+		/* a stale cookie is no answer: a WebSocket may still show its
+		 * key in the query or its first frame */
+		if (http_key_is_valid(key))
+			return 1;
+	}
 	if (allow_query && http_query(c, server_cfg.key_query, key, sizeof(key)) >= 0)
-		return key_is_valid(key) ? 1 : -1;
-	return 0;
+		return http_key_is_valid(key) ? 1 : -1;
+	return wrong ? -1 : 0;
 }
 
 /* ----------------------------------------------------------------- replies */
@@ -364,6 +404,7 @@ static const char *status_text(int status)
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
@@ -398,11 +439,17 @@ static int queue_head(struct http_conn *c, int status, const char *ctype,
 int http_reply(struct http_conn *c, int status, const char *content_type,
 	       const char *body, size_t len)
 {
+	return http_reply_headers(c, status, content_type, NULL, body, len);
+}
+
+int http_reply_headers(struct http_conn *c, int status, const char *content_type,
+		       const char *extra_headers, const char *body, size_t len)
+{
 	int rc;
 
 	if (!c->wsi || c->replying)
 		return HB_EINVAL;
-	rc = queue_head(c, status, content_type, (int64_t)len, NULL);
+	rc = queue_head(c, status, content_type, (int64_t)len, extra_headers);
 	if (!rc)
 		rc = buf_append(&c->out, body, len);
 	c->replying = 1;
@@ -689,6 +736,20 @@ static void watch_body(struct lws *wsi, int body_due)
 		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
 
+/* Copies path into c->path without the base path; -1 when too long. */
+static int set_path(struct http_conn *c, const char *path)
+{
+	const char *base = server_cfg.base_path;
+	size_t blen = base ? strlen(base) : 0;
+
+	if (blen && !strncmp(path, base, blen) && (path[blen] == '/' || !path[blen]))
+		path = path[blen] ? path + blen : "/";
+	if (strlen(path) >= sizeof(c->path))
+		return -1;
+	strcpy(c->path, path);
+	return 0;
+}
+
 static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 {
 	int known;
@@ -696,11 +757,10 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 	conn_finish(c);
 	c->wsi = wsi;
 	c->method = method_of(wsi);
-	if (strlen(path) >= sizeof(c->path)) {
+	if (set_path(c, path)) {
 		c->close_after_reply = 1;
 		return http_reply_error(c, 414, "path longer than %zu bytes", sizeof(c->path) - 1) ? -1 : 0;
 	}
-	strcpy(c->path, path);
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
 	buf_init(&c->out, 0);
 	/* a client with the key is served however long it takes; one without
@@ -842,9 +902,8 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	ws_queue_init(&c->ws_out, WS_QUEUE_LIMIT);
 	c->method = HTTP_GET;
 	n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
-	if (n <= 0)
+	if (n <= 0 || set_path(c, uri))
 		return -1;
-	strcpy(c->path, uri);
 	if (ws_keep_query(c))
 		return -1;
 	c->route = route_find(c, 1, &known);
@@ -873,7 +932,7 @@ static int ws_check_auth_frame(struct http_conn *c)
 	int ok;
 
 	json_unpack(j, "{s?s, s?s}", "type", &type, server_cfg.key_query, &key);
-	ok = j && type && key && !strcmp(type, "auth") && key_is_valid(key);
+	ok = j && type && key && !strcmp(type, "auth") && http_key_is_valid(key);
 	json_decref(j);
 	if (!ok) {
 		http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");

@@ -124,6 +124,14 @@ struct http_config {
 	 * and the field of the first-frame auth message
 	 * {"type":"auth", "<key_query>": KEY} */
 	const char *key_query;
+	/* also take "Authorization: Bearer KEY" */
+	int key_bearer;
+	/* NULL, or a cookie whose value may carry the key (a browser's
+	 * session, set by a login route) */
+	const char *key_cookie;
+	/* NULL, or "/prefix": a path under it is routed as the rest of it
+	 * ("/prefix/x" as "/x", "/prefix" as "/"); other paths as they are */
+	const char *base_path;
 	int ws_close_auth;      /* close code: missing or wrong key */
 	int ws_close_no_route;  /* close code: no WebSocket route at the path */
 
@@ -167,11 +175,19 @@ extern const struct lws_protocols http_protocol;
 int http_query(struct http_conn *c, const char *name, char *out, size_t outlen);
 /* A request header (lower-case name with a trailing colon, "x-foo:"). */
 int http_header(struct http_conn *c, const char *name, char *out, size_t outlen);
+/* A cookie's value by name, from the Cookie header(s). Returns its length,
+ * or -1 when absent or longer than outlen - 1. */
+int http_cookie(struct http_conn *c, const char *name, char *out, size_t outlen);
+/* Whether key is one of the configured keys (constant time). */
+int http_key_is_valid(const char *key);
 
 /* Replies. The body is copied; the connection stays open for keep-alive.
  * reply_json takes ownership of j (decref'd). */
 int http_reply(struct http_conn *c, int status, const char *content_type,
 	       const char *body, size_t len);
+/* As http_reply, with extra_headers ("Name: value\r\n"…, may be NULL). */
+int http_reply_headers(struct http_conn *c, int status, const char *content_type,
+		       const char *extra_headers, const char *body, size_t len);
 int http_reply_json(struct http_conn *c, int status, json_t *j);
 /* {"detail": msg} — the reference's error shape */
 int http_reply_error(struct http_conn *c, int status, const char *fmt, ...)

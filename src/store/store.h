@@ -110,6 +110,30 @@ typedef int (*store_event_fn)(json_t *event, int64_t seq, void *arg);
 int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, size_t limit,
 		     store_event_fn fn, void *arg, char *err, size_t errlen);
 
+/* The event search of the conversation API (store_event_search.c). Zero
+ * fields filter nothing. */
+struct store_event_query {
+	const char *kind;      /* "ActionEvent"… */
+	const char *source;    /* "agent", "user", "environment" */
+	const char *body;      /* case-insensitive (ASCII) text in the event's JSON */
+	int64_t ts_gte_us;     /* timestamp >= this (wall clock, microseconds) */
+	int64_t ts_lt_us;      /* timestamp < this */
+	const char *page_id;   /* the page starts at this event (included) */
+	bool desc;             /* newest first */
+	size_t limit;          /* 0: no limit */
+};
+/* Matching events in order (seq, or its reverse) to fn, as
+ * store_event_walk. HB_ENOENT for an unknown conversation or a page_id that
+ * is not one of its events. */
+int store_event_search(struct store *s, const char *conv_id, const struct store_event_query *q,
+		       store_event_fn fn, void *arg, char *err, size_t errlen);
+/* How many events match q (page_id and limit ignored). */
+int store_event_count(struct store *s, const char *conv_id, const struct store_event_query *q,
+		      int64_t *out, char *err, size_t errlen);
+/* One event by id (*out a new reference); HB_ENOENT when unknown. */
+int store_event_get(struct store *s, const char *conv_id, const char *event_id, json_t **out,
+		    char *err, size_t errlen);
+
 /* ------------------------------------------------------------ settings */
 
 /* A settings value by key ("llm", "sandbox"), *out NULL when absent

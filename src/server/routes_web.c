@@ -1,0 +1,73 @@
+/* routes_web.c — the web UI: GET / and GET /conversations/{id} answer
+ * /index.html (its %BASE_PATH% replaced by --base-path, so <base href>
+ * works behind a prefix), GET /assets/… the compiled-in files; and GET
+ * /health. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "server/routes.h"
+#include "server/server.h"
+#include "server/web_assets.h"
+
+#define BASE_MARK "%BASE_PATH%"
+/* The assets' names change with their content only when the UI's build
+ * says so; an hour keeps a reload cheap without pinning a stale UI. */
+#define ASSET_CACHE "Cache-Control: public, max-age=3600\r\n"
+
+int route_health(struct http_conn *c, json_t *body)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+
+	return http_reply(c, 200, "application/json", ok, strlen(ok));
+}
+
+static const struct web_asset *asset_find(const char *path)
+{
+	const struct web_asset *a;
+
+	for (a = web_assets; a->path; a++)
+		if (!strcmp(a->path, path))
+			return a;
+	return NULL;
+}
+
+int route_web_index(struct http_conn *c, json_t *body)
+{
+	const struct web_asset *a = asset_find("/index.html");
+	const char *p, *end, *hit;
+	struct buf out;
+	int rc = 0;
+
+	if (!a)
+		return http_reply_error(c, 404, "this handbox was built without its web UI (web/ "
+					"was empty); the API is under /api");
+	buf_init(&out, 0);
+	p = (const char *)a->data;
+	end = p + a->len;
+	while (rc == 0 && p < end) {
+		hit = memmem(p, (size_t)(end - p), BASE_MARK, strlen(BASE_MARK));
+		rc = buf_append(&out, p, hit ? (size_t)(hit - p) : (size_t)(end - p));
+		if (rc == 0 && hit)
+			rc = buf_append(&out, srv.base_path, strlen(srv.base_path));
+		p = hit ? hit + strlen(BASE_MARK) : end;
+	}
+	rc = rc ? http_reply_error(c, 500, "out of memory") :
+		http_reply_headers(c, 200, a->content_type, "Cache-Control: no-cache\r\n",
+				   out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return rc;
+}
+
+int route_web_asset(struct http_conn *c, json_t *body)
+{
+	char path[1100];
+	const struct web_asset *a;
+
+	snprintf(path, sizeof(path), "/assets/%s", c->params[0]);
+	if (!(a = asset_find(path)))
+		return http_reply_error(c, 404, "Not Found");
+	return http_reply_headers(c, 200, a->content_type, ASSET_CACHE, (const char *)a->data,
+				  a->len);
+}

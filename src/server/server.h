@@ -1,0 +1,172 @@
+/* server.h — what the files of `handbox serve` share: the server's state,
+ * the conversations it knows (the registry), their worker threads, the
+ * queue that carries events from those threads to the loop, and the
+ * helpers of the route files.
+ *
+ * Threads: the libwebsockets loop owns every socket, the registry, the
+ * subscribers and srv->store. Each conversation that has work gets one
+ * worker thread, which makes its sandbox and runs its agent through the
+ * public API (<handbox/…>); what the loop and a worker share lives under
+ * the conversation's lock. Events go from the worker (after the store has
+ * committed them) through the queue (server_queue.c) and
+ * lws_cancel_service() to the loop, which writes them to WebSockets. */
+#ifndef HB_SERVER_SERVER_H
+#define HB_SERVER_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/ids.h"
+#include "common/strv.h"
+#include "handbox/conversation.h"
+#include "handbox/server.h"
+#include "net/http.h"
+#include "store/store.h"
+
+#define SERVER_KEY_HEADER "X-Session-API-Key"
+#define SERVER_KEY_QUERY "session_api_key"
+#define SERVER_COOKIE "handbox_session"
+#define SERVER_CLOSE_AUTH 4001
+#define SERVER_CLOSE_UNKNOWN 4004
+#define SERVER_CLOSE_BUSY 1013
+#define SERVER_SUBSCRIBERS_MAX 32
+#define SERVER_MESSAGE_MAX (256u << 10)  /* one user message's text */
+
+struct lws_context;
+
+enum srv_sandbox { SRV_SB_NONE, SRV_SB_STARTING, SRV_SB_READY, SRV_SB_FAILED };
+
+/* How a new conversation is made (POST /api/conversations); every string
+ * owned. */
+struct srv_start {
+	char *image, *memory, *cpus;
+	struct strv volumes, env;
+	char *model, *base_url, *api_key, *native_tool_calling;
+	double timeout_s, input_cost, output_cost;
+	int max_iterations;
+	bool no_stuck;
+};
+void srv_start_free(struct srv_start *s);
+
+struct srv_sub;
+
+struct srv_conv {
+	char id[UUID_STR_LEN];
+	struct srv_conv *next;
+	/* loop thread only */
+	char last_event_id[UUID_STR_LEN]; /* the last event given to subscribers */
+	struct srv_sub *subs;
+	unsigned nsubs;
+	/* under lock: shared with the worker */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct hb_conversation *hc;       /* NULL until made or resumed */
+	struct hb_workspace *ws;          /* the sandbox of a new one (ours to
+					     close); NULL for resumed ones (the
+					     conversation owns theirs) */
+	struct hb_cancel cancel;          /* stops a sandbox start */
+	enum srv_sandbox sandbox;
+	char sandbox_error[512];
+	json_t *inbox;                    /* texts to send */
+	bool open_asked;                  /* make or resume it now */
+	bool run_asked, running, pause_asked, quit, deleting, has_thread;
+	pthread_t thread;
+	struct srv_start *start;          /* a new one's recipe; NULL once made, and
+					     for stored ones (resumed) */
+	char *llm_key;                    /* its LLM key when not the settings' */
+};
+
+struct server {
+	struct hb_server_options opt;
+	char base_path[256];
+	char *api_keys[2];
+	bool tls;
+	int max_sandboxes;
+	struct store *store;               /* loop thread only */
+	struct srv_conv *convs;            /* the registry, loop thread only */
+	struct lws_context *lws;
+};
+extern struct server srv;
+
+/* ---------------------------------------------- server_conv.c: registry */
+struct srv_conv *srv_conv_find(const char *id);
+/* A new entry in the registry (NULL when out of memory). */
+struct srv_conv *srv_conv_add(const char *id);
+/* Takes cv out of the registry (it is not freed). */
+void srv_conv_unlink(struct srv_conv *cv);
+void srv_conv_free(struct srv_conv *cv);
+/* Every stored conversation (after recovering orphans: running → paused). */
+int srv_conv_load_all(char *err, size_t errlen);
+/* Sandboxes this server has or is making. */
+int srv_sandboxes_in_use(void);
+/* 0, or HB_EBUSY saying what to stop when cv (NULL: a new one) would
+ * need one more sandbox than --max-sandboxes allows (never evicts). */
+int srv_capacity_check(struct srv_conv *cv, char *err, size_t errlen);
+/* As srv_capacity_check(), answering 429 then (returns 1). */
+int srv_check_capacity(struct http_conn *c, struct srv_conv *cv);
+
+/* ---------------------------------------- server_worker.c: the workers */
+/* Queues text (may be NULL) and, when run, a run; starts the worker,
+ * which makes (or resumes) the conversation if it has none. */
+int srv_conv_post(struct srv_conv *cv, const char *text, bool run, char *err, size_t errlen);
+/* Whether a run is asked or going on. */
+bool srv_conv_busy(struct srv_conv *cv);
+void srv_conv_pause(struct srv_conv *cv, bool interrupt);
+/* Out of the registry now; its worker removes the sandbox and the stored
+ * conversation, then frees it. */
+int srv_conv_delete(struct srv_conv *cv, char *err, size_t errlen);
+/* At the end: every run interrupted, every worker told to quit and joined
+ * (sandboxes kept), every entry freed. */
+void srv_conv_stop_all(void);
+/* The worker's own events (the sandbox failed): committed, then queued. */
+void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail);
+
+/* ----------------------------------------- server_queue.c: to the loop */
+int srv_queue_init(void);
+void srv_queue_free(void);
+/* Any thread: an event of conversation id, committed (copied). */
+void srv_queue_push(const char *conv_id, const char *event_json);
+/* Loop thread: hands the queued events to their subscribers. */
+void srv_queue_drain(void);
+
+/* ---------------------------------------- routes_socket.c: subscribers */
+void srv_sockets_deliver(struct srv_conv *cv, const char *event_id, const char *text);
+/* Closes cv's subscribers (it is deleted). */
+void srv_sockets_close(struct srv_conv *cv, int code, const char *reason);
+
+/* ------------------------------------------- server_info.c: JSON views */
+/* ConversationInfo of API.md § 2 (a new reference; NULL when out of
+ * memory). */
+json_t *srv_conv_info(struct srv_conv *cv, const struct store_conversation *row);
+/* ConversationInfo from the store, 0 or HB_ENOENT/… with err. */
+int srv_conv_info_load(struct srv_conv *cv, json_t **out, char *err, size_t errlen);
+/* "****" + the last 4 characters; null for none. */
+json_t *srv_mask_key(const char *key);
+/* The text of a message {role, content: "..." | [{type:"text",text}]}:
+ * a new string, or NULL with err naming what is wrong. */
+char *srv_message_text(json_t *msg, char *err, size_t errlen);
+
+/* ------------------------------------- server_settings.c: the settings */
+/* The stored settings over the environment's: {"llm":{…},"sandbox":{…}}
+ * with the key in clear (never send it: srv_settings_public()). */
+json_t *srv_settings_effective(void);
+json_t *srv_settings_public(void);
+/* POST /api/settings: merges body into the stored settings; HB_EINVAL
+ * naming the field. */
+int srv_settings_merge(json_t *body, char *err, size_t errlen);
+
+/* ------------------------------------------ routes*.c: the route table */
+extern const struct route srv_routes[];
+/* A bare integer (the /count routes). */
+int srv_reply_int(struct http_conn *c, long long n);
+/* The reply for a failed call: 404 (HB_ENOENT), 422 (HB_EINVAL), 500. */
+int srv_reply_fail(struct http_conn *c, int rc, const char *err);
+
+/* ------------------------------------------------------- server.c */
+int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *err,
+	       size_t errlen);
+
+#endif
