@@ -13,6 +13,8 @@ const struct route srv_routes[] = {
 	{ HTTP_POST, "/api/login", ROUTE_OPEN, route_login, NULL },
 	{ HTTP_GET, "/api/settings", 0, route_settings_get, NULL },
 	{ HTTP_POST, "/api/settings", 0, route_settings_post, NULL },
+	{ HTTP_GET, "/api/settings/llm-presets", 0, route_llm_presets, NULL },
+	{ HTTP_POST, "/api/settings/llm-test", 0, route_llm_test, NULL },
 	{ HTTP_POST, "/api/conversations", 0, route_conv_create, NULL },
 	{ HTTP_GET, "/api/conversations/search", 0, route_conv_search, NULL },
 	{ HTTP_GET, "/api/conversations/count", 0, route_conv_count, NULL },

@@ -25,6 +25,9 @@ extern const struct http_stream_ops route_socket_ops;
 /* routes_settings.c: settings, login */
 int route_settings_get(struct http_conn *c, json_t *body);
 int route_settings_post(struct http_conn *c, json_t *body);
+/* routes_llm.c */
+int route_llm_presets(struct http_conn *c, json_t *body);
+int route_llm_test(struct http_conn *c, json_t *body);
 int route_login(struct http_conn *c, json_t *body);
 /* routes_web.c: the UI, its assets, /health */
 int route_health(struct http_conn *c, json_t *body);

@@ -195,6 +195,7 @@ static void shutdown_all(void)
 {
 	srv_conv_stop_all();
 	srv_queue_drain();
+	srv_jobs_stop();
 	if (srv.lws)
 		lws_context_destroy(srv.lws);
 	srv.lws = NULL;
@@ -230,6 +231,7 @@ int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *
 		if (lws_service(srv.lws, 0) < 0)
 			break;
 		srv_queue_drain();
+		srv_jobs_drain();
 	}
 	fprintf(stderr, "handbox serve: stopping (running conversations are paused, their "
 		"sandboxes kept)\n");

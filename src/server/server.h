@@ -132,6 +132,18 @@ void srv_queue_push(const char *conv_id, const char *event_json);
 /* Loop thread: hands the queued events to their subscribers. */
 void srv_queue_drain(void);
 
+/* ----------------------------------------- server_jobs.c: slow requests */
+/* Work for one request: fills *reply (a new reference) or returns HB_E…
+ * with err; runs on a thread of its own, arg is the job's (decref'd after). */
+typedef int (*srv_job_fn)(json_t *arg, json_t **reply, char *err, size_t errlen);
+/* Runs fn(arg) off the loop and answers c with its reply (200) or its
+ * error (srv_reply_fail) once done, unless c went away. Takes arg. */
+int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg);
+/* Loop thread: answers the jobs that are done. */
+void srv_jobs_drain(void);
+/* At the end: jobs still running are left to free themselves. */
+void srv_jobs_stop(void);
+
 /* ---------------------------------------- routes_socket.c: subscribers */
 void srv_sockets_deliver(struct srv_conv *cv, const char *event_id, const char *text);
 /* Closes cv's subscribers (it is deleted). */
