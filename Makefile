@@ -122,6 +122,7 @@ include tests/sdk/sdk.mk
 include tests/agent/agent.mk
 include tests/agent/tools.mk
 include tests/store/store.mk
+include web/web.mk
 
 # The programs the integration tests drive, and where they find them.
 PROBES    := $(SDK_PROBE) $(LLM_PROBE) $(TOOL_PROBE) $(STORE_WRITER)
