@@ -59,7 +59,9 @@ export function mountConversation(main, id, ctx) {
   const planEl = h('div', {}, h('p', { class: 'muted small' }, 'No plan yet: the agent writes one for longer tasks.'));
   const sandboxEl = h('div', {});
   const detailsEl = h('dl', { class: 'details' });
+  const sideClose = h('button', { type: 'button', class: 'secondary side-close', 'aria-label': 'Close the details' }, 'Close');
   const side = h('aside', { id: 'conv-side', class: 'conv-side', 'aria-label': 'Conversation details' },
+    sideClose,
     h('section', {}, h('h2', {}, 'Tasks'), planEl),
     h('section', {}, h('h2', {}, 'Sandbox'), sandboxEl),
     h('section', {}, h('h2', {}, 'Details'), detailsEl));
@@ -75,10 +77,15 @@ export function mountConversation(main, id, ctx) {
       h('div', { class: 'conv-main' }, scroller, newBtn, sandboxBox, composer),
       side)));
 
-  sideToggle.onclick = () => {
-    const open = side.classList.toggle('open');
+  // the side panel is a drawer on narrow screens
+  const setSide = (open) => {
+    side.classList.toggle('open', open);
     sideToggle.setAttribute('aria-expanded', String(open));
+    (open ? sideClose : sideToggle).focus();
   };
+  sideToggle.onclick = () => setSide(!side.classList.contains('open'));
+  sideClose.onclick = () => setSide(false);
+  side.addEventListener('keydown', (e) => { if (e.key === 'Escape' && side.classList.contains('open')) setSide(false); });
 
   // --- scrolling: follow the end unless the reader scrolled up ---------
   let stick = true, scrollQueued = false;
