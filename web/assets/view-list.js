@@ -38,9 +38,9 @@ function taskBox(ctx) {
     placeholder: 'Describe a task, e.g. “Write a small Flask app that counts visits and serve it on port 8011”',
     'aria-describedby': 'task-hint',
   });
-  const image = h('input', { id: 'image', name: 'image', type: 'text', autocomplete: 'off', spellcheck: false, placeholder: 'the default image' });
+  const image = h('input', { id: 'image', name: 'image', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'the default image' });
   const mounts = h('textarea', {
-    id: 'mounts', name: 'mounts', rows: 2, spellcheck: false, 'aria-describedby': 'mounts-hint',
+    id: 'mounts', name: 'mounts', rows: 2, spellcheck: 'false', 'aria-describedby': 'mounts-hint',
     placeholder: '/home/me/project:/workspace:rw\n/srv/datasets:/data:ro',
   });
   const btnLabel = h('span', {}, 'Start');

@@ -24,16 +24,16 @@ function nativeValue(v) {
 export function mountSettings(main, ctx) {
   document.title = 'Settings · handbox';
   let gone = false;
-  const baseUrl = h('input', { type: 'url', autocomplete: 'off', spellcheck: false, placeholder: 'http://127.0.0.1:1234/v1' });
+  const baseUrl = h('input', { type: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'http://127.0.0.1:1234/v1' });
   const modelList = h('datalist', { id: 'model-list' });
-  const model = h('input', { type: 'text', autocomplete: 'off', spellcheck: false, list: 'model-list', placeholder: 'e.g. mistralai/devstral-small-2505' });
-  const apiKey = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: false, placeholder: 'unchanged' });
+  const model = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', list: 'model-list', placeholder: 'e.g. mistralai/devstral-small-2505' });
+  const apiKey = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false', placeholder: 'unchanged' });
   const keyState = h('span', {});
   const clearKey = h('input', { type: 'checkbox', id: 'clear-key' });
   const native = h('select', {}, NATIVE.map(([v, t]) => h('option', { value: v }, t)));
-  const image = h('input', { type: 'text', autocomplete: 'off', spellcheck: false });
-  const volumes = h('textarea', { rows: 2, spellcheck: false, placeholder: '/home/me/project:/workspace:rw' });
-  const memory = h('input', { type: 'text', autocomplete: 'off', spellcheck: false, placeholder: 'e.g. 4g' });
+  const image = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
+  const volumes = h('textarea', { rows: 2, spellcheck: 'false', placeholder: '/home/me/project:/workspace:rw' });
+  const memory = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. 4g' });
 
   const presetsEl = h('div', { class: 'presets', 'aria-live': 'polite' });
   const testOut = h('div', { class: 'test-result', role: 'status', 'aria-live': 'polite' });
