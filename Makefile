@@ -39,11 +39,10 @@ SANDBOXD_LIBS := -static -lwebsockets -ljansson -lssl -lcrypto -lz -lcap -lpthre
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
-# The web UI (web/), compiled in: tools/embed-assets writes the table of
-# src/server/web_assets.h. The folder is a prerequisite too, so a file
-# removed from it rebuilds the table.
-WEB_FILES   := $(shell find web -type f -not -name '.*' 2>/dev/null)
-WEB_ASSETS  := $(BUILD)/obj/gen/web_assets.o
+# The web UI (web/), compiled in (web/web.mk): $(WEB_ASSETS_OBJ) is linked
+# into the library. Its rules come before `all:`, so the goal is named.
+.DEFAULT_GOAL := all
+include web/web.mk
 
 SANDBOXD := $(BUILD)/handbox-sandboxd
 HANDBOX  := $(BUILD)/handbox
@@ -71,24 +70,16 @@ $(SANDBOXD): $(call obj,$(SANDBOXD_SRC) $(COMMON_SRC))
 	rm -f $@.log; exit $$st
 	@echo "LINK $@ (static)"
 
-$(BUILD)/gen/web_assets.c: tools/embed-assets $(WEB_FILES) $(wildcard web)
-	@mkdir -p $(dir $@)
-	tools/embed-assets web $@
-
-$(WEB_ASSETS): $(BUILD)/gen/web_assets.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PIC) $(WARN) -c $< -o $@
-
-$(LIBALL): $(call obj,$(LIB_SRC)) $(WEB_ASSETS)
+$(LIBALL): $(call obj,$(LIB_SRC)) $(WEB_ASSETS_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 	@echo "AR $@"
 
 # The archive programs link: one object whose only globals are hb_… (as the
 # shared library's), so a program may have its own parse_uint or buf_init.
-$(LIBA): $(call obj,$(LIB_SRC)) $(WEB_ASSETS) src/lib/libhandbox.map
+$(LIBA): $(call obj,$(LIB_SRC)) $(WEB_ASSETS_OBJ) src/lib/libhandbox.map
 	@rm -f $@ $@.o $@.syms
-	ld -r -o $@.o $(call obj,$(LIB_SRC)) $(WEB_ASSETS)
+	ld -r -o $@.o $(call obj,$(LIB_SRC)) $(WEB_ASSETS_OBJ)
 	nm -g --defined-only $@.o | awk '$$3 ~ /^hb_/ && $$3 != "hb_fail" { print $$3 }' >$@.syms
 	objcopy --keep-global-symbols=$@.syms $@.o
 	@ar rcs $@ $@.o
@@ -97,10 +88,10 @@ $(LIBA): $(call obj,$(LIB_SRC)) $(WEB_ASSETS) src/lib/libhandbox.map
 
 # Only hb_… is exported (src/lib/libhandbox.map): the internals can change
 # without breaking programs linked against the shared library.
-$(LIBSO): $(call obj,$(LIB_SRC)) $(WEB_ASSETS) src/lib/libhandbox.map
+$(LIBSO): $(call obj,$(LIB_SRC)) $(WEB_ASSETS_OBJ) src/lib/libhandbox.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libhandbox.so.$(SOVER) \
 		-Wl,--version-script=src/lib/libhandbox.map -o $@ \
-		$(call obj,$(LIB_SRC)) $(WEB_ASSETS) $(HOST_LIBS)
+		$(call obj,$(LIB_SRC)) $(WEB_ASSETS_OBJ) $(HOST_LIBS)
 	@ln -sf libhandbox.so.$(SOVER) $(BUILD)/libhandbox.so
 
 $(HANDBOX): $(call obj,$(CLI_SRC)) $(LIBALL)

@@ -13,6 +13,9 @@ PACKAGES=(
     libssl-dev zlib1g-dev libcap-dev python3-pytest python3-websocket
     docker.io mmdebstrap busybox-static musl musl-tools
     python3 git curl procps iproute2 iptables nginx openssl
+    # the web UI's browser tests (tests/e2e/README.md): headless Chromium
+    # driven by playwright-core from npm; npm itself: see install_packages
+    chromium nodejs
 )
 DOCKERD_LOG=${HANDBOX_DOCKERD_LOG:-/var/log/handbox-dockerd.log}
 DOCKERD_WAIT=${HANDBOX_DOCKERD_WAIT:-60}
@@ -24,6 +27,7 @@ Usage: .ci/setup.sh [--packages-only | --docker-only]
 Install the Debian packages handbox needs to build, test and make its test
 images, when they are missing (apt-get update runs only then):
 $(printf '%s\n' "${PACKAGES[@]}" | fmt -w 72 | sed 's/^/  /')
+  (and npm, when no npm command exists)
 then make sure a Docker engine answers: when 'docker info' fails, start
 dockerd in the background (through systemd when it runs the machine),
 logging to $DOCKERD_LOG, and wait up to
@@ -58,6 +62,9 @@ install_packages() {
         [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) == "ii "* ]] ||
             missing+=("$p")
     done
+    # Debian's npm package conflicts with a nodejs that ships its own npm
+    # (NodeSource's): asked for only when no npm command exists.
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     if ((${#missing[@]} == 0)); then
         log "all ${#PACKAGES[@]} packages are installed"
         return 0
