@@ -76,7 +76,11 @@ int route_llm_test(struct http_conn *c, json_t *body)
 	json_t *llm;
 
 	if (body && !json_is_object(body))
-		return http_reply_error(c, 422, "expected a JSON object {model, base_url, api_key}");
+		return http_reply_error(c, 422, "expected a JSON object {\"llm\": {model, base_url, "
+					"api_key}}");
+	/* {"llm": {…}} as the settings are posted, or the fields alone */
+	if (json_is_object(json_object_get(body, "llm")))
+		body = json_object_get(body, "llm");
 	if (!(llm = test_settings(body, err, sizeof(err))))
 		return srv_reply_fail(c, HB_EINVAL, err);
 	if (!json_string_value(json_object_get(llm, "model")) ||

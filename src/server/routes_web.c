@@ -14,7 +14,9 @@
 #define BASE_MARK "%BASE_PATH%"
 /* The assets' names change with their content only when the UI's build
  * says so; an hour keeps a reload cheap without pinning a stale UI. */
-#define ASSET_CACHE "Cache-Control: public, max-age=3600\r\n"
+/* assets change with the binary and carry no version in their names:
+ * the browser asks again each time (a 200 of a few KB on loopback) */
+#define ASSET_CACHE "Cache-Control: no-cache\r\n"
 
 int route_health(struct http_conn *c, json_t *body)
 {
