@@ -12,8 +12,6 @@
 #include "server/web_assets.h"
 
 #define BASE_MARK "%BASE_PATH%"
-/* The assets' names change with their content only when the UI's build
- * says so; an hour keeps a reload cheap without pinning a stale UI. */
 /* assets change with the binary and carry no version in their names:
  * the browser asks again each time (a 200 of a few KB on loopback) */
 #define ASSET_CACHE "Cache-Control: no-cache\r\n"
