@@ -82,7 +82,7 @@ static int replay(struct http_conn *c, struct srv_sub *sub, int64_t after)
 
 	/* events already queued go to the other subscribers first: after this,
 	 * cv->last_event_id is the last event handed out live */
-	srv_queue_drain();
+	srv_queue_drain(srv_sockets_deliver);
 	rc = store_event_walk(srv.store, sub->cv->id, 0, 0, replay_one, &r, err, sizeof(err));
 	if (rc || r.failed) {
 		http_ws_close(c, 1009, "the replay is over the socket's queue: read older events "
@@ -179,10 +179,15 @@ const struct http_stream_ops route_socket_ops = {
 	.on_close = on_gone,
 };
 
-void srv_sockets_deliver(struct srv_conv *cv, const char *event_id, const char *text)
+void srv_sockets_deliver(const char *conv_id, const char *event_id, const char *text)
 {
+	struct srv_conv *cv = srv_conv_find(conv_id);
 	struct srv_sub *sub;
 
+	/* gone: deleted while its last events were on their way */
+	if (!cv)
+		return;
+	snprintf(cv->last_event_id, sizeof(cv->last_event_id), "%s", event_id);
 	for (sub = cv->subs; sub; sub = sub->next) {
 		if (sub->skip_until[0]) {
 			if (!strcmp(sub->skip_until, event_id))

@@ -194,7 +194,7 @@ static void announce(int port)
 static void shutdown_all(void)
 {
 	srv_conv_stop_all();
-	srv_queue_drain();
+	srv_queue_drain(srv_sockets_deliver);
 	srv_jobs_stop();
 	if (srv.lws)
 		lws_context_destroy(srv.lws);
@@ -230,7 +230,7 @@ int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *
 	while (!hb_cancel_reason(stop)) {
 		if (lws_service(srv.lws, 0) < 0)
 			break;
-		srv_queue_drain();
+		srv_queue_drain(srv_sockets_deliver);
 		srv_jobs_drain();
 	}
 	fprintf(stderr, "handbox serve: stopping (running conversations are paused, their "

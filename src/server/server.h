@@ -129,8 +129,9 @@ int srv_queue_init(void);
 void srv_queue_free(void);
 /* Any thread: an event of conversation id, committed (copied). */
 void srv_queue_push(const char *conv_id, const char *event_json);
-/* Loop thread: hands the queued events to their subscribers. */
-void srv_queue_drain(void);
+/* Loop thread: hands each queued event, in commit order, to deliver. */
+typedef void (*srv_deliver_fn)(const char *conv_id, const char *event_id, const char *text);
+void srv_queue_drain(srv_deliver_fn deliver);
 
 /* ----------------------------------------- server_jobs.c: slow requests */
 /* Work for one request: fills *reply (a new reference) or returns HB_E…
@@ -145,7 +146,9 @@ void srv_jobs_drain(void);
 void srv_jobs_stop(void);
 
 /* ---------------------------------------- routes_socket.c: subscribers */
-void srv_sockets_deliver(struct srv_conv *cv, const char *event_id, const char *text);
+/* An event of conversation conv_id to its subscribers (srv_queue_drain's
+ * deliver); nothing when the conversation is gone. */
+void srv_sockets_deliver(const char *conv_id, const char *event_id, const char *text);
 /* Closes cv's subscribers (it is deleted). */
 void srv_sockets_close(struct srv_conv *cv, int code, const char *reason);
 

@@ -71,10 +71,9 @@ void srv_queue_push(const char *conv_id, const char *event_json)
 		lws_cancel_service(srv.lws);
 }
 
-void srv_queue_drain(void)
+void srv_queue_drain(srv_deliver_fn deliver)
 {
 	struct item *list, *it;
-	struct srv_conv *cv;
 
 	pthread_mutex_lock(&queue_lock);
 	list = head;
@@ -82,11 +81,7 @@ void srv_queue_drain(void)
 	pthread_mutex_unlock(&queue_lock);
 	while ((it = list)) {
 		list = it->next;
-		/* gone: deleted while its last events were on their way */
-		if ((cv = srv_conv_find(it->conv_id))) {
-			snprintf(cv->last_event_id, sizeof(cv->last_event_id), "%s", it->event_id);
-			srv_sockets_deliver(cv, it->event_id, it->text);
-		}
+		deliver(it->conv_id, it->event_id, it->text);
 		free(it);
 	}
 }
