@@ -219,6 +219,7 @@ int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *
 	    (rc = srv_conv_load_all(err, errlen)) ||
 	    (rc = srv_queue_init()))
 		goto out;
+	srv_collect_orphans();
 	if (http_setup()) {
 		rc = hb_fail(err, errlen, HB_EINVAL, "bad HTTP settings");
 		goto out;

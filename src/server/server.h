@@ -108,6 +108,11 @@ int srv_capacity_check(struct srv_conv *cv, char *err, size_t errlen);
 /* As srv_capacity_check(), answering 429 then (returns 1). */
 int srv_check_capacity(struct http_conn *c, struct srv_conv *cv);
 
+/* ------------------------------------- server_orphans.c: at start */
+/* Removes the sandboxes whose owner is gone (hb_sandbox_gc), saying what it
+ * did on stderr; an engine that cannot be asked is only reported. */
+void srv_collect_orphans(void);
+
 /* ---------------------------------------- server_worker.c: the workers */
 /* Queues text (may be NULL) and, when run, a run; starts the worker,
  * which makes (or resumes) the conversation if it has none. */
