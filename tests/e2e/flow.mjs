@@ -20,18 +20,25 @@ export function script(tag) {
 }
 
 // Steps of a describe(): after a failed one the rest are skipped, saying
-// which failed (the run fails all the same).
+// which failed (the run fails all the same). step.allPassed() says whether
+// every step ran and passed (the temp directory is then removed).
 export function stepper() {
-  let failed = null;
-  return (name, fn, timeout = 3 * WAIT_MS) => it(name, { timeout }, async (t) => {
-    if (failed) { t.skip(`skipped: the step "${failed}" failed`); return; }
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = name;
-      throw e;
-    }
-  });
+  let failed = null, registered = 0, passed = 0;
+  const step = (name, fn, timeout = 3 * WAIT_MS) => {
+    registered++;
+    return it(name, { timeout }, async (t) => {
+      if (failed) { t.skip(`skipped: the step "${failed}" failed`); return; }
+      try {
+        await fn(t);
+        passed++;
+      } catch (e) {
+        failed = name;
+        throw e;
+      }
+    });
+  };
+  step.allPassed = () => passed === registered;
+  return step;
 }
 
 const see = (page, selector, hasText, timeout = WAIT_MS) =>

@@ -8,7 +8,7 @@
 // Screenshots: build/test-artifacts/https-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { launchBrowser, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { removeTempDir, launchBrowser, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
 import { reloadHistory, script, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-https';
@@ -37,7 +37,7 @@ describe('the web UI behind nginx over HTTPS', () => {
     await nginx?.stop();
     await serve?.stop();
     await llm?.stop();
-    if (dir) console.log(`# state, certificates and logs: ${dir}`);
+    removeTempDir(dir, step.allPassed());
   });
 
   step('0. without the pin Chromium refuses the certificate (the pin is what trusts it)', async () => {

@@ -31,6 +31,14 @@ export function tempDir(name) {
   return d;
 }
 
+// The temp directory of a test file: removed when every step passed (and
+// E2E_KEEP is not set), else kept and named for its logs.
+export function removeTempDir(dir, allPassed) {
+  if (!dir) return;
+  if (allPassed && !process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  else console.log(`# state and logs kept in ${dir}`);
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -178,6 +186,8 @@ export function watch(context, sink = { errors: [], sockets: [] }) {
 
 export async function shot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // a full-page shot of a scrolled page draws its sticky bars mid-page
+  await page.evaluate(() => window.scrollTo(0, 0));
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;

@@ -4,7 +4,7 @@
 // and no console errors. Screenshots: build/test-artifacts/http-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { launchBrowser, startFakeLLM, startServe, tempDir, watch } from './lib.mjs';
+import { removeTempDir, launchBrowser, startFakeLLM, startServe, tempDir, watch } from './lib.mjs';
 import { phoneWidth, reloadHistory, script, seeInList, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-http';
@@ -29,7 +29,7 @@ describe('the web UI over HTTP', () => {
     await browser?.close();
     await serve?.stop();
     await llm?.stop();
-    if (dir) console.log(`# state and logs: ${dir}`);
+    removeTempDir(dir, step.allPassed());
   });
 
   step('1. settings: the fake LLM set and saved; Test shows its answer', () => setLLM(page, serve.url, llm, 'http'));
