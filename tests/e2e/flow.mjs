@@ -22,7 +22,8 @@ export function script(tag) {
 // Steps of a describe(): after a failed one the rest are skipped, saying
 // which failed (the run fails all the same). step.allPassed() says whether
 // every step ran and passed (the temp directory is then removed).
-export function stepper() {
+// onFail(name) runs after a failure (a screenshot of the page as it was).
+export function stepper(onFail = async () => {}) {
   let failed = null, registered = 0, passed = 0;
   const step = (name, fn, timeout = 3 * WAIT_MS) => {
     registered++;
@@ -33,6 +34,7 @@ export function stepper() {
         passed++;
       } catch (e) {
         failed = name;
+        await onFail(name).catch((err) => console.log(`# no screenshot of the failure: ${err.message}`));
         throw e;
       }
     });

@@ -8,7 +8,7 @@
 // Screenshots: build/test-artifacts/https-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { removeTempDir, launchBrowser, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { removeTempDir, launchBrowser, shot, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
 import { reloadHistory, script, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-https';
@@ -17,7 +17,7 @@ const TASK = 'Create e2e-https.txt and show it';
 describe('the web UI behind nginx over HTTPS', () => {
   let dir, cert, llm, serve, nginx, browser, page, base, id;
   const sink = { errors: [], sockets: [] };
-  const step = stepper();
+  const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'https-FAILED')}`); });
 
   before(async () => {
     dir = tempDir('https');

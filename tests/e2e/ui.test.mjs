@@ -4,7 +4,7 @@
 // and no console errors. Screenshots: build/test-artifacts/http-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { removeTempDir, launchBrowser, startFakeLLM, startServe, tempDir, watch } from './lib.mjs';
+import { removeTempDir, launchBrowser, shot, startFakeLLM, startServe, tempDir, watch } from './lib.mjs';
 import { phoneWidth, reloadHistory, script, seeInList, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-http';
@@ -13,7 +13,7 @@ const TASK = 'Create e2e-http.txt and show it';
 describe('the web UI over HTTP', () => {
   let dir, llm, serve, browser, page, id;
   const sink = { errors: [], sockets: [] };
-  const step = stepper();
+  const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'http-FAILED')}`); });
 
   before(async () => {
     dir = tempDir('http');
