@@ -1,8 +1,8 @@
 # handbox build. `make` builds every binary and the library into $(BUILD)/;
 # `make test` checks the include layers and runs the unit tests (plain and
-# sanitized), the integration tests and the SDK examples against an
-# installed copy (`make examples` only builds them); `make install
-# PREFIX=…` installs.
+# sanitized), the integration tests, the web UI's browser tests (`make
+# e2e`) and the SDK examples against an installed copy (`make examples`
+# only builds them); `make install PREFIX=…` installs.
 # BUILD may be overridden so several builds can share one tree.
 
 BUILD    ?= build
@@ -54,7 +54,7 @@ SOVER    := 0
 LIBSO    := $(BUILD)/libhandbox.so.$(SOVER)
 VERSION  := $(shell sed -n 's/^\#define HB_VERSION "\(.*\)"/\1/p' include/handbox/handbox.h)
 
-.PHONY: all test unit integration fuzz bench clean layers install example
+.PHONY: all test unit integration e2e fuzz bench clean layers install example
 all: $(SANDBOXD) $(HANDBOX) $(LIBA) $(LIBSO)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -135,9 +135,16 @@ PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example example-conversation $(PROBES)
+test: all layers unit example example-conversation $(PROBES) e2e
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
 	$(PROBE_ENV) tests/integration/run
+
+# The web UI in headless Chromium against build/handbox serve, Docker and
+# the scripted LLM, also behind nginx over HTTPS (tests/e2e/README.md;
+# screenshots in $(BUILD)/test-artifacts/). Fails, never skips, when
+# node, chromium, nginx or Docker is missing.
+e2e: all
+	HANDBOX=$(HANDBOX) SANDBOXD=$(SANDBOXD) E2E_ARTIFACTS=$(BUILD)/test-artifacts tests/e2e/run
 
 integration: all $(PROBES)
 	$(PROBE_ENV) tests/integration/run

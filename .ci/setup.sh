@@ -12,10 +12,12 @@ PACKAGES=(
     # integration tests: pulled in or preinstalled today, named to be sure
     libssl-dev zlib1g-dev libcap-dev python3-pytest python3-websocket
     docker.io mmdebstrap busybox-static musl musl-tools
-    python3 git curl procps iproute2 iptables nginx openssl
+    python3 git curl procps iproute2 iptables
     # the web UI's browser tests (tests/e2e/README.md): headless Chromium
-    # driven by playwright-core from npm; npm itself: see install_packages
-    chromium nodejs
+    # driven by playwright-core (installed from npm by tests/e2e/run, not
+    # here), nginx and openssl for the HTTPS flow; npm itself: see
+    # install_packages
+    chromium nodejs nginx openssl
 )
 DOCKERD_LOG=${HANDBOX_DOCKERD_LOG:-/var/log/handbox-dockerd.log}
 DOCKERD_WAIT=${HANDBOX_DOCKERD_WAIT:-60}
