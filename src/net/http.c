@@ -795,10 +795,11 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 		return http_reply_error(c, 401, "Unauthorized") ? -1 : 0;
 	}
 	watch_body(wsi, request_has_body(wsi));
+	c->body_ended = !request_has_body(wsi);
 	if (c->route->stream) {
 		if (c->route->stream->on_request && c->route->stream->on_request(c))
 			return -1;
-		if (!request_has_body(wsi))
+		if (c->body_ended)
 			return c->route->stream->on_body_end ?
 				c->route->stream->on_body_end(c) : 0;
 		return c->replying ? 0 : send_continue(c);
@@ -835,8 +836,9 @@ static int on_http_body_end(struct http_conn *c)
 {
 	waiting_leave(c->wsi);
 	watch_body(c->wsi, 0);
-	if (c->replying || !c->route)
+	if (c->replying || !c->route || c->body_ended)
 		return 0;
+	c->body_ended = 1;
 	if (c->route->stream)
 		return c->route->stream->on_body_end ?
 			c->route->stream->on_body_end(c) : 0;

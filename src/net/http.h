@@ -92,6 +92,10 @@ struct http_conn {
 
 	struct buf body;        /* JSON body, or a WebSocket message */
 	int close_after_reply;
+	/* the request's end was handled (lws also reports the end of an
+	 * empty body, "Content-Length: 0", which on_http already took as
+	 * none: a deferred handler must not be called twice) */
+	int body_ended;
 	int replying;           /* http_reply_* has queued the whole answer */
 	struct buf out;         /* bytes still to send (headers + body) */
 	size_t out_off;

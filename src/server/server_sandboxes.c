@@ -193,6 +193,8 @@ static int note_sandbox(const struct hb_sandbox *sb, void *arg)
 	struct srv_sbx *more;
 	bool mine;
 
+	size_t i;
+
 	pthread_mutex_lock(&lock);
 	mine = conv || is_bare_locked(sb->id);
 	pthread_mutex_unlock(&lock);
@@ -206,8 +208,30 @@ static int note_sandbox(const struct hb_sandbox *sb, void *arg)
 	memset(&more[g->n], 0, sizeof(*more));
 	more[g->n].sb = *sb;
 	snprintf(more[g->n].conv_id, sizeof(more->conv_id), "%s", conv ?: "");
+	/* a listing has no session key (only an inspect has): the one known
+	 * already is kept, else it is looked up after the listing */
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < ncache && !sb->session_api_key[0]; i++)
+		if (!strcmp(cache[i].sb.id, sb->id))
+			memcpy(more[g->n].sb.session_api_key, cache[i].sb.session_api_key,
+			       sizeof(sb->session_api_key));
+	pthread_mutex_unlock(&lock);
 	g->n++;
 	return 0;
+}
+
+/* The sandboxes listed without a key: inspected (one engine call each,
+ * once per sandbox: later listings keep the key). */
+static void find_keys(struct hb_runtime *rt, struct gather *g)
+{
+	char err[HB_ERR_MAX];
+	struct hb_sandbox sb;
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (!g->list[i].sb.session_api_key[0] &&
+		    hb_sandbox_find(rt, g->list[i].sb.id, &sb, err, sizeof(err)) == 0)
+			g->list[i].sb = sb;
 }
 
 int srv_sbx_refresh(char *err, size_t errlen)
@@ -227,6 +251,8 @@ int srv_sbx_refresh(char *err, size_t errlen)
 	    !(rc = srv_runtime_open(&set, &rt, err, errlen)) &&
 	    !(rc = hb_sandbox_list(rt, note_sandbox, &g, err, errlen)) && g.rc)
 		rc = hb_fail(err, errlen, g.rc, "out of memory listing the sandboxes");
+	if (!rc)
+		find_keys(rt, &g);
 	store_close(s);
 	srv_runtime_close(set, rt);
 	json_decref(g.owners);

@@ -120,7 +120,7 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 }
 
 /* One listening socket per port (IPv4 and IPv6 sockets of one server are
- * one port to a user), with what holds it. */
+ * one port to a user; sandboxd lists them by port), with what holds it. */
 static json_t *by_port(json_t *sockets)
 {
 	json_t *out = json_array(), *s;
@@ -129,8 +129,11 @@ static json_t *by_port(json_t *sockets)
 
 	json_array_foreach(sockets, i, s) {
 		json_int_t port = json_integer_value(json_object_get(s, "port"));
+		const char *addr = json_string_value(json_object_get(s, "address"));
 
-		if (!out || port == last || port <= 0)
+		/* Docker's own DNS server of a user network listens in every
+		 * container on 127.0.0.11, on a random port: no app of the user */
+		if (!out || port == last || port <= 0 || (addr && !strcmp(addr, "127.0.0.11")))
 			continue;
 		last = port;
 		json_array_append_new(out, json_pack("{s:I, s:O?, s:O?}", "port", port,
