@@ -393,6 +393,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -736,12 +737,18 @@ static void watch_body(struct lws *wsi, int body_due)
 		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
 
-/* Copies path into c->path without the base path; -1 when too long. */
-static int set_path(struct http_conn *c, const char *path)
+/* Copies the path a request is routed as into c->path: what host_route
+ * makes of its Host, else path without the base path. Returns 0, -1 when
+ * too long, -2 when host_route refused the Host (the sentence in err). */
+static int set_path(struct http_conn *c, const char *path, char *err, size_t errlen)
 {
 	const char *base = server_cfg.base_path;
 	size_t blen = base ? strlen(base) : 0;
+	int rc = server_cfg.host_route ?
+		 server_cfg.host_route(c, path, c->path, sizeof(c->path), err, errlen) : 0;
 
+	if (rc)
+		return rc < 0 ? -2 : 0;
 	if (blen && !strncmp(path, base, blen) && (path[blen] == '/' || !path[blen]))
 		path = path[blen] ? path + blen : "/";
 	if (strlen(path) >= sizeof(c->path))
@@ -752,13 +759,16 @@ static int set_path(struct http_conn *c, const char *path)
 
 static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 {
-	int known;
+	char err[256];
+	int known, rc;
 
 	conn_finish(c);
 	c->wsi = wsi;
 	c->method = method_of(wsi);
-	if (set_path(c, path)) {
+	if ((rc = set_path(c, path, err, sizeof(err)))) {
 		c->close_after_reply = 1;
+		if (rc == -2)
+			return http_reply_error(c, 422, "%s", err) ? -1 : 0;
 		return http_reply_error(c, 414, "path longer than %zu bytes", sizeof(c->path) - 1) ? -1 : 0;
 	}
 	buf_init(&c->body, HTTP_JSON_BODY_LIMIT);
@@ -778,17 +788,18 @@ static int on_http(struct http_conn *c, struct lws *wsi, const char *path)
 		return http_reply_error(c, 404, "Not Found") ? -1 : 0;
 	}
 	if (!(c->route->flags & ROUTE_OPEN) && auth_required() &&
-	    request_key_state(c, 0) != 1) {
+	    request_key_state(c, !!(c->route->flags & ROUTE_KEY_QUERY)) != 1) {
 		c->route = NULL;
 		if (request_has_body(wsi))
 			c->close_after_reply = 1;
 		return http_reply_error(c, 401, "Unauthorized") ? -1 : 0;
 	}
 	watch_body(wsi, request_has_body(wsi));
+	c->body_ended = !request_has_body(wsi);
 	if (c->route->stream) {
 		if (c->route->stream->on_request && c->route->stream->on_request(c))
 			return -1;
-		if (!request_has_body(wsi))
+		if (c->body_ended)
 			return c->route->stream->on_body_end ?
 				c->route->stream->on_body_end(c) : 0;
 		return c->replying ? 0 : send_continue(c);
@@ -825,8 +836,9 @@ static int on_http_body_end(struct http_conn *c)
 {
 	waiting_leave(c->wsi);
 	watch_body(c->wsi, 0);
-	if (c->replying || !c->route)
+	if (c->replying || !c->route || c->body_ended)
 		return 0;
+	c->body_ended = 1;
 	if (c->route->stream)
 		return c->route->stream->on_body_end ?
 			c->route->stream->on_body_end(c) : 0;
@@ -893,8 +905,8 @@ static int ws_authenticated(struct http_conn *c)
 
 static int on_ws_established(struct http_conn *c, struct lws *wsi)
 {
-	char uri[2048];
-	int known, n, keystate;
+	char uri[2048], err[256];
+	int known, n, keystate, rc;
 
 	conn_finish(c);
 	c->wsi = wsi;
@@ -902,10 +914,15 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 	ws_queue_init(&c->ws_out, WS_QUEUE_LIMIT);
 	c->method = HTTP_GET;
 	n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
-	if (n <= 0 || set_path(c, uri))
+	if (n <= 0 || (rc = set_path(c, uri, err, sizeof(err))) == -1)
 		return -1;
 	if (ws_keep_query(c))
 		return -1;
+	if (rc) {
+		http_ws_close(c, 1008, "a sub-domain of the port proxy is {port}-{sandbox id}: "
+			      "this Host is not one");
+		return 0;
+	}
 	c->route = route_find(c, 1, &known);
 	if (!c->route) {
 		http_ws_close(c, server_cfg.ws_close_no_route, "no such WebSocket endpoint");
@@ -1027,6 +1044,7 @@ static int on_upgrade(struct lws *wsi, const char *what)
 {
 	static struct http_conn scratch;
 	struct http_conn *c = &scratch;
+	char uri[sizeof(c->path)], err[256];
 	int known, rc = 0;
 
 	if (!what || strcasecmp(what, "websocket"))
@@ -1034,7 +1052,9 @@ static int on_upgrade(struct lws *wsi, const char *what)
 	memset(c, 0, sizeof(*c));
 	c->wsi = wsi;
 	c->method = HTTP_GET;
-	if (lws_hdr_copy(wsi, c->path, sizeof(c->path), WSI_TOKEN_GET_URI) <= 0)
+	/* routed as on_ws_established will (the base path, the Host) */
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+	    set_path(c, uri, err, sizeof(err)))
 		return 0;
 	c->route = route_find(c, 1, &known);
 	if (c->route && c->route->stream && c->route->stream->on_upgrade &&

@@ -36,6 +36,10 @@ enum http_method {
 enum route_flags {
 	ROUTE_OPEN = 1 << 0, /* no API key needed */
 	ROUTE_WS = 1 << 1,   /* a WebSocket endpoint */
+	/* the key may also come as the key_query argument of a plain HTTP
+	 * request (a link that hands a browser its key: the handler is to
+	 * set a cookie and redirect without it) */
+	ROUTE_KEY_QUERY = 1 << 2,
 };
 
 /* A handler that takes the request body as it streams in, or a WebSocket.
@@ -88,6 +92,10 @@ struct http_conn {
 
 	struct buf body;        /* JSON body, or a WebSocket message */
 	int close_after_reply;
+	/* the request's end was handled (lws also reports the end of an
+	 * empty body, "Content-Length: 0", which on_http already took as
+	 * none: a deferred handler must not be called twice) */
+	int body_ended;
 	int replying;           /* http_reply_* has queued the whole answer */
 	struct buf out;         /* bytes still to send (headers + body) */
 	size_t out_off;
@@ -132,6 +140,14 @@ struct http_config {
 	/* NULL, or "/prefix": a path under it is routed as the rest of it
 	 * ("/prefix/x" as "/x", "/prefix" as "/"); other paths as they are */
 	const char *base_path;
+	/* NULL, or a map from a request's Host to the path it is routed as:
+	 * returns 1 with that path in out (the sub-domain proxy of `handbox
+	 * serve`: Host "8011-{id}.localhost" and "/x" route as
+	 * "/api/sandboxes/{id}/ports/8011/x"; base_path does not apply), 0
+	 * for the path as it came, -1 with a sentence in err (answered 422,
+	 * or a WebSocket closed with 1008) */
+	int (*host_route)(struct http_conn *c, const char *path, char *out, size_t outlen,
+			  char *err, size_t errlen);
 	int ws_close_auth;      /* close code: missing or wrong key */
 	int ws_close_no_route;  /* close code: no WebSocket route at the path */
 

@@ -47,6 +47,12 @@ struct proxy_target {
 	const char *prefix;
 	const char *path;
 	const char *skip_query;  /* a query argument left out (a key), or NULL */
+	/* a cookie left out of the Cookie header (a proxy's own session),
+	 * or NULL */
+	const char *skip_cookie;
+	/* nonzero: the client's Authorization header stays here (it holds
+	 * the proxy's own key) */
+	int skip_authorization;
 	const char *host;        /* the Host header upstream */
 	/* replaces the client's Origin when it sent one (apps compare it
 	 * with Host); NULL passes the client's own on */
@@ -74,6 +80,12 @@ int proxy_http_body(struct http_conn *c, const char *data, size_t len);
 int proxy_http_writeable(struct http_conn *c);
 void proxy_http_close(struct http_conn *c);
 
+/* The answer to "{prefix}/{port}" without its slash: 308 to "{port}/"
+ * with the query, relative so that it holds behind any outer prefix (an
+ * app's relative links then resolve under the prefix). Returns what
+ * on_request returns. */
+int proxy_reply_slash(struct http_conn *c, int port);
+
 /* ---------------------------------------------------- WebSocket tunnel
  * For a route's on_upgrade (http.h). Takes the client's socket and
  * returns 1 (http.c then forgets the connection), or 0 when the socket
@@ -92,6 +104,10 @@ extern const struct lws_protocols proxy_protocol;
  * Returns 0 or a buf error. */
 int proxy_append_target(struct http_conn *c, struct buf *b, const char *path,
 			const char *skip_query);
+
+/* Appends "?" + c's query re-encoded as proxy_append_target() does
+ * (nothing when no argument is left). Returns 0 or a buf error. */
+int proxy_append_query(struct http_conn *c, struct buf *b, const char *skip_query);
 
 /* -------------------------------------------------------- pure helpers */
 
@@ -113,6 +129,11 @@ int proxy_append_encoded(struct buf *b, const char *s, int query);
  * but a bad port or id, with a message naming the value. */
 int proxy_parse_sub_host(const char *host, const char *suffix, int *port,
 			 char *id, size_t idlen, char *err, size_t errlen);
+
+/* Appends the Cookie header value cookies without the cookies named
+ * name ("a=1; s=K; b=2" without s: "a=1; b=2"). Returns 0 or a buf
+ * error. */
+int proxy_append_cookies(struct buf *b, const char *cookies, const char *name);
 
 /* The first name of a Sec-WebSocket-Protocol offer ("vite-hmr, x" ->
  * "vite-hmr"), into out. Returns its length, 0 when there is none, -1

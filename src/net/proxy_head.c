@@ -13,17 +13,13 @@
 #include "net/http.h"
 #include "net/proxy_relay.h"
 
-int proxy_append_target(struct http_conn *c, struct buf *b, const char *path,
-			const char *skip_query)
+int proxy_append_query(struct http_conn *c, struct buf *b, const char *skip_query)
 {
 	static char frag[HTTP_HEADER_DATA_MAX];
 	size_t skiplen = skip_query ? strlen(skip_query) : 0;
-	int i, n, rc, first = 1;
+	int i, n, rc = 0, first = 1;
 	char *eq;
 
-	rc = buf_append(b, "/", 1);
-	if (!rc)
-		rc = proxy_append_encoded(b, path, 0);
 	for (i = 0; !rc; i++) {
 		n = lws_hdr_copy_fragment(c->wsi, frag, sizeof(frag),
 					  WSI_TOKEN_HTTP_URI_ARGS, i);
@@ -45,6 +41,16 @@ int proxy_append_target(struct http_conn *c, struct buf *b, const char *path,
 		first = 0;
 	}
 	return rc;
+}
+
+int proxy_append_target(struct http_conn *c, struct buf *b, const char *path,
+			const char *skip_query)
+{
+	int rc = buf_append(b, "/", 1);
+
+	if (!rc)
+		rc = proxy_append_encoded(b, path, 0);
+	return rc ? rc : proxy_append_query(c, b, skip_query);
 }
 
 /* Request headers lws parses into tokens; the rest (hop-by-hop headers,
@@ -157,8 +163,31 @@ static int append_forwarded(struct http_conn *c, struct buf *b)
 	return rc;
 }
 
-static int append_client_headers(struct http_conn *c, struct buf *b,
-				 int upgrade)
+/* One header lws knows by token, unless t keeps it here: the proxy's own
+ * session cookie and key stay with the proxy. */
+static int append_token(struct buf *b, const struct proxy_target *t,
+			enum lws_token_indexes tok, const char *name)
+{
+	size_t before;
+	int rc;
+
+	if (tok == WSI_TOKEN_HTTP_AUTHORIZATION && t->skip_authorization)
+		return 0;
+	if (tok != WSI_TOKEN_HTTP_COOKIE || !t->skip_cookie)
+		return buf_printf(b, "%s: %s\r\n", name, hval);
+	before = b->len;
+	rc = buf_printf(b, "%s: ", name);
+	if (!rc)
+		rc = proxy_append_cookies(b, hval, t->skip_cookie);
+	if (!rc && b->len == before + strlen(name) + 2)
+		b->len = before; /* no other cookie: no header */
+	else if (!rc)
+		rc = buf_append(b, "\r\n", 2);
+	return rc;
+}
+
+static int append_client_headers(struct http_conn *c, const struct proxy_target *t,
+				 struct buf *b, int upgrade)
 {
 	size_t i;
 	int rc = 0;
@@ -166,7 +195,7 @@ static int append_client_headers(struct http_conn *c, struct buf *b,
 	for (i = 0; !rc && i < sizeof(fwd_tokens) / sizeof(fwd_tokens[0]); i++)
 		if ((!upgrade || !fwd_tokens[i].body) &&
 		    lws_hdr_copy(c->wsi, hval, sizeof(hval), fwd_tokens[i].tok) > 0)
-			rc = buf_printf(b, "%s: %s\r\n", fwd_tokens[i].name, hval);
+			rc = append_token(b, t, fwd_tokens[i].tok, fwd_tokens[i].name);
 	for (i = 0; !rc && i < sizeof(fwd_custom) / sizeof(fwd_custom[0]); i++)
 		if (custom_header(c, fwd_custom[i]) >= 0)
 			rc = buf_printf(b, "%s: %s\r\n", fwd_custom[i], hval);
@@ -210,7 +239,7 @@ int proxy_build_head(struct http_conn *c, const struct proxy_target *t,
 			rc = buf_printf(b, "Origin: %s\r\n", hval);
 	}
 	if (!rc)
-		rc = append_client_headers(c, b, upgrade);
+		rc = append_client_headers(c, t, b, upgrade);
 	if (!rc && t->extra_headers)
 		rc = buf_printf(b, "%s", t->extra_headers);
 	if (!rc)

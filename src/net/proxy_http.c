@@ -243,3 +243,26 @@ void proxy_http_close(struct http_conn *c)
 	else
 		relay_free(p);
 }
+
+int proxy_reply_slash(struct http_conn *c, int port)
+{
+	struct buf loc;
+	int rc;
+
+	buf_init(&loc, HTTP_HEADER_DATA_MAX * 3);
+	/* relative, so that it holds behind any outer prefix */
+	rc = buf_printf(&loc, "Location: %d/", port);
+	if (!rc)
+		rc = proxy_append_query(c, &loc, NULL);
+	if (!rc)
+		rc = buf_append(&loc, "\r\n", 2);
+	if (rc) {
+		buf_free(&loc);
+		return http_reply_error(c, 500, "out of memory") ? -1 : 0;
+	}
+	rc = http_begin_stream(c, 308, "text/plain", 0, loc.data);
+	buf_free(&loc);
+	if (!rc)
+		rc = http_write_body(c, NULL, 0, 1);
+	return rc ? -1 : 0;
+}

@@ -109,6 +109,28 @@ int proxy_parse_sub_host(const char *host, const char *suffix, int *port,
 	return 1;
 }
 
+int proxy_append_cookies(struct buf *b, const char *cookies, const char *name)
+{
+	size_t nlen = strlen(name), len;
+	const char *p = cookies;
+	int rc = 0, first = 1;
+
+	while (!rc && *p) {
+		p += strspn(p, " \t;");
+		len = strcspn(p, ";");
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len && !(len > nlen && !strncmp(p, name, nlen) && p[nlen] == '=')) {
+			rc = buf_append(b, "; ", first ? 0 : 2);
+			if (!rc)
+				rc = buf_append(b, p, len);
+			first = 0;
+		}
+		p += strcspn(p, ";");
+	}
+	return rc;
+}
+
 /* RFC 7230 token characters */
 static int tchar(unsigned char ch)
 {

@@ -103,28 +103,12 @@ const struct http_stream_ops proxy_ws_ops = {
 
 static int slash_open(struct http_conn *c)
 {
-	struct buf loc;
 	char err[128];
-	int port, rc;
+	int port;
 
 	if (proxy_parse_port(c->params[0], &port, err, sizeof(err)))
 		return http_reply_error(c, 422, "%s", err) ? -1 : 0;
-	buf_init(&loc, HTTP_HEADER_DATA_MAX * 3);
-	/* relative, so that it holds behind any outer prefix */
-	rc = buf_printf(&loc, "Location: %d", port);
-	if (!rc)
-		rc = proxy_append_target(c, &loc, "", NULL);
-	if (!rc)
-		rc = buf_append(&loc, "\r\n", 2);
-	if (rc) {
-		buf_free(&loc);
-		return http_reply_error(c, 500, "out of memory") ? -1 : 0;
-	}
-	rc = http_begin_stream(c, 308, "text/plain", 0, loc.data);
-	buf_free(&loc);
-	if (!rc)
-		rc = http_write_body(c, NULL, 0, 1);
-	return rc ? -1 : 0;
+	return proxy_reply_slash(c, port);
 }
 
 const struct http_stream_ops proxy_slash_ops = {

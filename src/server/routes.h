@@ -29,6 +29,22 @@ int route_settings_post(struct http_conn *c, json_t *body);
 int route_llm_presets(struct http_conn *c, json_t *body);
 int route_llm_test(struct http_conn *c, json_t *body);
 int route_login(struct http_conn *c, json_t *body);
+/* routes_sandboxes.c: /api/sandboxes */
+int route_sbx_list(struct http_conn *c, json_t *body);
+int route_sbx_create(struct http_conn *c, json_t *body);
+int route_sbx_get(struct http_conn *c, json_t *body);
+int route_sbx_delete(struct http_conn *c, json_t *body);
+int route_sbx_pause(struct http_conn *c, json_t *body);
+int route_sbx_resume(struct http_conn *c, json_t *body);
+/* routes_ports.c: the port proxy, by path and by sub-domain */
+extern const struct http_stream_ops route_ports_http_ops;
+extern const struct http_stream_ops route_ports_ws_ops;
+extern const struct http_stream_ops route_ports_slash_ops;
+int route_ports_open_link(struct http_conn *c, json_t *body);
+/* http_config.host_route: Host "{port}-{id}.localhost" routes as
+ * /api/sandboxes/{id}/ports/{port}/… */
+int srv_host_route(struct http_conn *c, const char *path, char *out, size_t outlen,
+		   char *err, size_t errlen);
 /* routes_web.c: the UI, its assets, /health */
 int route_health(struct http_conn *c, json_t *body);
 int route_web_index(struct http_conn *c, json_t *body);

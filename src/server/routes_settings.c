@@ -8,9 +8,6 @@
 #include "server/routes.h"
 #include "server/server.h"
 
-/* The cookie lasts 30 days; logging in again renews it. */
-#define COOKIE_MAX_AGE (30 * 24 * 3600)
-
 int route_settings_get(struct http_conn *c, json_t *body)
 {
 	return http_reply_json(c, 200, srv_settings_public());
@@ -36,6 +33,6 @@ int route_login(struct http_conn *c, json_t *body)
 		return http_reply_error(c, 401, "Unauthorized");
 	snprintf(headers, sizeof(headers), "Set-Cookie: %s=%s; Path=%s/; Max-Age=%d; HttpOnly; "
 		 "SameSite=Strict%s\r\nCache-Control: no-store\r\n", SERVER_COOKIE, key,
-		 srv.base_path, COOKIE_MAX_AGE, srv.tls ? "; Secure" : "");
+		 srv.base_path, SERVER_COOKIE_MAX_AGE, srv.tls ? "; Secure" : "");
 	return http_reply_headers(c, 200, "application/json", headers, ok, strlen(ok));
 }

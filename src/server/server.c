@@ -14,6 +14,8 @@
 
 #include "common/hb_error.h"
 #include "common/parse.h"
+#include "net/proxy.h"
+#include "server/routes.h"
 #include "server/server.h"
 
 #define DEFAULT_PORT 3000
@@ -133,6 +135,7 @@ static int http_setup(void)
 		.key_header = SERVER_KEY_HEADER, .key_query = SERVER_KEY_QUERY,
 		.key_bearer = 1, .key_cookie = SERVER_COOKIE,
 		.base_path = srv.base_path[0] ? srv.base_path : NULL,
+		.host_route = srv_host_route,
 		.ws_close_auth = SERVER_CLOSE_AUTH, .ws_close_no_route = SERVER_CLOSE_UNKNOWN,
 		.waiting_max = WAITING_MAX, .waiting_grace_ms = WAITING_GRACE_MS,
 		.header_pool = HEADER_POOL, .header_secs = HEADER_SECS,
@@ -144,7 +147,8 @@ static int http_setup(void)
 
 static int listen_on(int *port, char *err, size_t errlen)
 {
-	static const struct lws_protocols *protocols[] = { &http_protocol, NULL };
+	/* proxy_protocol: the sockets of the port proxy (routes_ports.c) */
+	static const struct lws_protocols *protocols[] = { &http_protocol, &proxy_protocol, NULL };
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
 	bool any = !strcmp(srv.opt.bind, "0.0.0.0");
@@ -194,6 +198,7 @@ static void announce(int port)
 static void shutdown_all(void)
 {
 	srv_conv_stop_all();
+	srv_sbx_stop();
 	srv_queue_drain(srv_sockets_deliver);
 	srv_jobs_stop();
 	if (srv.lws)
@@ -217,7 +222,8 @@ int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *
 	    (rc = store_default_dir(dir, sizeof(dir), err, errlen)) ||
 	    (rc = store_open(&srv.store, dir, err, errlen)) ||
 	    (rc = srv_conv_load_all(err, errlen)) ||
-	    (rc = srv_queue_init()))
+	    (rc = srv_queue_init()) ||
+	    (rc = srv_sbx_start(err, errlen)))
 		goto out;
 	srv_collect_orphans();
 	if (http_setup()) {

@@ -22,6 +22,7 @@
 #include "common/ids.h"
 #include "common/strv.h"
 #include "handbox/conversation.h"
+#include "handbox/sandbox.h"
 #include "handbox/server.h"
 #include "net/http.h"
 #include "store/store.h"
@@ -29,6 +30,8 @@
 #define SERVER_KEY_HEADER "X-Session-API-Key"
 #define SERVER_KEY_QUERY "session_api_key"
 #define SERVER_COOKIE "handbox_session"
+/* the cookie lasts 30 days; logging in again renews it */
+#define SERVER_COOKIE_MAX_AGE (30 * 24 * 3600)
 #define SERVER_CLOSE_AUTH 4001
 #define SERVER_CLOSE_UNKNOWN 4004
 #define SERVER_CLOSE_BUSY 1013
@@ -184,6 +187,53 @@ extern const struct route srv_routes[];
 int srv_reply_int(struct http_conn *c, long long n);
 /* The reply for a failed call: 404 (HB_ENOENT), 422 (HB_EINVAL), 500. */
 int srv_reply_fail(struct http_conn *c, int rc, const char *err);
+
+/* ------------------------- server_sandboxes.c: this server's sandboxes */
+/* One sandbox as the loop knows it: conv_id is its conversation's id, ""
+ * for a bare one (POST /api/sandboxes). */
+struct srv_sbx {
+	struct hb_sandbox sb;
+	char conv_id[UUID_STR_LEN];
+};
+/* Loop thread, at the start: reads the bare ones' ids, starts the thread
+ * that lists the sandboxes from the engine every few seconds. */
+int srv_sbx_start(char *err, size_t errlen);
+void srv_sbx_stop(void);
+/* Asks for a listing now (a conversation's sandbox has started). */
+void srv_sbx_kick(void);
+/* Any thread but the loop: lists them from the engine now (blocks). */
+int srv_sbx_refresh(char *err, size_t errlen);
+/* Any thread: the copy of sandbox id (exact id); false when it is not
+ * this server's (or not listed yet). */
+bool srv_sbx_get(const char *id, struct srv_sbx *out);
+void srv_sbx_put(const struct srv_sbx *e);
+void srv_sbx_drop(const char *id);
+/* A malloc'd copy of all of them (free it); their count. */
+size_t srv_sbx_snapshot(struct srv_sbx **out);
+/* Bare sandboxes made or being made (they count against --max-sandboxes). */
+int srv_sbx_bare_in_use(void);
+void srv_sbx_creating(int delta);
+/* Adds or removes a bare sandbox's id, kept in the store (blocks). */
+int srv_sbx_bare_set(const char *id, bool add, char *err, size_t errlen);
+/* The environment's settings and their runtime, for one blocking call;
+ * close both with srv_runtime_close(). */
+int srv_runtime_open(struct hb_settings **s, struct hb_runtime **rt, char *err,
+		     size_t errlen);
+void srv_runtime_close(struct hb_settings *s, struct hb_runtime *rt);
+
+/* ------------------------------------ server_sbx_view.c: sandbox JSON */
+/* Where this request's client finds the sub-domains: scheme ("http") and
+ * the name after "{port}-{id}." ("localhost:3000"), from its Host (or
+ * X-Forwarded-Host/-Proto). */
+void srv_sub_base(struct http_conn *c, char *scheme, size_t slen, char *suffix, size_t sfxlen);
+/* Sandbox JSON of API.md § 2; listening may be NULL (not asked, or not
+ * running). A new reference, NULL when out of memory. */
+json_t *srv_sbx_view(const struct srv_sbx *e, json_t *listening, const char *scheme,
+		     const char *suffix);
+/* The ports listening inside a running sandbox, from its sandboxd
+ * (blocks, at most a few seconds): a new array of {port, address,
+ * command}, or NULL with err. */
+json_t *srv_sbx_listening(const struct hb_sandbox *sb, char *err, size_t errlen);
 
 /* ------------------------------------------------------- server.c */
 int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *err,

@@ -117,7 +117,7 @@ int srv_sandboxes_in_use(void)
 		n += cv->sandbox == SRV_SB_STARTING || cv->sandbox == SRV_SB_READY;
 		pthread_mutex_unlock(&cv->lock);
 	}
-	return n;
+	return n + srv_sbx_bare_in_use();
 }
 
 int srv_capacity_check(struct srv_conv *cv, char *err, size_t errlen)
@@ -134,7 +134,8 @@ int srv_capacity_check(struct srv_conv *cv, char *err, size_t errlen)
 		return 0;
 	return hb_fail(err, errlen, HB_EBUSY, "%d sandboxes are running, the most this server "
 		       "allows (--max-sandboxes %d): delete a conversation you no longer need "
-		       "(DELETE /api/conversations/{id}) or start serve with a higher "
+		       "(DELETE /api/conversations/{id}) or a sandbox (DELETE "
+		       "/api/sandboxes/{id}), or start serve with a higher "
 		       "--max-sandboxes", used, srv.max_sandboxes);
 }
 

@@ -193,6 +193,8 @@ static int ensure(struct srv_conv *cv)
 		cv->start = NULL;
 	}
 	pthread_mutex_unlock(&cv->lock);
+	if (rc == 0)
+		srv_sbx_kick();    /* the port proxy finds it at once */
 	if (rc && rc != HB_ECANCELED)
 		srv_conv_fail(cv, cv->start ? "SandboxError" : "ResumeError", err);
 	return rc;

@@ -1,7 +1,8 @@
 /* test_ports_proxy.c — the pure parts of the port listing and the port
  * proxy: ports_parse_line() on /proc/net/tcp and tcp6 lines,
  * proxy_parse_port() and proxy_append_encoded(); the sub-domain Host
- * parser `handbox serve` routes {port}-{id}.localhost with, and the
+ * parser `handbox serve` routes {port}-{id}.localhost with, the Cookie
+ * filter that keeps serve's session from the app, and the
  * WebSocket handshake values of the tunnel's own failure answer. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,6 +226,29 @@ static void test_sub_host(void **state)
 			HB_EINVAL, 0, NULL);
 }
 
+/* serve's own cookie is taken out of what goes to the app */
+static void check_cookies(const char *in, const char *name, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(proxy_append_cookies(&b, in, name), 0);
+	assert_int_equal(buf_append(&b, "", 1), 0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
+static void test_cookies(void **state)
+{
+	(void)state;
+	check_cookies("a=1; s=K; b=2", "s", "a=1; b=2");
+	check_cookies("s=K", "s", "");
+	check_cookies("s=K;a=1", "s", "a=1");
+	check_cookies("a=1;  s=; ss=2 ;s", "s", "a=1; ss=2; s");
+	check_cookies("", "s", "");
+	check_cookies("x=s=1", "s", "x=s=1");
+}
+
 static void test_first_protocol(void **state)
 {
 	char out[16];
@@ -265,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_encode_cap),
 		cmocka_unit_test(test_sub_host),
+		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_first_protocol),
 		cmocka_unit_test(test_ws_accept),
 	};

@@ -72,6 +72,7 @@ export const api = {
   run: (id) => post(`api/conversations/${enc(id)}/run`),
   pause: (id) => post(`api/conversations/${enc(id)}/pause`),
   interrupt: (id) => post(`api/conversations/${enc(id)}/interrupt`),
+  getSandbox: (id, o) => get(`api/sandboxes/${enc(id)}`, o),
   getSettings: () => get('api/settings'),
   saveSettings: (s) => post('api/settings', s),
   llmPresets: (o) => get('api/settings/llm-presets', o),

@@ -8,7 +8,7 @@ import { api } from './api.js';
 import { EventStream } from './events.js';
 import { Transcript, taskList } from './render.js';
 import { cost, thousands, usage, statusInfo, fullTime, shortId, contentText, parseTime } from './format.js';
-import { sandboxPanel } from './sandbox-panel.js';
+import { sandboxPanel, portsPanel } from './sandbox-panel.js';
 
 const SANDBOX_POLL_MS = 2000;
 const STICK_PX = 80;
@@ -58,12 +58,13 @@ export function mountConversation(main, id, ctx) {
 
   const planEl = h('div', {}, h('p', { class: 'muted small' }, 'No plan yet: the agent writes one for longer tasks.'));
   const sandboxEl = h('div', {});
+  const ports = portsPanel();
   const detailsEl = h('dl', { class: 'details' });
   const sideClose = h('button', { type: 'button', class: 'secondary side-close', 'aria-label': 'Close the details' }, 'Close');
   const side = h('aside', { id: 'conv-side', class: 'conv-side', 'aria-label': 'Conversation details' },
     sideClose,
     h('section', {}, h('h2', {}, 'Tasks'), planEl),
-    h('section', {}, h('h2', {}, 'Sandbox'), sandboxEl),
+    h('section', {}, h('h2', {}, 'Sandbox'), sandboxEl, ports.el),
     h('section', {}, h('h2', {}, 'Details'), detailsEl));
 
   main.append(h('div', { class: 'conv' },
@@ -219,6 +220,7 @@ export function mountConversation(main, id, ctx) {
   function renderSide() {
     const info = st.info || {};
     sandboxEl.replaceChildren(sandboxPanel({ id: info.sandbox_id, status: st.sandbox_status, error: st.sandbox_error }));
+    ports.show(st.sandbox_status === 'running' ? info.sandbox_id : null);
     const u = usage(st.stats);
     const llm = (info.agent && info.agent.llm) || {};
     clear(detailsEl);
@@ -373,6 +375,7 @@ export function mountConversation(main, id, ctx) {
 
   return () => {
     gone = true;
+    ports.stop();
     stream.stop();
     clearInterval(workTimer);
     clearInterval(connTimer);

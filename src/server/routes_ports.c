@@ -1,0 +1,287 @@
+/* routes_ports.c — the port proxy of `handbox serve` (API.md § 2,
+ * docs/serve.md): ANY /api/sandboxes/{id}/ports/{port}/{path}, and the
+ * same by sub-domain, Host "{port}-{id}.localhost" (or "{port}-{id}." +
+ * any name, behind a reverse proxy with a wildcard name), which
+ * srv_host_route() turns into that path before routing, so a sub-domain
+ * reaches its sandbox's port and nothing else of serve. A request goes to
+ * the sandbox's sandboxd (its published port 8000, with its session key),
+ * which forwards it to the port inside (docs/port-proxy.md); serve's own
+ * key, cookie and query argument stay here.
+ *
+ * A browser on a sub-domain has no cookie at first (each *.localhost is a
+ * host of its own): a link carrying ?session_api_key= sets one there
+ * (host-only) and redirects without the key; GET
+ * /api/sandboxes/{id}/open/{port} makes such a link for a signed-in UI. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libwebsockets.h>
+
+#include "common/hb_error.h"
+#include "net/proxy.h"
+#include "server/routes.h"
+#include "server/server.h"
+
+/* -------------------------------------------------------- the sub-domain */
+
+/* 1 with *port and id when c's Host is a sub-domain of the proxy, 0 when
+ * not, -1 with err when it has the shape under "localhost" but a bad port
+ * or id (under another name it is then just not ours). */
+static int sub_host(struct http_conn *c, int *port, char id[HB_SANDBOX_ID_LEN + 1],
+		    char *err, size_t errlen)
+{
+	char host[256], suffix[256], got[64];
+	const char *dot;
+	size_t n, i;
+	int rc, local;
+
+	if (lws_hdr_copy(c->wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0 ||
+	    host[0] == '[' || !(dot = strchr(host, '.')))
+		return 0;
+	snprintf(suffix, sizeof(suffix), "%s", dot + 1);
+	suffix[strcspn(suffix, ":")] = '\0';
+	if ((n = strlen(suffix)) && suffix[n - 1] == '.')
+		suffix[n - 1] = '\0';
+	local = !strcasecmp(suffix, "localhost");
+	rc = proxy_parse_sub_host(host, suffix, port, got, sizeof(got), err, errlen);
+	if (rc <= 0)
+		return rc < 0 && local ? -1 : 0;
+	n = strlen(got);
+	for (i = 0; i < n && isxdigit((unsigned char)got[i]); i++)
+		got[i] = (char)tolower((unsigned char)got[i]);
+	if (i != n || n != HB_SANDBOX_ID_LEN) {
+		if (local)
+			hb_fail(err, errlen, HB_EINVAL, "host \"%.80s\": expected a sandbox id of %d "
+				"hexadecimal digits after the port", host, HB_SANDBOX_ID_LEN);
+		return local ? -1 : 0;
+	}
+	memcpy(id, got, HB_SANDBOX_ID_LEN + 1);
+	return 1;
+}
+
+int srv_host_route(struct http_conn *c, const char *path, char *out, size_t outlen,
+		   char *err, size_t errlen)
+{
+	char id[HB_SANDBOX_ID_LEN + 1];
+	int port, rc = sub_host(c, &port, id, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	if ((size_t)snprintf(out, outlen, "/api/sandboxes/%s/ports/%d%s%s", id, port,
+			     path[0] == '/' ? "" : "/", path) >= outlen)
+		return hb_fail(err, errlen, HB_EINVAL, "path of %zu bytes: too long", strlen(path)),
+		       -1;
+	return 1;
+}
+
+/* ------------------------------------------------------------ the target */
+
+struct sbx_target {
+	struct proxy_target t;
+	char ip[INET_ADDRSTRLEN], host[64], prefix[48], extra[256], name[128], refused[160];
+};
+
+/* Where c goes: sandbox params[0]'s sandboxd. HB_ENOENT (404) or HB_EBUSY
+ * (409) with a sentence. */
+static int sbx_target(struct sbx_target *a, struct http_conn *c, int port, int timeout_s,
+		      char *err, size_t errlen)
+{
+	const char *id = c->params[0];
+	struct in_addr addr;
+	struct srv_sbx e;
+	char auth[512];
+
+	memset(a, 0, sizeof(*a));
+	if (!srv_sbx_get(id, &e))
+		return hb_fail(err, errlen, HB_ENOENT, "no sandbox \"%.64s\" on this server "
+			       "(GET /api/sandboxes lists them)", id);
+	if (e.sb.state != HB_SANDBOX_RUNNING)
+		return hb_fail(err, errlen, HB_EBUSY, "sandbox %s is %s, not running: resume it "
+			       "(POST /api/sandboxes/%s/resume, or send its conversation a "
+			       "message) and try again", id, hb_sandbox_state_name(e.sb.state), id);
+	if (!e.sb.host_ports[0])
+		return hb_fail(err, errlen, HB_EBUSY, "sandbox %s publishes no port for its "
+			       "sandboxd, so serve cannot reach it", id);
+	/* a sandbox published on every address is reached on loopback */
+	if (inet_pton(AF_INET, e.sb.host, &addr) != 1 || addr.s_addr == INADDR_ANY)
+		addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_ntop(AF_INET, &addr, a->ip, sizeof(a->ip));
+	snprintf(a->host, sizeof(a->host), "%s:%d", a->ip, e.sb.host_ports[0]);
+	snprintf(a->extra, sizeof(a->extra), "X-Session-API-Key: %s\r\n"
+		 "X-Handbox-Proxy-Timeout: %d\r\n", e.sb.session_api_key, timeout_s);
+	snprintf(a->name, sizeof(a->name), "sandbox %s's sandboxd on %s", id, a->host);
+	snprintf(a->refused, sizeof(a->refused), "sandbox %s's sandboxd does not answer on %s "
+		 "(is the sandbox still starting, or stopped?)", id, a->host);
+	snprintf(a->prefix, sizeof(a->prefix), "/api/handbox/ports/%d", port);
+	a->t.prefix = a->prefix;
+	a->t.ip = a->ip;
+	a->t.port = e.sb.host_ports[0];
+	a->t.path = c->nparams > 2 ? c->params[2] : "";
+	a->t.skip_query = SERVER_KEY_QUERY;
+	a->t.skip_cookie = SERVER_COOKIE;
+	a->t.skip_authorization = lws_hdr_copy(c->wsi, auth, sizeof(auth),
+					       WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
+				  !strncasecmp(auth, "Bearer ", 7) && http_key_is_valid(auth + 7);
+	a->t.host = a->host;
+	a->t.extra_headers = a->extra;
+	/* sandboxd's own wait bounds the app's answer: this hop waits a
+	 * little longer, so that sandboxd's sentence is what comes back */
+	a->t.timeout_s = timeout_s + 5;
+	a->t.name = a->name;
+	a->t.refused = a->refused;
+	return 0;
+}
+
+/* ------------------------------------------- the key handed to a cookie */
+
+/* A GET with a valid ?session_api_key=: 303 to the same place without it,
+ * setting the cookie on this host (no Domain: a sub-domain's cookie is
+ * its own, and the app behind it never sees it, see sbx_target). 1 when
+ * answered so, 0 otherwise. *rc gets what on_request returns. */
+static int hand_key(struct http_conn *c, int *rc)
+{
+	const char *rest = c->nparams > 2 ? c->params[2] : "", *last = strrchr(rest, '/');
+	char key[512], proto[8], id[HB_SANDBOX_ID_LEN + 1];
+	int port, sub = sub_host(c, &port, id, NULL, 0) == 1;
+	struct buf h;
+
+	if (!srv.api_keys[0] || (c->method != HTTP_GET && c->method != HTTP_HEAD) ||
+	    http_query(c, SERVER_KEY_QUERY, key, sizeof(key)) <= 0 || !http_key_is_valid(key))
+		return 0;
+	last = last ? last + 1 : rest;
+	buf_init(&h, HTTP_HEADER_DATA_MAX * 3 + 1024);
+	/* relative, so that it holds under any prefix and on any host */
+	*rc = buf_printf(&h, "Location: %s", *last ? "" : "./");
+	if (!*rc)
+		*rc = proxy_append_encoded(&h, last, 0);
+	if (!*rc)
+		*rc = proxy_append_query(c, &h, SERVER_KEY_QUERY);
+	if (!*rc)
+		*rc = buf_printf(&h, "\r\nSet-Cookie: %s=%s; Path=%s/; Max-Age=%d; HttpOnly; "
+				 "SameSite=Lax%s\r\nCache-Control: no-store\r\n"
+				 "Referrer-Policy: no-referrer\r\n", SERVER_COOKIE, key,
+				 sub ? "" : srv.base_path, SERVER_COOKIE_MAX_AGE,
+				 srv.tls || (http_header(c, "x-forwarded-proto:", proto,
+							 sizeof(proto)) > 0 &&
+					     !strcasecmp(proto, "https")) ? "; Secure" : "");
+	if (*rc)
+		*rc = http_reply_error(c, 500, "out of memory") ? -1 : 0;
+	else if ((*rc = http_begin_stream(c, 303, "text/plain", 0, h.data)) == 0)
+		*rc = http_write_body(c, NULL, 0, 1) ? -1 : 0;
+	else
+		*rc = -1;
+	buf_free(&h);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+static int ports_open(struct http_conn *c)
+{
+	struct sbx_target a;
+	char err[512];
+	int port, timeout_s, rc;
+
+	c->close_after_reply = 1;
+	if (proxy_parse_port(c->params[1], &port, err, sizeof(err)) ||
+	    proxy_timeout_header(c, &timeout_s, err, sizeof(err)))
+		return http_reply_error(c, 422, "%s", err) ? -1 : 0;
+	if (hand_key(c, &rc))
+		return rc;
+	if ((rc = sbx_target(&a, c, port, timeout_s, err, sizeof(err))))
+		return srv_reply_fail(c, rc, err) ? -1 : 0;
+	return proxy_http_start(c, &a.t);
+}
+
+const struct http_stream_ops route_ports_http_ops = {
+	.on_request = ports_open,
+	.on_body = proxy_http_body,
+	.on_writeable = proxy_http_writeable,
+	.on_close = proxy_http_close,
+};
+
+static int ports_slash(struct http_conn *c)
+{
+	char err[128];
+	int port;
+
+	if (proxy_parse_port(c->params[1], &port, err, sizeof(err)))
+		return http_reply_error(c, 422, "%s", err) ? -1 : 0;
+	return proxy_reply_slash(c, port);
+}
+
+const struct http_stream_ops route_ports_slash_ops = {
+	.on_request = ports_slash,
+};
+
+/* ----------------------------------------------------------- WebSocket */
+
+static int ports_upgrade(struct http_conn *c)
+{
+	struct sbx_target a;
+	int port, timeout_s;
+
+	/* refused here: lws's handshake goes on and ports_ws_open says why */
+	if (proxy_parse_port(c->params[1], &port, NULL, 0) ||
+	    proxy_timeout_header(c, &timeout_s, NULL, 0) ||
+	    sbx_target(&a, c, port, timeout_s, NULL, 0))
+		return 0;
+	return proxy_tunnel_start(c, &a.t);
+}
+
+/* Reached only when the upgrade was not tunnelled. */
+static int ports_ws_open(struct http_conn *c)
+{
+	struct sbx_target a;
+	int port, rc;
+
+	if (proxy_parse_port(c->params[1], &port, NULL, 0))
+		http_ws_close(c, 1008, "the port must be an integer from 1 to 65535");
+	else if ((rc = sbx_target(&a, c, port, PROXY_TIMEOUT_S, NULL, 0)) == HB_ENOENT)
+		http_ws_close(c, SERVER_CLOSE_UNKNOWN, "no such sandbox on this server");
+	else if (rc)
+		http_ws_close(c, 1008, "the sandbox is not running");
+	else
+		http_ws_close(c, 1008, "the port proxy needs the key in the handshake: the "
+			      "X-Session-API-Key header, ?session_api_key= or the cookie");
+	return 0;
+}
+
+const struct http_stream_ops route_ports_ws_ops = {
+	.on_request = ports_ws_open,
+	.on_upgrade = ports_upgrade,
+};
+
+/* ------------------------------------------------ a link for the browser */
+
+/* GET /api/sandboxes/{id}/open/{port}: 303 to the port's sub-domain, with
+ * the key for its cookie when the server has one. */
+int route_ports_open_link(struct http_conn *c, json_t *body)
+{
+	char scheme[8], suffix[256], err[128];
+	struct buf h;
+	int port, rc;
+
+	(void)body;
+	if (proxy_parse_port(c->params[1], &port, err, sizeof(err)))
+		return http_reply_error(c, 422, "%s", err);
+	if (strlen(c->params[0]) != HB_SANDBOX_ID_LEN ||
+	    strspn(c->params[0], "0123456789abcdef") != HB_SANDBOX_ID_LEN)
+		return http_reply_error(c, 404, "no sandbox \"%.64s\" on this server", c->params[0]);
+	srv_sub_base(c, scheme, sizeof(scheme), suffix, sizeof(suffix));
+	buf_init(&h, 4096);
+	rc = buf_printf(&h, "Location: %s://%d-%s.%s/", scheme, port, c->params[0], suffix);
+	if (!rc && srv.api_keys[0])
+		rc = buf_printf(&h, "?%s=", SERVER_KEY_QUERY);
+	if (!rc && srv.api_keys[0])
+		rc = proxy_append_encoded(&h, srv.api_keys[0], 1);
+	if (!rc)
+		rc = buf_printf(&h, "\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n");
+	rc = rc ? http_reply_error(c, 500, "out of memory") :
+	     http_reply_headers(c, 303, "text/plain", h.data, "", 0);
+	buf_free(&h);
+	return rc;
+}
