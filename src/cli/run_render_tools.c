@@ -111,11 +111,12 @@ enum run_tick render_action(struct run_render *r, json_t *ev)
 	return RUN_TICK_STOP;
 }
 
-/* The note the model reads at the end of a command's output; the exit
- * code has a line of its own here. */
-static void strip_exit_note(char *text)
+/* A note the model reads at the end of a command's output ("[The command
+ * completed with exit code …]", "[Current working directory: …]"), cut
+ * when it is the last thing there: the exit code has a line of its own
+ * here, and the directory is the command's. */
+static void strip_last_note(char *text, const char *note_start)
 {
-	static const char note_start[] = "[The command completed with exit code ";
 	char *note = NULL, *p, *end;
 
 	for (p = text; (p = strstr(p, note_start)); p++)
@@ -136,7 +137,8 @@ static void render_terminal_output(struct run_render *r, json_t *o, bool is_erro
 	if (!json_is_integer(code))
 		code = json_object_get(json_object_get(o, "metadata"), "exit_code");
 	if (text) {
-		strip_exit_note(text);
+		strip_last_note(text, "[The command completed with exit code ");
+		strip_last_note(text, "[Current working directory: ");
 		render_block(r, text, "  ", is_error ? ANSI_RED : ANSI_DIM, true);
 	}
 	free(text);

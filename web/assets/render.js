@@ -35,8 +35,12 @@ function output(text, cls = '') {
 
 // The note the model reads at the end of a command's output: the exit code
 // has its own place here.
+/* The notes the model reads at the end of a command's output: the exit
+ * code and the directory have their own places on the card. */
 function stripExitNote(text) {
-  return text.replace(/\s*\[The command completed with exit code -?\d+\.?[^\]]*\]\s*$/, '');
+  return text
+    .replace(/\s*\[The command completed with exit code -?\d+\.?[^\]]*\]\s*$/, '')
+    .replace(/\s*\[Current working directory: [^\]\n]*\]\s*$/, '');
 }
 
 function diffView(oldText, newText) {

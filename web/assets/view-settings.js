@@ -65,7 +65,7 @@ export function mountSettings(main, ctx) {
       field('sb-image', 'Image', image, 'Used when a new conversation names none.'),
       field('sb-volumes', 'Mounts', volumes, 'One a line: host path:container path[:ro|rw].'),
       field('sb-memory', 'Memory limit', memory, 'Per sandbox, e.g. 2g. Empty: the server’s default.')),
-    h('div', { class: 'actions sticky' }, saveBtn, saveOut));
+    h('div', { class: 'actions save-bar' }, saveBtn, saveOut));
 
   main.append(h('div', { class: 'page narrow' }, h('h1', {}, 'Settings'), form));
 
