@@ -78,9 +78,7 @@ int store_event_search(struct store *s, const char *conv_id, const struct store_
 		       store_event_fn fn, void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	json_error_t jerr;
-	json_t *event;
-	int64_t cid = 0, first = 0, seq;
+	int64_t cid = 0, first = 0;
 	int rc;
 
 	if ((rc = conv_cid(s, conv_id, &cid, err, errlen)) ||
@@ -97,23 +95,7 @@ int store_event_search(struct store *s, const char *conv_id, const struct store_
 	if (q->page_id)
 		sqlite3_bind_int64(st, 7, first);
 	sqlite3_bind_int64(st, 8, q->limit ? (int64_t)q->limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		event = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
-		if (!event) {
-			rc = hb_fail(err, errlen, HB_EIO, "%s: event %lld is not JSON: %s",
-				     s->path, (long long)seq, jerr.text);
-			goto out;
-		}
-		rc = fn(event, seq, arg);
-		json_decref(event);
-		if (rc)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(s, rc, "searching events", err, errlen);
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return store_events_each(s, st, "searching events", fn, arg, err, errlen);
 }
 
 int store_event_count(struct store *s, const char *conv_id, const struct store_event_query *q,

@@ -137,9 +137,7 @@ int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, si
 		     store_event_fn fn, void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	json_error_t jerr;
-	json_t *event;
-	int64_t cid = 0, seq;
+	int64_t cid = 0;
 	int rc;
 
 	if (!conv_id)
@@ -153,6 +151,17 @@ int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, si
 	sqlite3_bind_int64(st, 1, cid);
 	sqlite3_bind_int64(st, 2, after_seq);
 	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	return store_events_each(s, st, "reading events", fn, arg, err, errlen);
+}
+
+int store_events_each(struct store *s, sqlite3_stmt *st, const char *what, store_event_fn fn,
+		      void *arg, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *event;
+	int64_t seq;
+	int rc;
+
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(st, 0);
 		event = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
@@ -166,7 +175,7 @@ int store_event_walk(struct store *s, const char *conv_id, int64_t after_seq, si
 		if (rc)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(s, rc, "reading events", err, errlen);
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, rc, what, err, errlen);
 out:
 	sqlite3_finalize(st);
 	return rc;

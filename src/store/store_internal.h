@@ -69,4 +69,10 @@ int store_migrate(sqlite3 *db, const char *path, int target, char *err, size_t e
 sqlite3 *store_db(struct store *s);
 void store_set_busy_timeout(struct store *s, int ms);
 
+/* Steps st, whose rows are (seq, event JSON text), handing each event to
+ * fn (a non-zero return stops and is returned); finalizes st. what names
+ * the work in messages. */
+int store_events_each(struct store *s, sqlite3_stmt *st, const char *what, store_event_fn fn,
+		      void *arg, char *err, size_t errlen);
+
 #endif
