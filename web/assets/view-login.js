@@ -32,12 +32,10 @@ export function mountLogin(main, ctx) {
   });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const out = h('div', { class: 'form-error', id: 'login-error', role: 'alert' });
-  const already = h('div', {});
 
   const form = h('form', { class: 'login-card', novalidate: true, 'aria-labelledby': 'login-h' },
     h('h1', { id: 'login-h' }, 'Sign in'),
     h('p', { class: 'muted' }, 'This handbox server asks for its API key.'),
-    already,
     h('div', { class: 'field' },
       h('label', { for: 'login-key' }, 'API key'),
       key,
@@ -70,7 +68,7 @@ export function mountLogin(main, ctx) {
       if (!gone) ctx.navigate(next, { replace: true });
     } catch (err) {
       if (gone) return;
-      if (err.status === 401) fail('Wrong API key: this server did not accept it. Check the key `handbox serve` was started with (--api-key or HANDBOX_API_KEY).');
+      if (err.status === 401) fail('Wrong API key: this server did not accept it. Use the key handbox serve was started with (--api-key or HANDBOX_API_KEY).');
       else fail(`Could not sign in: ${err.message}`);
     } finally {
       busy = false;
@@ -87,13 +85,6 @@ export function mountLogin(main, ctx) {
 
   main.append(h('div', { class: 'page login' }, form));
   key.focus();
-
-  // Opened while signed in already (or on a server without a key): say so.
-  api.getSettings().then(() => {
-    if (gone) return;
-    already.replaceChildren(h('div', { class: 'callout info' }, 'You are signed in already. ',
-      h('a', { href: next, 'data-link': '' }, 'Continue')));
-  }).catch(() => { /* 401: the form is what is needed */ });
 
   return () => { gone = true; };
 }
