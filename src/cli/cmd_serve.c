@@ -32,7 +32,10 @@ static const char serve_usage[] =
 	"\n"
 	"LLM defaults come from POST /api/settings or LLM_MODEL, LLM_BASE_URL,\n"
 	"LLM_API_KEY; sandbox settings from SANDBOX_* (docs/run.md); state from\n"
-	"HANDBOX_STATE_DIR (default ~/.handbox). docs/serve.md has the routes.\n";
+	"HANDBOX_STATE_DIR (default ~/.handbox). At start it prints the URL to open\n"
+	"and the LLM it will use, or the local servers it found (LM Studio, Ollama,\n"
+	"llama.cpp, vLLM, and HANDBOX_LLM_PRESETS=\"Name=http://host:port/v1,...\").\n"
+	"docs/serve.md has the routes.\n";
 
 enum { OPT_PORT = 1000, OPT_BIND, OPT_KEY, OPT_INSECURE, OPT_CERT, OPT_TLSKEY, OPT_BASE,
        OPT_MAX, OPT_HELP };

@@ -33,7 +33,10 @@ static int read_id(const char *path, char out[OWNER_ID_LEN + 1])
 }
 
 /* Written to a temporary name and linked into place, so two processes
- * starting at once agree on one id (link fails for the second). */
+ * starting at once agree on one id (link fails for the second). The
+ * temporary name is the thread's own: the workers of `handbox serve` make
+ * their first sandboxes at once, and a name shared by the process had one
+ * thread truncate or unlink another's file. */
 static int create_id(const char *dir, const char *path,
 		     char out[OWNER_ID_LEN + 1], char *err, size_t errlen)
 {
@@ -47,7 +50,7 @@ static int create_id(const char *dir, const char *path,
 	for (i = 0; i < OWNER_ID_LEN; i++)
 		out[i] = hex[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 15];
 	out[OWNER_ID_LEN] = '\0';
-	snprintf(tmp, sizeof(tmp), "%s/.server-id.%d", dir, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s/.server-id.%d.%d", dir, (int)getpid(), (int)gettid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return hb_fail(err, errlen, HB_EIO, "cannot write %s: %s", tmp, strerror(errno));

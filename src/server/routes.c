@@ -41,6 +41,7 @@ const struct route srv_routes[] = {
 	{ HTTP_GET, "/", ROUTE_OPEN, route_web_index, NULL },
 	{ HTTP_GET, "/conversations/{}", ROUTE_OPEN, route_web_index, NULL },
 	{ HTTP_GET, "/settings", ROUTE_OPEN, route_web_index, NULL },
+	{ HTTP_GET, "/login", ROUTE_OPEN, route_web_index, NULL },
 	{ HTTP_GET, "/assets/{**}", ROUTE_OPEN, route_web_asset, NULL },
 	{ 0, NULL, 0, NULL, NULL },
 };

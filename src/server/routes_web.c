@@ -1,7 +1,7 @@
-/* routes_web.c — the web UI: GET / and GET /conversations/{id} answer
- * /index.html (its %BASE_PATH% replaced by --base-path, so <base href>
- * works behind a prefix), GET /assets/… the compiled-in files; and GET
- * /health. */
+/* routes_web.c — the web UI: GET /, /conversations/{id}, /settings and
+ * /login answer /index.html (its %BASE_PATH% replaced by --base-path, so
+ * <base href> works behind a prefix), GET /assets/… the compiled-in
+ * files; and GET /health. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

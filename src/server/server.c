@@ -193,6 +193,7 @@ static void announce(int port)
 		srv.opt.on_ready(url, srv.opt.arg);
 	else
 		fprintf(stderr, "handbox serve: open %s\n", url);
+	srv_llm_announce(url);
 }
 
 static void shutdown_all(void)

@@ -181,6 +181,12 @@ json_t *srv_settings_public(void);
  * naming the field. */
 int srv_settings_merge(json_t *body, char *err, size_t errlen);
 
+/* --------------------------- server_llm_note.c: the LLM line at start */
+/* Prints which LLM new conversations will use: the configured one, else
+ * (found on a thread, never blocking the loop) the local servers. url:
+ * the one to open, ending in "/". */
+void srv_llm_announce(const char *url);
+
 /* ------------------------------------------ routes*.c: the route table */
 extern const struct route srv_routes[];
 /* A bare integer (the /count routes). */

@@ -86,7 +86,7 @@ static int configure(struct store *s, char *err, size_t errlen)
 
 	if ((rc = sync_pragma(&sync, err, errlen)))
 		return rc;
-	sqlite3_busy_timeout(s->db, s->busy_ms);
+	store_set_busy_timeout(s, s->busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
 	if ((rc = wal_mode(s, err, errlen)))
 		return rc;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,52 @@ static void test_leases_and_orphans(void **state)
 	assert_non_null(strstr(why, "is gone"));
 }
 
+#define ID_THREADS 16
+
+struct id_race {
+	const char *dir;
+	char id[OWNER_ID_LEN + 1];
+	char err[256];
+	int rc;
+};
+
+static void *id_thread(void *p)
+{
+	struct id_race *r = p;
+
+	r->rc = owner_server_id(r->dir, r->id, r->err, sizeof(r->err));
+	return NULL;
+}
+
+/* The workers of `handbox serve` make their first sandboxes at once: every
+ * thread gets the one id, none fails on another's temporary file. */
+static void test_server_id_made_by_threads_at_once(void **state)
+{
+	char dir[] = "/tmp/hb-unit-owner-race-XXXXXX", path[256];
+	struct id_race r[ID_THREADS];
+	pthread_t t[ID_THREADS];
+	int i, round;
+
+	for (round = 0; round < 20; round++) {
+		assert_non_null(mkdtemp(dir));
+		for (i = 0; i < ID_THREADS; i++) {
+			r[i] = (struct id_race){ .dir = dir };
+			assert_int_equal(pthread_create(&t[i], NULL, id_thread, &r[i]), 0);
+		}
+		for (i = 0; i < ID_THREADS; i++)
+			pthread_join(t[i], NULL);
+		for (i = 0; i < ID_THREADS; i++) {
+			if (r[i].rc)
+				fail_msg("thread %d: %s", i, r[i].err);
+			assert_string_equal(r[i].id, r[0].id);
+		}
+		snprintf(path, sizeof(path), "%s/server-id", dir);
+		assert_int_equal(unlink(path), 0);
+		assert_int_equal(rmdir(dir), 0);   /* no temporary file left behind */
+		memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+	}
+}
+
 static void test_refused_networks_and_names(void **state)
 {
 	struct runtime_settings s;
@@ -388,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_bind_addresses),
 		cmocka_unit_test(test_settings_from_env),
 		cmocka_unit_test(test_leases_and_orphans),
+		cmocka_unit_test(test_server_id_made_by_threads_at_once),
 		cmocka_unit_test(test_refused_networks_and_names),
 		cmocka_unit_test(test_warnings_follow_the_settings),
 		cmocka_unit_test(test_create_body_hardening),

@@ -27,6 +27,13 @@ function detailText(body, res) {
   return `${res.status} ${res.statusText || 'error'}`.trim();
 }
 
+// A 401 from any route but the login itself: the page shows the sign-in
+// page (app.js listens), then comes back.
+export const SIGN_IN_EVENT = 'handbox:sign-in';
+export function signInNeeded() {
+  window.dispatchEvent(new CustomEvent(SIGN_IN_EVENT));
+}
+
 export async function request(method, path, body, { signal } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
   if (body !== undefined) {
@@ -47,7 +54,10 @@ export async function request(method, path, body, { signal } = {}) {
   }
   if (!res.ok) {
     let msg = detailText(data, res);
-    if (res.status === 401) msg = `${msg} — sign in again.`;
+    if (res.status === 401 && path !== 'api/login') {
+      msg = `${msg} — sign in again.`;
+      signInNeeded();
+    }
     throw new ApiError(msg, res.status, data && data.detail);
   }
   return text ? data : null;
@@ -73,6 +83,7 @@ export const api = {
   pause: (id) => post(`api/conversations/${enc(id)}/pause`),
   interrupt: (id) => post(`api/conversations/${enc(id)}/interrupt`),
   getSandbox: (id, o) => get(`api/sandboxes/${enc(id)}`, o),
+  login: (apiKey) => post('api/login', { api_key: apiKey }),
   getSettings: () => get('api/settings'),
   saveSettings: (s) => post('api/settings', s),
   llmPresets: (o) => get('api/settings/llm-presets', o),

@@ -4,9 +4,12 @@
 //   ""                    the conversation list and the task box
 //   "conversations/{id}"  one conversation (deep link)
 //   "settings"            the LLM and sandbox settings
+//   "login?next=…"        the sign-in page (any 401 leads there, then back)
 import { mountList } from './view-list.js';
 import { mountConversation } from './view-conversation.js';
 import { mountSettings } from './view-settings.js';
+import { mountLogin } from './view-login.js';
+import { SIGN_IN_EVENT } from './api.js';
 
 const basePath = new URL(document.baseURI).pathname.replace(/\/?$/, '/');
 const main = document.getElementById('main');
@@ -21,6 +24,7 @@ function currentRoute() {
   if (p === '' || p === 'index.html') return { name: 'list' };
   if ((m = /^conversations\/([^/]+)$/.exec(p))) return { name: 'conversation', id: m[1] };
   if (p === 'settings') return { name: 'settings' };
+  if (p === 'login') return { name: 'login' };
   return { name: 'notfound', path: p };
 }
 
@@ -51,6 +55,7 @@ function show() {
   if (r.name === 'list') unmount = mountList(main, ctx);
   else if (r.name === 'conversation') unmount = mountConversation(main, r.id, ctx);
   else if (r.name === 'settings') unmount = mountSettings(main, ctx);
+  else if (r.name === 'login') unmount = mountLogin(main, ctx);
   else {
     document.title = 'Not found · handbox';
     const p = document.createElement('div');
@@ -75,6 +80,14 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href'));
 });
 window.addEventListener('popstate', show);
+// The server wants its key: the sign-in page, which comes back here.
+window.addEventListener(SIGN_IN_EVENT, () => {
+  if (currentRoute().name === 'login') return;
+  const here = new URL(location.href);
+  const rel = here.pathname.startsWith(basePath) ? here.pathname.slice(basePath.length) : '';
+  const back = `${rel}${here.search}${here.hash}`;
+  navigate(back ? `login?next=${encodeURIComponent(back)}` : 'login', { replace: true });
+});
 window.addEventListener('unhandledrejection', (e) => {
   banner(`Unexpected error: ${e.reason && e.reason.message ? e.reason.message : e.reason}`);
   e.preventDefault();

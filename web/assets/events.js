@@ -6,6 +6,8 @@
 // is retried with a growing delay (0.5 s … 15 s); "online" and the tab
 // becoming visible retry at once.
 
+import { signInNeeded } from './api.js';
+
 const DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000];
 // Close codes after which retrying cannot help.
 const FATAL = {
@@ -72,6 +74,7 @@ export class EventStream {
       this.ws = null;
       if (this.stopped) return;
       if (FATAL[c.code]) {
+        if (c.code === 4001) signInNeeded();
         this.onState({ state: 'closed', code: c.code, reason: c.reason || FATAL[c.code] });
         return;
       }
