@@ -19,8 +19,8 @@ export function script(tag) {
   ];
 }
 
-// Steps of a describe(): after a failed one the rest are skipped, saying
-// which failed (the run fails all the same). step.allPassed() says whether
+// Steps of a describe(): after a failed one the rest fail at once, naming
+// the step they stand on (nothing is reported as skipped). step.allPassed() says whether
 // every step ran and passed (the temp directory is then removed).
 // onFail(name) runs after a failure (a screenshot of the page as it was).
 export function stepper(onFail = async () => {}) {
@@ -28,7 +28,7 @@ export function stepper(onFail = async () => {}) {
   const step = (name, fn, timeout = 3 * WAIT_MS) => {
     registered++;
     return it(name, { timeout }, async (t) => {
-      if (failed) { t.skip(`skipped: the step "${failed}" failed`); return; }
+      if (failed) throw new Error(`not run: it needs the step "${failed}", which failed`);
       try {
         await fn(t);
         passed++;
