@@ -247,6 +247,13 @@ export function mountConversation(main, id, ctx) {
 
   function renderSandboxAlert() {
     clear(sandboxBox);
+    // the task becomes an event once the sandbox is up: until then the
+    // page shows what was asked, so it is not blank
+    if (st.sandbox_status === 'starting' && st.info && st.info.title) {
+      sandboxBox.append(h('div', { class: 'msg user pending' },
+        h('div', { class: 'bubble' }, st.info.title),
+        h('small', { class: 'muted' }, 'Given to the agent once its sandbox is up')));
+    }
     if (st.sandbox_status === 'error') {
       sandboxBox.append(h('div', { class: 'callout error', role: 'alert' },
         h('strong', {}, 'The sandbox failed to start'),
