@@ -165,12 +165,16 @@ export async function launchBrowser(extraArgs = []) {
 
 // Page errors and console.error of every page of a context, for the
 // "no console errors" check, and each page's WebSockets (url, frames
-// received), into sink's arrays (shared by several contexts).
+// received), into sink's arrays (shared by several contexts). An app
+// opened through the port proxy ({port}-{sandbox}.… host) is the agent's
+// work, not the UI: its own errors (python's http.server has no
+// favicon.ico) are not counted.
+const isApp = (url) => /^\d+-[0-9a-f]+\./.test(new URL(url).hostname);
 export function watch(context, sink = { errors: [], sockets: [] }) {
   const onPage = (page) => {
     page.on('pageerror', (e) => sink.errors.push(`pageerror on ${page.url()}: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') sink.errors.push(`console.error on ${page.url()}: ${m.text()}`);
+      if (m.type() === 'error' && !isApp(page.url())) sink.errors.push(`console.error on ${page.url()}: ${m.text()}`);
     });
     page.on('websocket', (ws) => {
       const s = { url: ws.url(), received: 0, closed: false };
