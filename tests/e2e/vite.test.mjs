@@ -50,8 +50,9 @@ function installApp(dir) {
   });
   const t0 = process.hrtime.bigint();
   try {
-    // no install scripts: esbuild's only checks the binary npm picked
-    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    // no install scripts: esbuild's only checks the binary npm picked;
+    // npm's cache, once filled, serves without the registry
+    execFileSync('npm', ['ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
       { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     throw new Error(`npm ci in ${app} failed (is the npm registry reachable from this host?):\n${e.stderr || e.message}`);
