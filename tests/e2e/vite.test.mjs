@@ -101,7 +101,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
   const key = randomBytes(24).toString('hex');
   let dir, app, cert, llm, serve, nginx, browser, context, page, id, sandbox, plainTab, tlsTab;
   const sink = { errors: [], sockets: [] };
-  const logs = [];   // every console message: { url, type, text }
+  const logs = [];   // every console message: { url, text }
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'vite-FAILED')}`); });
   const vite = (tab, text) => logs.some((m) => m.url.startsWith(new URL('/', tab.url()).href) && m.text.includes(text));
   const hmrSockets = (origin) => sink.sockets.filter((s) => s.url.startsWith(origin));
@@ -122,7 +122,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     ]);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     watch(context, sink);
-    context.on('console', (m) => logs.push({ url: m.page()?.url() || '', type: m.type(), text: m.text() }));
+    context.on('console', (m) => logs.push({ url: m.page()?.url() || '', text: m.text() }));
     page = await context.newPage();
   });
 
@@ -150,24 +150,26 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     await see(page, '.tool.terminal pre.output', /VITE v5\.4\.\d+\s+ready/);
     await see(page, '.tool.finish', `Vite serves /workspace on port ${PORT}.`);
     await see(page, '.statusline.finished', 'Waiting for task');
+    await shot(page, 'vite-2-started');
   });
 
   step(`3. the sandbox panel lists :${PORT} with its sub-domain; Open shows the app, Vite's client connected`, async () => {
     const row = await portRow(page);
     const href = await row.locator('a.port-link').getAttribute('href');
-    sandbox = /^api\/sandboxes\/([0-9a-f]{12})\/open\/5173$/.exec(href || '')?.[1];
+    sandbox = new RegExp(`^api/sandboxes/([0-9a-f]{12})/open/${PORT}$`).exec(href || '')?.[1];
     assert.ok(sandbox, `the port link is "${href}", expected api/sandboxes/{id}/open/${PORT}`);
     const sub = `http://${PORT}-${sandbox}.localhost:${serve.port}/`;
     assert.equal((await row.locator('code.url').innerText()).trim(), sub);
-    await shot(page, 'vite-2-panel');
+    await shot(page, 'vite-3a-panel');
     plainTab = await openApp(page, row);
     // the key went to the sub-domain's cookie and out of the address
     assert.equal(plainTab.url(), sub);
+    await seeCookie(context, sub, false);
     await see(plainTab, '#app', FIRST);
     await waitUntil(() => vite(plainTab, '[vite] connected.'), `"[vite] connected." in the console of ${sub}`);
     const ws = hmrSockets(`ws://${PORT}-${sandbox}.localhost:${serve.port}/`);
     assert.ok(ws.length && ws.every((s) => !s.closed), `Vite's HMR WebSocket through serve: ${JSON.stringify(sink.sockets)}`);
-    await shot(plainTab, 'vite-3-app');
+    await shot(plainTab, 'vite-3b-app');
   });
 
   step('4. HMR: message.js changed on the host shows without a reload', async () => {
@@ -187,9 +189,10 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     const row = await portRow(tls);
     const sub = `https://${PORT}-${sandbox}.${NAME}:${nginx.port}/`;
     assert.equal((await row.locator('code.url').innerText()).trim(), sub);
-    await shot(tls, 'vite-5-https-panel');
+    await shot(tls, 'vite-5a-https-panel');
     tlsTab = await openApp(tls, row);
     assert.equal(tlsTab.url(), sub);
+    await seeCookie(context, sub, true);
     await see(tlsTab, '#app', 'Changed on the host, hot-replaced');
     const sec = await (await tlsTab.reload()).securityDetails();
     assert.match(sec?.issuer || '', /handbox local CA/, 'the app did not come over nginx\'s TLS');
@@ -197,6 +200,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     await waitUntil(() => vite(tlsTab, '[vite] connected.'), `"[vite] connected." in the console of ${sub}`);
     const wss = hmrSockets(`wss://${PORT}-${sandbox}.${NAME}:${nginx.port}/`);
     assert.ok(wss.some((s) => !s.closed), `Vite's HMR WebSocket over wss through nginx: ${JSON.stringify(sink.sockets)}`);
+    await shot(tlsTab, 'vite-5b-https-app');
     await tls.close();
   });
 
@@ -214,6 +218,17 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     assert.deepEqual(sink.errors, []);
   });
 });
+
+// The key's cookie of a sub-domain (docs/serve.md): that host's only,
+// HttpOnly, Secure over https.
+async function seeCookie(context, url, secure) {
+  const host = new URL(url).hostname;
+  const cookies = (await context.cookies(url)).filter((c) => c.name === 'handbox_session');
+  assert.equal(cookies.length, 1, `the cookies of ${url}: ${JSON.stringify(cookies)}`);
+  const [c] = cookies;
+  assert.deepEqual({ domain: c.domain, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite },
+    { domain: host, httpOnly: true, secure, sameSite: 'Lax' }, `the sub-domain's cookie: ${JSON.stringify(c)}`);
+}
 
 // Poll test() until true (the UI's own waits are locators; these are
 // console messages).
