@@ -47,7 +47,8 @@ export function stepper(onFail = async () => {}) {
   return step;
 }
 
-const see = (page, selector, hasText, timeout = WAIT_MS) =>
+// Wait until the first element of selector (holding hasText) is visible.
+export const see = (page, selector, hasText, timeout = WAIT_MS) =>
   page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout });
 
 // 1. Settings: the LLM's base URL and model; Test shows the model's

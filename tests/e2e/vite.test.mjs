@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { call, launchBrowser, makeCertificate, removeTempDir, ROOT, shot, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
-import { setLLM, stepper, TEST_ANSWER } from './flow.mjs';
+import { see, setLLM, stepper, TEST_ANSWER } from './flow.mjs';
 
 const TASK = 'Serve the Vite app in /workspace on port 5173';
 const PORT = 5173;
@@ -62,9 +62,6 @@ function installApp(dir) {
   return { app, seconds };
 }
 
-const see = (page, selector, hasText, timeout = WAIT_MS) =>
-  page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout });
-
 // The sign-in page of a server with a key: the key typed, Enter. Opened
 // by its address: "/" would get there too, after its first API calls were
 // answered 401, which Chromium logs as console errors.
@@ -83,7 +80,7 @@ async function portRow(page) {
 }
 
 // "Open ↗" of the port's row: the app in a new tab. Returns the tab.
-async function openApp(page, row) {
+async function openPort(page, row) {
   const [tab] = await Promise.all([
     page.context().waitForEvent('page', { timeout: WAIT_MS }),
     row.locator('a.port-link').click(),
@@ -161,7 +158,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     const sub = `http://${PORT}-${sandbox}.localhost:${serve.port}/`;
     assert.equal((await row.locator('code.url').innerText()).trim(), sub);
     await shot(page, 'vite-3a-panel');
-    plainTab = await openApp(page, row);
+    plainTab = await openPort(page, row);
     // the key went to the sub-domain's cookie and out of the address
     assert.equal(plainTab.url(), sub);
     await seeCookie(context, sub, false);
@@ -190,7 +187,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     const sub = `https://${PORT}-${sandbox}.${NAME}:${nginx.port}/`;
     assert.equal((await row.locator('code.url').innerText()).trim(), sub);
     await shot(tls, 'vite-5a-https-panel');
-    tlsTab = await openApp(tls, row);
+    tlsTab = await openPort(tls, row);
     assert.equal(tlsTab.url(), sub);
     await seeCookie(context, sub, true);
     await see(tlsTab, '#app', 'Changed on the host, hot-replaced');
