@@ -4,7 +4,7 @@
 // with hasText that never appears times out with its selector named).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { call, horizontalOverflow, shot, WAIT_MS } from './lib.mjs';
+import { call, horizontalOverflow, navigate, shot, WAIT_MS } from './lib.mjs';
 
 export const APP_PORT = 8011;
 export const TEST_ANSWER = 'Ready when you are: the fake model here.';
@@ -54,7 +54,7 @@ export const see = (page, selector, hasText, timeout = WAIT_MS) =>
 // 1. Settings: the LLM's base URL and model; Test shows the model's
 // answer; Save.
 export async function setLLM(page, base, llm, prefix) {
-  await page.goto(base);
+  await navigate(() => page.goto(base));
   await see(page, '#task');
   await page.locator('nav a[data-nav="settings"]').click();
   await page.waitForURL(/\/settings$/);
@@ -103,7 +103,7 @@ export async function startTask(page, tag, task, prefix, sockets) {
 
 // 3. Reload: the same history, from the store.
 export async function reloadHistory(page, tag, task, prefix) {
-  await page.reload();
+  await navigate(() => page.reload());
   await seeFinishedRun(page, tag, task);
   await shot(page, `${prefix}-3-reloaded`);
 }
@@ -148,11 +148,11 @@ export async function phoneWidth(browser, base, id, tag, task, prefix, watchCont
   watchContext(context);
   try {
     const page = await context.newPage();
-    await page.goto(new URL(`conversations/${encodeURIComponent(id)}`, base).href);
+    await navigate(() => page.goto(new URL(`conversations/${encodeURIComponent(id)}`, base).href));
     await seeFinishedRun(page, tag, task);
     const over = await horizontalOverflow(page);
     await shot(page, `${prefix}-7-phone-conversation`);
-    await page.goto(base);
+    await navigate(() => page.goto(base));
     await see(page, 'a.conv-row');
     const listOver = await horizontalOverflow(page);
     await shot(page, `${prefix}-7-phone-list`);

@@ -8,7 +8,7 @@
 // Screenshots: build/test-artifacts/https-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { removeTempDir, launchBrowser, shot, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { removeTempDir, launchBrowser, navigate, shot, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
 import { reloadHistory, script, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-https';
@@ -44,13 +44,13 @@ describe('the web UI behind nginx over HTTPS', () => {
     const plain = await launchBrowser();
     try {
       const p = await plain.newPage();
-      await assert.rejects(p.goto(base, { timeout: WAIT_MS }), /ERR_CERT_AUTHORITY_INVALID|ERR_CERT/);
+      await assert.rejects(navigate(() => p.goto(base, { timeout: WAIT_MS })), /ERR_CERT_AUTHORITY_INVALID|ERR_CERT/);
     } finally {
       await plain.close();
     }
   });
   step('1. settings over https: the fake LLM set and saved; Test shows its answer', async () => {
-    const r = await page.goto(base);
+    const r = await navigate(() => page.goto(base));
     const sec = await r.securityDetails();
     assert.ok(sec, 'no TLS details: the page did not come over TLS');
     assert.match(sec.issuer, /handbox local CA/);

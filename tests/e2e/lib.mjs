@@ -188,6 +188,21 @@ export function watch(context, sink = { errors: [], sockets: [] }) {
   return sink;
 }
 
+// Chromium aborts a navigation with net::ERR_NETWORK_CHANGED when a
+// network interface comes or goes, and Docker adds one for each sandbox's
+// network: as a person would, the test asks again (any other failure is
+// thrown at once). go() is the navigation: () => page.goto(url).
+export async function navigate(go, tries = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return await go();
+    } catch (e) {
+      if (i >= tries || !/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+      console.log(`# the network changed during a navigation (${i}/${tries}): again`);
+    }
+  }
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // a full-page shot of a scrolled page draws its sticky bars mid-page

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { call, launchBrowser, makeCertificate, removeTempDir, ROOT, shot, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { call, launchBrowser, makeCertificate, navigate, removeTempDir, ROOT, shot, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
 import { see, setLLM, stepper, TEST_ANSWER } from './flow.mjs';
 
 const TASK = 'Serve the Vite app in /workspace on port 5173';
@@ -66,7 +66,7 @@ function installApp(dir) {
 // by its address: "/" would get there too, after its first API calls were
 // answered 401, which Chromium logs as console errors.
 async function signIn(page, base, key) {
-  await page.goto(new URL('login', base).href);
+  await navigate(() => page.goto(new URL('login', base).href));
   await page.locator('#login-key').fill(key);
   await page.locator('#login-key').press('Enter');
   await see(page, '#task');
@@ -182,7 +182,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     const base = `https://${NAME}:${nginx.port}/`;
     const tls = await context.newPage();
     await signIn(tls, base, key);
-    await tls.goto(new URL(`conversations/${encodeURIComponent(id)}`, base).href);
+    await navigate(() => tls.goto(new URL(`conversations/${encodeURIComponent(id)}`, base).href));
     const row = await portRow(tls);
     const sub = `https://${PORT}-${sandbox}.${NAME}:${nginx.port}/`;
     assert.equal((await row.locator('code.url').innerText()).trim(), sub);
@@ -191,7 +191,7 @@ describe('a Vite dev server in the sandbox, with HMR through the sub-domain prox
     assert.equal(tlsTab.url(), sub);
     await seeCookie(context, sub, true);
     await see(tlsTab, '#app', 'Changed on the host, hot-replaced');
-    const sec = await (await tlsTab.reload()).securityDetails();
+    const sec = await (await navigate(() => tlsTab.reload())).securityDetails();
     assert.match(sec?.issuer || '', /handbox local CA/, 'the app did not come over nginx\'s TLS');
     await see(tlsTab, '#app', 'Changed on the host, hot-replaced');
     await waitUntil(() => vite(tlsTab, '[vite] connected.'), `"[vite] connected." in the console of ${sub}`);
