@@ -3,18 +3,41 @@
 // "Starting sandbox", "Disconnected" with reconnection), pause / resume /
 // stop, tokens and cost, and the side panel (the plan, the sandbox, the
 // details). Tabs over the main column: the chat, the sandbox's terminals
-// (terminal-tab.js) and its files (file-browser.js); they need the width
-// a side column does not have.
+// (terminal-tab.js) and its files (file-browser.js), which need the width
+// a side column does not have and are loaded when first opened.
 import { h, clear, spinner } from './dom.js';
 import { api } from './api.js';
 import { EventStream } from './events.js';
 import { Transcript, taskList } from './render.js';
 import { cost, thousands, usage, statusInfo, fullTime, shortId, contentText, parseTime } from './format.js';
 import { sandboxPanel, portsPanel } from './sandbox-panel.js';
-import { terminalTab } from './terminal-tab.js';
-import { fileBrowser } from './file-browser.js';
 
 const SANDBOX_POLL_MS = 2000;
+
+// A tab whose code (terminal-tab.js and xterm.js, file-browser.js) is
+// loaded the first time it opens, so "/" does not carry it. show() calls
+// before then are kept and replayed.
+function lazyTab(load) {
+  const el = h('div', { class: 'tab-lazy' });
+  let tab = null, loading = null, last = [];
+  return {
+    el,
+    show(...args) { last = args; tab?.show(...args); },
+    activate() {
+      if (tab) { tab.activate(); return; }
+      loading ||= load().then((make) => {
+        tab = make();
+        el.replaceChildren(tab.el);
+        tab.show(...last);
+        tab.activate();
+      }).catch((e) => {
+        loading = null;
+        el.replaceChildren(h('p', { class: 'small error-text' }, `This tab could not be loaded (${e.message}). Reload the page to try again.`));
+      });
+    },
+    stop() { tab?.stop?.(); },
+  };
+}
 const STICK_PX = 80;
 
 export function mountConversation(main, id, ctx) {
@@ -71,8 +94,8 @@ export function mountConversation(main, id, ctx) {
     h('section', {}, h('h2', {}, 'Sandbox'), sandboxEl, ports.el),
     h('section', {}, h('h2', {}, 'Details'), detailsEl));
 
-  const terminal = terminalTab();
-  const files = fileBrowser();
+  const terminal = lazyTab(() => import('./terminal-tab.js').then((m) => m.terminalTab));
+  const files = lazyTab(() => import('./file-browser.js').then((m) => m.fileBrowser));
   const panels = {
     chat: h('div', { class: 'tab-panel chat-panel' }, scroller, newBtn, sandboxBox, composer),
     terminal: h('div', { class: 'tab-panel' }, terminal.el),
@@ -428,6 +451,7 @@ export function mountConversation(main, id, ctx) {
     gone = true;
     ports.stop();
     terminal.stop();
+    files.stop();
     stream.stop();
     clearInterval(workTimer);
     clearInterval(connTimer);
