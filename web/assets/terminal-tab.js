@@ -101,18 +101,20 @@ function agentView(lib, box, note) {
     if (watching !== s.id) t.term.reset();
     watching = s.id;
     note(`Watching the agent's shell (read-only) in ${s.cwd || 'its working directory'}.`);
-    ws = new WebSocket(socketUrl(sandboxdPath(sb, `api/handbox/sessions/${encodeURIComponent(s.id)}/watch`)));
-    ws.binaryType = 'arraybuffer';
+    const sock = new WebSocket(socketUrl(sandboxdPath(sb, `api/handbox/sessions/${encodeURIComponent(s.id)}/watch`)));
+    ws = sock;
+    sock.binaryType = 'arraybuffer';
     let first = true;
-    ws.onmessage = (ev) => {
-      if (!(ev.data instanceof ArrayBuffer)) return;
+    sock.onmessage = (ev) => {
+      if (ws !== sock || !(ev.data instanceof ArrayBuffer)) return;
       // a reconnection replays the scrollback: start clean
       if (first) { t.term.reset(); first = false; }
       t.term.write(new Uint8Array(ev.data));
     };
-    ws.onclose = (ev) => {
+    sock.onclose = (ev) => {
+      // a socket show() closed (another sandbox, or none) says nothing
+      if (ws !== sock || stopped) return;
       ws = null;
-      if (stopped) return;
       const why = closeNote(ev);
       if (ev.code === 1000) ended.add(s.id);
       t.term.write(`\r\n${DIM(`[${why}]`)}\r\n`);
@@ -172,6 +174,7 @@ function shellView(lib, box, note) {
     let exited = false;
     sock.onopen = () => send({ type: 'start', command: SHELL, pty: { rows: t.term.rows, cols: t.term.cols } });
     sock.onmessage = (ev) => {
+      if (ws !== sock) return;
       if (ev.data instanceof ArrayBuffer) {
         t.term.write(new Uint8Array(ev.data, 1));   // after the stream byte
         return;
@@ -192,8 +195,8 @@ function shellView(lib, box, note) {
       }
     };
     sock.onclose = (ev) => {
-      if (ws === sock) ws = null;
-      if (stopped) return;
+      if (ws !== sock || stopped) return;
+      ws = null;
       if (!exited) {
         const why = closeNote(ev);
         t.term.write(`\r\n${DIM(`[disconnected: ${why}]`)}\r\n`);
