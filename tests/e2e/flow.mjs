@@ -142,6 +142,20 @@ export async function seeInList(page, id, task, prefix) {
   await shot(page, `${prefix}-5-list`);
 }
 
+// A user shell in the Terminal tab: "My shell", what is typed runs and
+// its output shows; back to the chat after.
+export async function userShell(page, prefix) {
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByRole('button', { name: 'My shell' }).click();
+  await page.getByRole('button', { name: 'Open a shell' }).click();
+  await see(page, '.term-note', /Your shell is running/);
+  const nonce = String(process.pid);
+  await page.keyboard.type(`echo shell-${nonce}-$((3*4))\n`);
+  await see(page, '.term-box:not([hidden]) .xterm-rows', `shell-${nonce}-12`);
+  await shot(page, `${prefix}-4-user-shell`);
+  await page.getByRole('tab', { name: 'Chat' }).click();
+}
+
 // 7. A phone's width: the conversation page does not scroll sideways.
 export async function phoneWidth(browser, base, id, tag, task, prefix, watchContext) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
