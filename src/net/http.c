@@ -121,7 +121,11 @@ static const struct route *route_find(struct http_conn *c, int want_ws,
 			*path_known = 1;
 			continue;
 		}
-		if (r->method != HTTP_ANY && r->method != c->method) {
+		/* a HEAD is answered as its GET, without the body
+		 * (http_reply_headers); not for streamed answers, whose
+		 * handlers would produce the body for nothing */
+		if (r->method != HTTP_ANY && r->method != c->method &&
+		    !(r->method == HTTP_GET && c->method == HTTP_HEAD && r->json)) {
 			*path_known = 1;
 			continue;
 		}
@@ -399,6 +403,7 @@ static const char *status_text(int status)
 	case 201: return "Created";
 	case 204: return "No Content";
 	case 303: return "See Other";
+	case 304: return "Not Modified";
 	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -429,7 +434,8 @@ static int queue_head(struct http_conn *c, int status, const char *ctype,
 	rc = buf_printf(&c->out, "HTTP/1.1 %d %s\r\n", status, status_text(status));
 	if (!rc && ctype)
 		rc = buf_printf(&c->out, "Content-Type: %s\r\n", ctype);
-	if (!rc && len >= 0)
+	/* a 304's Content-Length would describe the 200's body: none */
+	if (!rc && len >= 0 && status != 304)
 		rc = buf_printf(&c->out, "Content-Length: %lld\r\n", (long long)len);
 	if (!rc && (len < 0 || c->close_after_reply))
 		rc = buf_printf(&c->out, "Connection: close\r\n");
@@ -456,7 +462,8 @@ int http_reply_headers(struct http_conn *c, int status, const char *content_type
 	if (!c->wsi || c->replying)
 		return HB_EINVAL;
 	rc = queue_head(c, status, content_type, (int64_t)len, extra_headers);
-	if (!rc)
+	/* a HEAD gets the headers of the GET, Content-Length included */
+	if (!rc && c->method != HTTP_HEAD && status != 304)
 		rc = buf_append(&c->out, body, len);
 	c->replying = 1;
 	lws_callback_on_writable(c->wsi);

@@ -202,7 +202,9 @@ int http_key_is_valid(const char *key);
 int http_request_authed(struct http_conn *c);
 
 /* Replies. The body is copied; the connection stays open for keep-alive.
- * reply_json takes ownership of j (decref'd). */
+ * reply_json takes ownership of j (decref'd). To a HEAD (which a GET
+ * route with a JSON handler answers too) only the headers go; a 304 has
+ * neither body nor Content-Length. */
 int http_reply(struct http_conn *c, int status, const char *content_type,
 	       const char *body, size_t len);
 /* As http_reply, with extra_headers ("Name: value\r\n"…, may be NULL). */

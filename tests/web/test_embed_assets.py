@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """tools/embed-assets and web/: the generated table compiles and holds every
-file byte for byte; what is left out is left out; the UI uses relative URLs
-only (so --base-path and reverse proxies work). Runs alone or under pytest."""
+file byte for byte, with a gzip'd copy that inflates to it (none when it
+would not be smaller) and an ETag of its SHA-256; what is left out is left
+out; the UI uses relative URLs only (so --base-path and reverse proxies
+work). Runs alone or under pytest."""
 
+import gzip
+import hashlib
 import os
 import re
 import subprocess
@@ -23,7 +27,10 @@ int main(void)
 		printf("%s\t%s\t%zu\t", a->path, a->content_type, a->len);
 		for (size_t i = 0; i < a->len; i++)
 			printf("%02x", a->data[i]);
-		printf("\t%d\n", a->data[a->len]);
+		printf("\t%d\t%zu\t", a->data[a->len], a->gz_len);
+		for (size_t i = 0; a->gz && i < a->gz_len; i++)
+			printf("%02x", a->gz[i]);
+		printf("\t%s\t%s\n", a->gz ? "gz" : "NULL", a->etag);
 	}
 	return 0;
 }
@@ -46,10 +53,12 @@ class EmbedAssets(unittest.TestCase):
         self.dir = self.tmp.name
         self.web = os.path.join(self.dir, "web")
         self.files = {
-            "/index.html": b'<base href="%BASE_PATH%/">\n<p>"quotes" \\ and \xc3\xa9</p>\n',
-            "/assets/app.js": b"export const x = 1;\n",
+            "/index.html": b'<base href="%BASE_PATH%/">\n' + b'<p>"quotes" \\ and \xc3\xa9</p>\n' * 8,
+            "/assets/app.js": b"export const x = 1;\n" * 10,
+            "/assets/tiny.js": b"x;\n",
             "/assets/empty.css": b"",
             "/assets/img/logo.png": bytes(range(256)) * 3,
+            "/assets/noise.bin.js": os.urandom(3000),
         }
         for url, data in self.files.items():
             write(self.web + url, data)
@@ -82,11 +91,30 @@ class EmbedAssets(unittest.TestCase):
         self.assertEqual([row[0] for row in rows], sorted(self.files))
         types = {"/index.html": "text/html; charset=utf-8", "/assets/app.js": "text/javascript; charset=utf-8",
                  "/assets/empty.css": "text/css; charset=utf-8", "/assets/img/logo.png": "image/png"}
-        for path, ctype, length, hexdata, nul in rows:
+        types["/assets/noise.bin.js"] = types["/assets/tiny.js"] = types["/assets/app.js"]
+        packed = set()
+        for path, ctype, length, hexdata, nul, gz_len, gz_hex, gz, etag in rows:
             self.assertEqual(ctype, types[path])
             self.assertEqual(int(length), len(self.files[path]))
             self.assertEqual(bytes.fromhex(hexdata), self.files[path])
             self.assertEqual(nul, "0")
+            self.assertEqual(etag, hashlib.sha256(self.files[path]).hexdigest()[:16])
+            if gz == "gz":
+                packed.add(path)
+                self.assertEqual(int(gz_len), len(gz_hex) // 2)
+                self.assertLess(int(gz_len), len(self.files[path]))
+                self.assertEqual(gzip.decompress(bytes.fromhex(gz_hex)), self.files[path])
+            else:
+                self.assertEqual((gz_len, gz_hex), ("0", ""))
+        # random bytes, a tiny file and an empty one do not shrink (gzip's
+        # 18-byte frame); text and the repeated pattern do
+        self.assertEqual(packed, {"/index.html", "/assets/app.js", "/assets/img/logo.png"})
+
+    def test_output_is_the_same_at_every_run(self):
+        # the gzip'd copies carry no time stamp: a rebuild changes nothing
+        first = run(self.web).stdout
+        self.assertIn("_gz[", first)
+        self.assertEqual(run(self.web).stdout, first)
 
     def test_a_second_dir_under_a_prefix(self):
         vendor = os.path.join(self.dir, "vendor")
