@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libwebsockets.h>
 
@@ -105,9 +106,30 @@ static int up_writeable(struct proxy_end *e)
 	return 0;
 }
 
+/* Sends what the client's socket takes of data at once, when nothing
+ * waits before it (no bytes queued here or in lws, no answer of http.c's
+ * own) and lws does not encrypt it. The usual case, a client that reads as
+ * fast as the app writes, then costs no copy into to_client and no turn
+ * of the loop per read: a third of serve's CPU time per byte, and on a
+ * 2-core machine where client, serve, sandboxd and the app share the
+ * cores, throughput. Returns the bytes sent; errors are left to the
+ * queued path, which meets them again. */
+static size_t client_send_now(struct proxy_http *p, const char *data, size_t len)
+{
+	struct http_conn *c = p->conn;
+	ssize_t n;
+
+	if (p->to_client.len || c->replying || c->out.len || lws_is_ssl(c->wsi) ||
+	    lws_partial_buffered(c->wsi))
+		return 0;
+	n = send(lws_get_socket_fd(c->wsi), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return n > 0 ? (size_t)n : 0;
+}
+
 static int up_rx(struct proxy_end *e, const char *data, size_t len)
 {
 	struct proxy_http *p = (struct proxy_http *)e;
+	size_t sent;
 
 	if (!p->conn)
 		return -1;
@@ -115,7 +137,10 @@ static int up_rx(struct proxy_end *e, const char *data, size_t len)
 		p->answered = 1;
 		lws_sul_cancel(&p->answer_sul);
 	}
-	if (buf_append(&p->to_client, data, len))
+	sent = client_send_now(p, data, len);
+	if (sent == len)
+		return 0;
+	if (buf_append(&p->to_client, data + sent, len - sent))
 		return -1;
 	if (p->to_client.len >= RELAY_HIGH)
 		proxy_end_rx(e, 0);
