@@ -20,7 +20,8 @@ tests/lib/fake_llm.py (which notes the arrival time of every request).
            the N conversations of `events` idle (finished; their sandboxes
            kept).
   ui       bytes of `/` and every asset it loads (stylesheet, icon,
-           scripts and the modules they import), as served.
+           scripts and the modules they import), as served to a client
+           that takes gzip (as browsers do) and to one that does not.
 
 Prints medians and percentiles and writes JSON."""
 import argparse
@@ -279,6 +280,14 @@ REFS = re.compile(r'''(?:href|src)="([^"#?]+)"''')
 IMPORTS = re.compile(r'''(?:import|from)\s+['"](\.{1,2}/[^'"]+)['"]''')
 
 
+def fetch(url, headers):
+    """(body as sent, bytes of the status line and headers)"""
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+        body = r.read()
+        head = sum(len(k) + len(v) + 4 for k, v in r.getheaders()) + len("HTTP/1.1 200 OK\r\n")
+        return body, head, r.headers.get("Content-Encoding")
+
+
 def ui_weight(url):
     base = url.rstrip("/") + "/"
     sizes, todo = {}, [""]
@@ -286,10 +295,10 @@ def ui_weight(url):
         path = todo.pop()
         if path in sizes:
             continue
-        with urllib.request.urlopen(base + path, timeout=30) as r:
-            body = r.read()
-            head = sum(len(k) + len(v) + 4 for k, v in r.getheaders()) + len("HTTP/1.1 200 OK\r\n")
-        sizes[path] = {"body": len(body), "headers": head}
+        body, head, _ = fetch(base + path, {})
+        packed, gz_head, coding = fetch(base + path, {"Accept-Encoding": "gzip"})
+        sizes[path] = {"body": len(body), "headers": head, "gzip_body": len(packed),
+                       "gzip_headers": gz_head, "gzip": coding == "gzip"}
         text = body.decode(errors="replace")
         if path == "":
             found = [p for p in REFS.findall(text) if not p.startswith(("http", "/", "./"))
@@ -356,11 +365,16 @@ def main():
           % (rss0 / 1024, rss_idle / 1024, a.conversations, per))
     total = sum(v["body"] for v in ui.values())
     wire = sum(v["body"] + v["headers"] for v in ui.values())
-    out["ui"] = {"requests": len(ui), "body_bytes": total, "wire_bytes": wire, "files": ui}
-    print("\nserve: UI weight of /: %d requests, %.1f KB of bodies (%.1f KB with headers; "
-          "no compression)" % (len(ui), total / 1000, wire / 1000))
+    gz_total = sum(v["gzip_body"] for v in ui.values())
+    gz_wire = sum(v["gzip_body"] + v["gzip_headers"] for v in ui.values())
+    out["ui"] = {"requests": len(ui), "body_bytes": total, "wire_bytes": wire,
+                 "gzip_body_bytes": gz_total, "gzip_wire_bytes": gz_wire, "files": ui}
+    print("\nserve: UI weight of /: %d requests; gzip taken: %.1f KB of bodies (%.1f KB with "
+          "headers); not taken: %.1f KB (%.1f KB)" % (len(ui), gz_total / 1000, gz_wire / 1000,
+                                                      total / 1000, wire / 1000))
     for p, v in sorted(ui.items(), key=lambda kv: -kv[1]["body"]):
-        print("  %-28s %7d B" % (p or "/ (index.html)", v["body"]))
+        print("  %-28s %7d B  %7d B%s" % (p or "/ (index.html)", v["body"], v["gzip_body"],
+                                          " gzip" if v["gzip"] else ""))
     if a.json:
         dump(a.json, out)
 
