@@ -109,11 +109,12 @@ static int up_writeable(struct proxy_end *e)
 /* Sends what the client's socket takes of data at once, when nothing
  * waits before it (no bytes queued here or in lws, no answer of http.c's
  * own) and lws does not encrypt it. The usual case, a client that reads as
- * fast as the app writes, then costs no copy into to_client and no turn
- * of the loop per read: a third of serve's CPU time per byte, and on a
- * 2-core machine where client, serve, sandboxd and the app share the
- * cores, throughput. Returns the bytes sent; errors are left to the
- * queued path, which meets them again. */
+ * fast as the app writes, then costs no copy into to_client, no copy into
+ * http.c's scratch and no writeable callback per read (about a tenth of
+ * serve's CPU time per byte: on a small machine where client, serve,
+ * sandboxd and the app share the cores, that is throughput). Returns the
+ * bytes sent; errors are left to the queued path, which meets them
+ * again. */
 static size_t client_send_now(struct proxy_http *p, const char *data, size_t len)
 {
 	struct http_conn *c = p->conn;
