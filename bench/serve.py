@@ -281,7 +281,7 @@ IMPORTS = re.compile(r'''(?:import|from)\s+['"](\.{1,2}/[^'"]+)['"]''')
 
 
 def fetch(url, headers):
-    """(body as sent, bytes of the status line and headers)"""
+    """(body as sent, bytes of the status line and headers, its Content-Encoding)"""
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
         body = r.read()
         head = sum(len(k) + len(v) + 4 for k, v in r.getheaders()) + len("HTTP/1.1 200 OK\r\n")
