@@ -365,8 +365,11 @@ static int caught_up(struct follow *f, long *status, char *err, size_t errlen)
 		if (got_event(f, ev))
 			return hb_fail(err, errlen, f->fail_code, "%s", f->failure);
 	json_array_clear(f->pending);
-	if (f->run_posted)
+	/* connected again: the run may have ended while we were away */
+	if (f->run_posted) {
+		f->check_due = true;
 		return 0;
+	}
 	rc = post_action(f, "run", status, err, errlen);
 	/* 409: it runs already (another client asked): followed all the same */
 	if (rc && *status != 409)
@@ -427,7 +430,7 @@ static int step(struct follow *f, bool *done, long *status, char *err, size_t er
 		if (rc)
 			return rc;
 	}
-	if (f->check_due && f->run_posted)
+	if (f->check_due && f->run_posted && f->caught_up)
 		return check_end(f, done, status, err, errlen);
 	return 0;
 }

@@ -147,8 +147,10 @@ int remote_catch_up(struct remote *r, char *err, size_t errlen)
 		if (!json_is_array(items))
 			rc = hb_fail(err, errlen, HB_EIO, "handbox serve at %s: GET %s: no \"items\" "
 				     "in the answer", r->url, path);
+		/* a page starts at its page_id: the last event handed out */
 		json_array_foreach(items, i, ev)
-			if (!rc)
+			if (!rc && strcmp(json_string_value(json_object_get(ev, "id")) ?: "",
+					  r->last_id))
 				rc = remote_deliver(r, ev, err, errlen);
 		snprintf(page, sizeof(page), "%s", json_string_value(next) ?: "");
 		json_decref(answer);
