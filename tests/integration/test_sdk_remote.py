@@ -28,6 +28,10 @@ from sandbox_container import IMAGES, require_engine, require_image  # noqa: E40
 from serve_client import ApiError, Serve, ServeClient, free_port  # noqa: E402
 
 PROBE = os.path.abspath(os.environ.get("REMOTE_PROBE", os.path.join(ROOT, "build", "remote_probe")))
+# examples/remote_conversation.c, built against the installed copy in the
+# build's stage/ (make examples)
+EXAMPLE = os.path.abspath(os.environ.get("EXAMPLE_REMOTE", os.path.join(
+    ROOT, "build", "examples", "remote_conversation")))
 IMAGE = IMAGES["debian"]
 KEY = "remote-sdk-test-key-0123456789"
 LLM_KEY = "llm-secret-key-for-remote-test"
@@ -361,3 +365,26 @@ def test_a_connection_cut_mid_run_loses_no_event(state):
         text = json.dumps(events)
         for word in ("echo one", "echo two", "echo three"):
             assert word in text
+
+
+def test_the_example_runs_a_task_on_the_server(state):
+    assert os.access(EXAMPLE, os.X_OK), "build it first: make examples"
+    script = [call("terminal", command="echo fact > /workspace/FACTS.txt"),
+              call("finish", message="wrote them")]
+    with FakeLLM(script) as llm, serve(state) as s:
+        env = probe_env(llm)
+        env["HANDBOX_API_KEY"] = KEY
+        env["LD_LIBRARY_PATH"] = os.path.join(os.path.dirname(os.path.dirname(EXAMPLE)),
+                                              "stage", "lib")
+        r = subprocess.run([EXAMPLE, s.url, "write the facts"], env=env, capture_output=True,
+                           text=True, timeout=180)
+        assert r.returncode == 0, r.stdout + r.stderr
+        lines = r.stdout.splitlines()
+        cid = lines[0].split()[2]
+        assert lines[0] == "Conversation ID: %s (open %s/conversations/%s)" % (cid, s.url, cid)
+        assert "event ActionEvent" in lines and "event ConversationStateUpdateEvent finished" \
+            in lines
+        assert lines[-2] == "Agent status: finished"
+        assert lines[-1].startswith("EXAMPLE_COST: ") and float(lines[-1].split()[1]) > 0
+        api = ServeClient(s.url, key=KEY)
+        assert len([x for x in lines if x.startswith("event ")]) == len(api.events(cid))
