@@ -280,7 +280,7 @@ static void connect_ws(struct follow *f)
 	};
 	struct lws_client_connect_info ci;
 
-	f->established = f->got_state = f->caught_up = false;
+	f->established = f->got_state = f->caught_up = f->check_due = false;
 	f->http_status = f->close_code = 0;
 	f->close_reason[0] = f->conn_error[0] = '\0';
 	json_array_clear(f->pending);
@@ -299,6 +299,9 @@ static void connect_ws(struct follow *f)
 	ci.pwsi = &f->ws;
 	ci.opaque_user_data = f;
 	f->connected = true;
+	/* the server's first frame is due at once: without it by then, the
+	 * run fails (the timer is set again once it has come) */
+	check_in(f, CONNECT_TIMEOUT_S * 1000000LL);
 	/* NULL: it failed inside the call, and the wsi is gone */
 	if (!lws_client_connect_via_info(&ci)) {
 		f->connected = false;
@@ -422,6 +425,9 @@ static int step(struct follow *f, bool *done, long *status, char *err, size_t er
 	*status = -1;
 	if (f->fail_code)
 		return hb_fail(err, errlen, f->fail_code, "%s", f->failure);
+	if (f->check_due && f->established && !f->got_state)
+		return hb_fail(err, errlen, HB_EIO, "handbox serve at %s sent nothing on %s in %d s: "
+			       "is it handbox serve?", f->r->url, f->t.path, CONNECT_TIMEOUT_S);
 	if (f->got_state && !f->caught_up && (rc = caught_up(f, status, err, errlen)))
 		return rc;
 	if (f->wake && f->run_posted) {
