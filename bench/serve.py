@@ -274,7 +274,9 @@ def streaming(fleet, image, count, steps, delay=0.0):
 # --- ui: the bytes of / and its assets --------------------------------------
 
 REFS = re.compile(r'''(?:href|src)="([^"#?]+)"''')
-IMPORTS = re.compile(r'''(?:import|from)\s*\(?\s*['"](\.{1,2}/[^'"]+)['"]''')
+# static imports only: an import() (xterm.js, when the Terminal tab
+# opens) is not part of what "/" loads
+IMPORTS = re.compile(r'''(?:import|from)\s+['"](\.{1,2}/[^'"]+)['"]''')
 
 
 def ui_weight(url):

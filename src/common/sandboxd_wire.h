@@ -27,6 +27,9 @@
 /* persistent bash sessions: POST to make one, then /{id}, /{id}/run,
  * /{id}/output (docs/bash-sessions.md) */
 #define SANDBOXD_ROUTE_SESSIONS "/api/handbox/sessions"
+/* after SANDBOXD_ROUTE_SESSIONS "/{id}": the read-only WebSocket that
+ * streams a session's terminal (its recent output, then live) */
+#define SANDBOXD_SESSION_WATCH "/watch"
 
 /* ------------------------------------------------ WebSocket close codes */
 

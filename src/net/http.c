@@ -385,6 +385,11 @@ static int request_key_state(struct http_conn *c, int allow_query)
 	return wrong ? -1 : 0;
 }
 
+int http_request_authed(struct http_conn *c)
+{
+	return !auth_required() || request_key_state(c, 0) == 1;
+}
+
 /* ----------------------------------------------------------------- replies */
 
 static const char *status_text(int status)

@@ -196,6 +196,10 @@ int http_header(struct http_conn *c, const char *name, char *out, size_t outlen)
 int http_cookie(struct http_conn *c, const char *name, char *out, size_t outlen);
 /* Whether key is one of the configured keys (constant time). */
 int http_key_is_valid(const char *key);
+/* Whether c may pass a route that needs the key: no key is configured,
+ * or a valid one came (header, Bearer, cookie; not the query). An open
+ * route uses it to answer differently to a stranger. */
+int http_request_authed(struct http_conn *c);
 
 /* Replies. The body is copied; the connection stays open for keep-alive.
  * reply_json takes ownership of j (decref'd). */

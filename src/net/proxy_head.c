@@ -12,6 +12,7 @@
 #include "common/hb_error.h"
 #include "net/http.h"
 #include "net/proxy_relay.h"
+#include "net/tls_front.h"
 
 int proxy_append_query(struct http_conn *c, struct buf *b, const char *skip_query)
 {
@@ -147,9 +148,13 @@ static int custom_header(struct http_conn *c, const char *name)
 static int append_forwarded(struct http_conn *c, struct buf *b)
 {
 	char peer[64] = "";
+	/* behind the TLS front the socket is a socketpair's: the front knows
+	 * the client, and that it came over https */
+	int tls = !tls_front_peer(lws_get_socket_fd(c->wsi), peer, sizeof(peer));
 	int rc;
 
-	lws_get_peer_simple(c->wsi, peer, sizeof(peer));
+	if (!tls)
+		lws_get_peer_simple(c->wsi, peer, sizeof(peer));
 	if (lws_hdr_copy(c->wsi, hval, sizeof(hval), WSI_TOKEN_X_FORWARDED_FOR) > 0)
 		rc = buf_printf(b, "X-Forwarded-For: %s, %s\r\n", hval, peer);
 	else
@@ -159,7 +164,7 @@ static int append_forwarded(struct http_conn *c, struct buf *b)
 		rc = buf_printf(b, "X-Forwarded-Host: %s\r\n", hval);
 	if (!rc)
 		rc = buf_printf(b, "X-Forwarded-Proto: %s\r\n",
-				custom_header(c, "X-Forwarded-Proto") > 0 ? hval : "http");
+				custom_header(c, "X-Forwarded-Proto") > 0 ? hval : tls ? "https" : "http");
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "common/hb_error.h"
 #include "common/ids.h"
 #include "common/proc_stat.h"
+#include "common/sandboxd_wire.h"
 #include "common/utf8.h"
 #include "sandboxd/child.h"
 #include "sandboxd/env.h"
@@ -30,6 +31,7 @@
 #include "sandboxd/sandboxd.h"
 #include "sandboxd/bash_session.h"
 #include "sandboxd/bash_session_parse.h"
+#include "sandboxd/bash_session_watch.h"
 
 #define MAX_SESSIONS 32
 #define OUTPUT_KEEP (1u << 20)       /* the most one answer returns */
@@ -84,6 +86,8 @@ struct bash_session {
 	int open_fds;                /* status_w and cmd_w not yet closed */
 	int deleted;
 
+	struct bash_watch watch;     /* WS …/watch: the terminal, read-only */
+
 	struct http_conn *waiter;    /* the request waiting for an answer */
 	int waiter_creates;          /* it is the POST that starts the session */
 	lws_sorted_usec_list_t wait_sul;
@@ -123,6 +127,7 @@ static void maybe_free(struct bash_session *s)
 		return;
 	lws_sul_cancel(&s->wait_sul);
 	lws_sul_cancel(&s->key_sul);
+	bash_watch_free(&s->watch, "the bash session was deleted");
 	buf_free(&s->out);
 	bash_session_records_free(&s->records);
 	buf_free(&s->cmd_text);
@@ -289,6 +294,7 @@ static void destroy(struct bash_session *s)
 {
 	unlink_session(s);
 	s->deleted = 1;
+	bash_watch_end(&s->watch, "the bash session was deleted");
 	if (s->ch) {
 		if (!s->ch->exited)
 			kill_session_processes(s->pid);
@@ -333,6 +339,9 @@ static void add_output(struct bash_session *s, const char *data, size_t len)
 {
 	size_t keep = s->state == ST_STARTING ? STARTUP_KEEP : OUTPUT_KEEP;
 
+	/* the set-up line's noise is no one's to watch */
+	if (s->state != ST_STARTING)
+		bash_watch_output(&s->watch, data, len);
 	if (buf_append(&s->out, data, len)) {
 		buf_reset(&s->out);
 		s->truncated = 1;
@@ -537,6 +546,7 @@ static void on_child_done(struct child *ch)
 	s->has_exit_code = 1;
 	answer_waiter(s);
 	close_pipes(s);
+	bash_watch_end(&s->watch, "the shell exited");
 }
 
 /* Serves fd through w; fd is the loop's from now on, closed by it even
@@ -773,6 +783,7 @@ int bash_session_create_route(struct http_conn *c, json_t *body)
 	s->cols = (unsigned short)req.cols;
 	s->cwd = strdup(req.cwd);
 	buf_init(&s->out, 0);
+	bash_watch_init(&s->watch);
 	bash_session_records_init(&s->records, RECORDS_MAX);
 	buf_init(&s->cmd_text, COMMAND_MAX + 1);
 	buf_init(&s->held, HELD_MAX);
@@ -904,6 +915,11 @@ static int start_command(struct http_conn *c, struct bash_session *s, const char
 					"bash session %s: the terminal's input queue is full", s->id);
 	}
 	fdwatch_want_write(&s->cmd_w);
+	/* the command goes through a pipe, not the terminal: watchers see it
+	 * only as shown here */
+	bash_watch_output(&s->watch, "$ ", 2);
+	bash_watch_output(&s->watch, text, len);
+	bash_watch_output(&s->watch, "\n", 1);
 	s->seq++;
 	s->started = 0;
 	s->held_signal = 0;
@@ -1020,3 +1036,23 @@ int bash_session_output_route(struct http_conn *c, json_t *body)
 		return refuse_unready(c, s);
 	return wait_or_answer(s, c, wait_s);
 }
+
+/* ------------------------------------------------------------- watchers */
+
+static int watch_open(struct http_conn *c)
+{
+	struct bash_session *s = find(c->params[0]);
+
+	if (!s) {
+		http_ws_close(c, SANDBOXD_CLOSE_NO_ROUTE, "bash session not found");
+		return 0;
+	}
+	if (bash_watch_add(&s->watch, c) == 0 && s->state == ST_EXITED)
+		bash_watch_end(&s->watch, "the shell exited");
+	return 0;
+}
+
+const struct http_stream_ops bash_session_watch_socket = {
+	.on_request = watch_open,
+	.on_close = bash_watch_forget,
+};

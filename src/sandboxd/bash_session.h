@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct http_conn;
+struct http_stream_ops;
 
 int bash_session_create_route(struct http_conn *c, json_t *body);
 int bash_session_list_route(struct http_conn *c, json_t *body);
@@ -20,5 +21,7 @@ int bash_session_get_route(struct http_conn *c, json_t *body);
 int bash_session_delete_route(struct http_conn *c, json_t *body);
 int bash_session_run_route(struct http_conn *c, json_t *body);
 int bash_session_output_route(struct http_conn *c, json_t *body);
+/* WS …/{id}/watch: the terminal, read-only (bash_session_watch.h) */
+extern const struct http_stream_ops bash_session_watch_socket;
 
 #endif

@@ -35,6 +35,8 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_POST, "/api/handbox/sessions/{}/run", 0, bash_session_run_route, NULL },
 	{ HTTP_GET, "/api/handbox/sessions/{}/output", 0, bash_session_output_route, NULL },
 	{ HTTP_POST, "/api/handbox/sessions/{}/output", 0, bash_session_output_route, NULL },
+	{ HTTP_GET, SANDBOXD_ROUTE_SESSIONS "/{}" SANDBOXD_SESSION_WATCH, ROUTE_WS, NULL,
+	  &bash_session_watch_socket },
 
 	{ HTTP_POST, SANDBOXD_ROUTE_FILE_UPLOAD, 0, NULL, &files_upload_ops },
 	{ HTTP_GET, SANDBOXD_ROUTE_FILE_DOWNLOAD, 0, NULL, &files_download_ops },

@@ -38,6 +38,8 @@ const struct route srv_routes[] = {
 	{ HTTP_ANY, "/api/sandboxes/{}/ports/{}", ROUTE_KEY_QUERY, NULL, &route_ports_slash_ops },
 	{ HTTP_ANY, "/api/sandboxes/{}/ports/{}/{**}", ROUTE_KEY_QUERY, NULL, &route_ports_http_ops },
 	{ HTTP_GET, "/api/sandboxes/{}/ports/{}/{**}", ROUTE_WS, NULL, &route_ports_ws_ops },
+	{ HTTP_ANY, "/api/sandboxes/{}/sandboxd/{**}", 0, NULL, &route_sandboxd_http_ops },
+	{ HTTP_GET, "/api/sandboxes/{}/sandboxd/{**}", ROUTE_WS, NULL, &route_sandboxd_ws_ops },
 	{ HTTP_GET, "/", ROUTE_OPEN, route_web_index, NULL },
 	{ HTTP_GET, "/conversations/{}", ROUTE_OPEN, route_web_index, NULL },
 	{ HTTP_GET, "/settings", ROUTE_OPEN, route_web_index, NULL },

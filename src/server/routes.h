@@ -41,6 +41,9 @@ extern const struct http_stream_ops route_ports_http_ops;
 extern const struct http_stream_ops route_ports_ws_ops;
 extern const struct http_stream_ops route_ports_slash_ops;
 int route_ports_open_link(struct http_conn *c, json_t *body);
+/* routes_sandboxd.c: the UI's routes of a sandbox's sandboxd */
+extern const struct http_stream_ops route_sandboxd_http_ops;
+extern const struct http_stream_ops route_sandboxd_ws_ops;
 /* http_config.host_route: Host "{port}-{id}.localhost" routes as
  * /api/sandboxes/{id}/ports/{port}/… */
 int srv_host_route(struct http_conn *c, const char *path, char *out, size_t outlen,

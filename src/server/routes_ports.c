@@ -12,7 +12,6 @@
  * host of its own): a link carrying ?session_api_key= sets one there
  * (host-only) and redirects without the key; GET
  * /api/sandboxes/{id}/open/{port} makes such a link for a signed-in UI. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,69 +76,22 @@ int srv_host_route(struct http_conn *c, const char *path, char *out, size_t outl
 	return 1;
 }
 
-/* ------------------------------------------------------------ the target */
-
-struct sbx_target {
-	struct proxy_target t;
-	char ip[INET_ADDRSTRLEN], host[64], prefix[48], extra[256], name[128], refused[160];
-};
-
-/* Where c goes: sandbox params[0]'s sandboxd. HB_ENOENT (404) or HB_EBUSY
- * (409) with a sentence. */
-static int sbx_target(struct sbx_target *a, struct http_conn *c, int port, int timeout_s,
-		      char *err, size_t errlen)
+/* Where c goes: sandboxd's port proxy for port inside sandbox params[0]. */
+static int ports_target(struct srv_sbx_target *a, struct http_conn *c, int port, int timeout_s,
+			char *err, size_t errlen)
 {
-	const char *id = c->params[0];
-	struct in_addr addr;
-	struct srv_sbx e;
-	char auth[512];
+	char prefix[32];
 
-	memset(a, 0, sizeof(*a));
-	if (!srv_sbx_get(id, &e))
-		return hb_fail(err, errlen, HB_ENOENT, "no sandbox \"%.64s\" on this server "
-			       "(GET /api/sandboxes lists them)", id);
-	if (e.sb.state != HB_SANDBOX_RUNNING)
-		return hb_fail(err, errlen, HB_EBUSY, "sandbox %s is %s, not running: resume it "
-			       "(POST /api/sandboxes/%s/resume, or send its conversation a "
-			       "message) and try again", id, hb_sandbox_state_name(e.sb.state), id);
-	if (!e.sb.host_ports[0])
-		return hb_fail(err, errlen, HB_EBUSY, "sandbox %s publishes no port for its "
-			       "sandboxd, so serve cannot reach it", id);
-	/* a sandbox published on every address is reached on loopback */
-	if (inet_pton(AF_INET, e.sb.host, &addr) != 1 || addr.s_addr == INADDR_ANY)
-		addr.s_addr = htonl(INADDR_LOOPBACK);
-	inet_ntop(AF_INET, &addr, a->ip, sizeof(a->ip));
-	snprintf(a->host, sizeof(a->host), "%s:%d", a->ip, e.sb.host_ports[0]);
-	snprintf(a->extra, sizeof(a->extra), "X-Session-API-Key: %s\r\n"
-		 "X-Handbox-Proxy-Timeout: %d\r\n", e.sb.session_api_key, timeout_s);
-	snprintf(a->name, sizeof(a->name), "sandbox %s's sandboxd on %s", id, a->host);
-	snprintf(a->refused, sizeof(a->refused), "sandbox %s's sandboxd does not answer on %s "
-		 "(is the sandbox still starting, or stopped?)", id, a->host);
-	snprintf(a->prefix, sizeof(a->prefix), "/api/handbox/ports/%d", port);
-	a->t.prefix = a->prefix;
-	a->t.ip = a->ip;
-	a->t.port = e.sb.host_ports[0];
-	a->t.path = c->nparams > 2 ? c->params[2] : "";
-	a->t.skip_query = SERVER_KEY_QUERY;
-	a->t.skip_cookie = SERVER_COOKIE;
-	a->t.skip_authorization = lws_hdr_copy(c->wsi, auth, sizeof(auth),
-					       WSI_TOKEN_HTTP_AUTHORIZATION) > 7 &&
-				  !strncasecmp(auth, "Bearer ", 7) && http_key_is_valid(auth + 7);
-	a->t.host = a->host;
-	a->t.extra_headers = a->extra;
-	/* sandboxd's own wait bounds the app's answer: this hop waits a
-	 * little longer, so that sandboxd's sentence is what comes back */
-	a->t.timeout_s = timeout_s + 5;
-	a->t.name = a->name;
-	a->t.refused = a->refused;
-	return 0;
+	snprintf(prefix, sizeof(prefix), "/api/handbox/ports/%d", port);
+	return srv_sbx_target(a, c, prefix, c->nparams > 2 ? c->params[2] : "", timeout_s, err,
+			      errlen);
 }
 
 /* ------------------------------------------- the key handed to a cookie */
 
 /* A GET with a valid ?session_api_key=: 303 to the same place without it,
  * setting the cookie on this host (no Domain: a sub-domain's cookie is
- * its own, and the app behind it never sees it, see sbx_target). 1 when
+ * its own, and the app behind it never sees it, see srv_sbx_target). 1 when
  * answered so, 0 otherwise. *rc gets what on_request returns. */
 static int hand_key(struct http_conn *c, int *rc)
 {
@@ -181,7 +133,7 @@ static int hand_key(struct http_conn *c, int *rc)
 
 static int ports_open(struct http_conn *c)
 {
-	struct sbx_target a;
+	struct srv_sbx_target a;
 	char err[512];
 	int port, timeout_s, rc;
 
@@ -191,7 +143,7 @@ static int ports_open(struct http_conn *c)
 		return http_reply_error(c, 422, "%s", err) ? -1 : 0;
 	if (hand_key(c, &rc))
 		return rc;
-	if ((rc = sbx_target(&a, c, port, timeout_s, err, sizeof(err))))
+	if ((rc = ports_target(&a, c, port, timeout_s, err, sizeof(err))))
 		return srv_reply_fail(c, rc, err) ? -1 : 0;
 	return proxy_http_start(c, &a.t);
 }
@@ -221,13 +173,13 @@ const struct http_stream_ops route_ports_slash_ops = {
 
 static int ports_upgrade(struct http_conn *c)
 {
-	struct sbx_target a;
+	struct srv_sbx_target a;
 	int port, timeout_s;
 
 	/* refused here: lws's handshake goes on and ports_ws_open says why */
 	if (proxy_parse_port(c->params[1], &port, NULL, 0) ||
 	    proxy_timeout_header(c, &timeout_s, NULL, 0) ||
-	    sbx_target(&a, c, port, timeout_s, NULL, 0))
+	    ports_target(&a, c, port, timeout_s, NULL, 0))
 		return 0;
 	return proxy_tunnel_start(c, &a.t);
 }
@@ -235,12 +187,12 @@ static int ports_upgrade(struct http_conn *c)
 /* Reached only when the upgrade was not tunnelled. */
 static int ports_ws_open(struct http_conn *c)
 {
-	struct sbx_target a;
+	struct srv_sbx_target a;
 	int port, rc;
 
 	if (proxy_parse_port(c->params[1], &port, NULL, 0))
 		http_ws_close(c, 1008, "the port must be an integer from 1 to 65535");
-	else if ((rc = sbx_target(&a, c, port, PROXY_TIMEOUT_S, NULL, 0)) == HB_ENOENT)
+	else if ((rc = ports_target(&a, c, port, PROXY_TIMEOUT_S, NULL, 0)) == HB_ENOENT)
 		http_ws_close(c, SERVER_CLOSE_UNKNOWN, "no such sandbox on this server");
 	else if (rc)
 		http_ws_close(c, 1008, "the sandbox is not running");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "net/proxy.h"
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/web_assets.h"
@@ -33,6 +34,30 @@ static const struct web_asset *asset_find(const char *path)
 	return NULL;
 }
 
+/* A page asked for without the key of a server that has one: 303 to the
+ * sign-in page, which comes back here (?next=, relative to the base).
+ * Answered at once, rather than by the page after its first API call
+ * fails: that call would be a 401 in the browser's console. 1 when
+ * answered so (*rc what on_request returns), 0 otherwise. */
+static int to_login(struct http_conn *c, int *rc)
+{
+	struct buf loc;
+	const char *page = c->path + 1; /* c->path is without the base path */
+
+	if (http_request_authed(c) || !strcmp(c->path, "/login"))
+		return 0;
+	buf_init(&loc, 0);
+	*rc = buf_printf(&loc, "Location: %s/login", srv.base_path);
+	if (!*rc && *page)
+		*rc = buf_printf(&loc, "?next=") || proxy_append_encoded(&loc, page, 0);
+	if (!*rc)
+		*rc = buf_printf(&loc, "\r\nCache-Control: no-store\r\n");
+	*rc = *rc ? http_reply_error(c, 500, "out of memory") :
+		http_reply_headers(c, 303, "text/plain", loc.data, "", 0);
+	buf_free(&loc);
+	return 1;
+}
+
 int route_web_index(struct http_conn *c, json_t *body)
 {
 	const struct web_asset *a = asset_find("/index.html");
@@ -40,6 +65,8 @@ int route_web_index(struct http_conn *c, json_t *body)
 	struct buf out;
 	int rc = 0;
 
+	if (to_login(c, &rc))
+		return rc;
 	if (!a)
 		return http_reply_error(c, 404, "this handbox was built without its web UI (web/ "
 					"was empty); the API is under /api");

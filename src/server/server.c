@@ -15,6 +15,7 @@
 #include "common/hb_error.h"
 #include "common/parse.h"
 #include "net/proxy.h"
+#include "net/tls_front.h"
 #include "server/routes.h"
 #include "server/server.h"
 
@@ -145,11 +146,15 @@ static int http_setup(void)
 	return http_server_init(&h);
 }
 
+/* Plain HTTP on the port, or with --tls-cert the TLS front there
+ * (src/net/tls_front.c) and the HTTP vhost behind it listening nowhere:
+ * the WebSocket tunnels need plain sockets. */
 static int listen_on(int *port, char *err, size_t errlen)
 {
-	/* proxy_protocol: the sockets of the port proxy (routes_ports.c) */
+	/* proxy_protocol: the sockets of the port proxy (routes_ports.c) and
+	 * of the TLS front */
 	static const struct lws_protocols *protocols[] = { &http_protocol, &proxy_protocol, NULL };
-	struct lws_context_creation_info info;
+	struct lws_context_creation_info info, http_info;
 	struct lws_vhost *vh;
 	bool any = !strcmp(srv.opt.bind, "0.0.0.0");
 
@@ -173,7 +178,13 @@ static int listen_on(int *port, char *err, size_t errlen)
 	lws_set_log_level(LLL_ERR, NULL);
 	if (!(srv.lws = lws_create_context(&info)))
 		return hb_fail(err, errlen, HB_EIO, "cannot create the event loop");
-	if (!(vh = lws_create_vhost(srv.lws, &info)))
+	http_info = info;
+	if (srv.tls) {
+		http_info.port = CONTEXT_PORT_NO_LISTEN;
+		http_info.ssl_cert_filepath = http_info.ssl_private_key_filepath = NULL;
+	}
+	if (!(vh = lws_create_vhost(srv.lws, &http_info)) ||
+	    (srv.tls && !(vh = tls_front_listen(srv.lws, &info, vh))))
 		return hb_fail(err, errlen, HB_EIO, "cannot listen on %s:%d (is the port in use, the "
 			       "address not one of this host's%s?)", srv.opt.bind, srv.opt.port,
 			       srv.tls ? ", or the certificate and key not a PEM pair" : "");

@@ -26,6 +26,7 @@
 #include "handbox/sandbox.h"
 #include "handbox/server.h"
 #include "net/http.h"
+#include "net/proxy.h"
 #include "store/store.h"
 
 #define SERVER_COOKIE "handbox_session"
@@ -221,6 +222,20 @@ int srv_sbx_bare_set(const char *id, bool add, char *err, size_t errlen);
 int srv_runtime_open(struct hb_settings **s, struct hb_runtime **rt, char *err,
 		     size_t errlen);
 void srv_runtime_close(struct hb_settings *s, struct hb_runtime *rt);
+
+/* ------------------------ server_sbx_target.c: a relay to a sandboxd */
+/* Where a relay to sandbox c->params[0] goes, for proxy_http_start() and
+ * proxy_tunnel_start(): its sandboxd, the upstream path prefix + "/" +
+ * path, with the sandbox's key and a first-byte wait of timeout_s
+ * (X-Handbox-Proxy-Timeout, for sandboxd's port proxy); serve's own key,
+ * cookie and query argument are left out. HB_ENOENT (404) or HB_EBUSY
+ * (409, not running) with a sentence. a may live on the caller's stack. */
+struct srv_sbx_target {
+	struct proxy_target t;
+	char ip[16], host[64], prefix[48], extra[256], name[128], refused[160];
+};
+int srv_sbx_target(struct srv_sbx_target *a, struct http_conn *c, const char *prefix,
+		   const char *path, int timeout_s, char *err, size_t errlen);
 
 /* ------------------------------------ server_sbx_view.c: sandbox JSON */
 /* Where this request's client finds the sub-domains: scheme ("http") and

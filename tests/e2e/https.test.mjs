@@ -4,12 +4,13 @@
 // trusts the certificate by its public key (pinned with
 // --ignore-certificate-errors-spki-list, not by ignoring errors: without
 // the pin the same page is refused). The page must come over https, the
-// events WebSocket over wss, and the events must arrive.
+// events WebSocket over wss, and the events must arrive; a user shell in
+// the Terminal tab runs over wss too.
 // Screenshots: build/test-artifacts/https-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { removeTempDir, launchBrowser, shot, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
-import { reloadHistory, script, setLLM, startTask, stepper } from './flow.mjs';
+import { removeTempDir, launchBrowser, navigate, shot, makeCertificate, startFakeLLM, startNginx, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { reloadHistory, script, setLLM, startTask, stepper, userShell } from './flow.mjs';
 
 const TAG = 'e2e-https';
 const TASK = 'Create e2e-https.txt and show it';
@@ -44,13 +45,13 @@ describe('the web UI behind nginx over HTTPS', () => {
     const plain = await launchBrowser();
     try {
       const p = await plain.newPage();
-      await assert.rejects(p.goto(base, { timeout: WAIT_MS }), /ERR_CERT_AUTHORITY_INVALID|ERR_CERT/);
+      await assert.rejects(navigate(() => p.goto(base, { timeout: WAIT_MS })), /ERR_CERT_AUTHORITY_INVALID|ERR_CERT/);
     } finally {
       await plain.close();
     }
   });
   step('1. settings over https: the fake LLM set and saved; Test shows its answer', async () => {
-    const r = await page.goto(base);
+    const r = await navigate(() => page.goto(base));
     const sec = await r.securityDetails();
     assert.ok(sec, 'no TLS details: the page did not come over TLS');
     assert.match(sec.issuer, /handbox local CA/);
@@ -67,6 +68,12 @@ describe('the web UI behind nginx over HTTPS', () => {
     assert.ok(ws.some((s) => s.received >= 5), `too few events over wss: ${JSON.stringify(ws)}`);
   });
   step('3. reload over https: the history is there', () => reloadHistory(page, TAG, TASK, 'https'));
+  step('4. a user shell in the terminal tab, over wss through nginx', async () => {
+    await userShell(page, 'https');
+    const shells = sink.sockets.filter((s) => s.url.includes('/sandboxd/api/handbox/exec'));
+    assert.ok(shells.length && shells.every((s) => s.url.startsWith(`wss://localhost:${nginx.port}/api/sandboxes/`)),
+      `the shell's WebSocket is not wss through nginx: ${JSON.stringify(shells)}`);
+  });
   step('5. no console errors and no page errors over https', () => {
     assert.deepEqual(sink.errors, []);
   });

@@ -165,12 +165,16 @@ export async function launchBrowser(extraArgs = []) {
 
 // Page errors and console.error of every page of a context, for the
 // "no console errors" check, and each page's WebSockets (url, frames
-// received), into sink's arrays (shared by several contexts).
+// received), into sink's arrays (shared by several contexts). An app
+// opened through the port proxy ({port}-{sandbox}.… host) is the agent's
+// work, not the UI: its own errors (python's http.server has no
+// favicon.ico) are not counted.
+const isApp = (url) => /^\d+-[0-9a-f]+\./.test(new URL(url).hostname);
 export function watch(context, sink = { errors: [], sockets: [] }) {
   const onPage = (page) => {
     page.on('pageerror', (e) => sink.errors.push(`pageerror on ${page.url()}: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') sink.errors.push(`console.error on ${page.url()}: ${m.text()}`);
+      if (m.type() === 'error' && !isApp(page.url())) sink.errors.push(`console.error on ${page.url()}: ${m.text()}`);
     });
     page.on('websocket', (ws) => {
       const s = { url: ws.url(), received: 0, closed: false };
@@ -182,6 +186,21 @@ export function watch(context, sink = { errors: [], sockets: [] }) {
   context.on('page', onPage);
   for (const p of context.pages()) onPage(p);
   return sink;
+}
+
+// Chromium aborts a navigation with net::ERR_NETWORK_CHANGED when a
+// network interface comes or goes, and Docker adds one for each sandbox's
+// network: as a person would, the test asks again (any other failure is
+// thrown at once). go() is the navigation: () => page.goto(url).
+export async function navigate(go, tries = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return await go();
+    } catch (e) {
+      if (i >= tries || !/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+      console.log(`# the network changed during a navigation (${i}/${tries}): again`);
+    }
+  }
 }
 
 export async function shot(page, name) {

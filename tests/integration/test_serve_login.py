@@ -72,11 +72,35 @@ def test_login_page_wrong_key_then_the_cookie_opens_the_api(tmp_path):
         assert status == 401
 
 
+def test_pages_without_the_key_go_to_the_sign_in_page(tmp_path):
+    with Serve(tmp_path / "state", args=["--api-key", KEY]) as s:
+        # a stranger's page load: straight to the sign-in page, which
+        # comes back (no API call failing first in the browser's console)
+        for page, location in (("/", "/login"),
+                               ("/settings", "/login?next=settings"),
+                               ("/conversations/a%20b", "/login?next=conversations/a%20b")):
+            status, headers, _ = request(s.url, "GET", page)
+            assert (status, headers.get("location")) == (303, location), page
+            assert headers["cache-control"] == "no-store"
+        # a stale cookie is a stranger too; the right key gets the page
+        status, _, _ = request(s.url, "GET", "/", headers={"Cookie": "handbox_session=old"})
+        assert status == 303
+        for h in ({"Cookie": "handbox_session=" + KEY}, {"X-Session-API-Key": KEY}):
+            status, headers, body = request(s.url, "GET", "/settings", headers=h)
+            assert status == 200 and b"assets/app.js" in body, h
+    # without a key there is nothing to sign in to
+    with Serve(tmp_path / "open") as s:
+        status, _, body = request(s.url, "GET", "/settings")
+        assert status == 200 and b"assets/app.js" in body
+
+
 def test_login_under_a_base_path(tmp_path):
     with Serve(tmp_path / "state", args=["--api-key", KEY, "--base-path", "/hb"]) as s:
         assert s.url.endswith("/hb")
         status, _, body = request(s.url, "GET", "/login")
         assert status == 200 and b'<base href="/hb/">' in body
+        status, headers, _ = request(s.url, "GET", "/conversations/x")
+        assert (status, headers["location"]) == (303, "/hb/login?next=conversations/x")
         status, headers, _ = request(s.url, "POST", "/api/login", {"api_key": KEY})
         assert status == 200 and "Path=/hb/" in headers["set-cookie"]
 

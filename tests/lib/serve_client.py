@@ -118,11 +118,12 @@ class ServeClient:
             if not page:
                 return out
 
-    def socket(self, cid, timeout=120, header=None, **query):
+    def socket(self, cid, timeout=120, header=None, sslopt=None, **query):
         ws_url = self.url.replace("http", "ws", 1) + "/sockets/events/" + cid
         if query:
             ws_url += "?" + urllib.parse.urlencode(query)
-        return websocket.create_connection(ws_url, timeout=timeout, header=header or [])
+        return websocket.create_connection(ws_url, timeout=timeout, header=header or [],
+                                           sslopt=sslopt)
 
 
 def status_of(event):

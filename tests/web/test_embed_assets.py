@@ -56,6 +56,9 @@ class EmbedAssets(unittest.TestCase):
         write(os.path.join(self.web, ".hidden.js"), b"no")
         write(os.path.join(self.web, "web.mk"), b"no")
         write(os.path.join(self.web, ".git", "x.js"), b"no")
+        write(os.path.join(self.web, "package.json"), b"{}")
+        write(os.path.join(self.web, "package-lock.json"), b"{}")
+        write(os.path.join(self.web, "node_modules", "x", "x.js"), b"no")
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -84,6 +87,20 @@ class EmbedAssets(unittest.TestCase):
             self.assertEqual(int(length), len(self.files[path]))
             self.assertEqual(bytes.fromhex(hexdata), self.files[path])
             self.assertEqual(nul, "0")
+
+    def test_a_second_dir_under_a_prefix(self):
+        vendor = os.path.join(self.dir, "vendor")
+        write(os.path.join(vendor, "lib.mjs"), b"export default 1;\n")
+        write(os.path.join(vendor, "lib.css"), b".x{}\n")
+        out = os.path.join(self.dir, "w.c")
+        r = run("-o", out, self.web, "/assets/vendor=" + vendor)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {row[0]: row for row in self.build(out)}
+        self.assertEqual(sorted(rows), sorted(list(self.files) + ["/assets/vendor/lib.css",
+                                                                  "/assets/vendor/lib.mjs"]))
+        self.assertEqual(bytes.fromhex(rows["/assets/vendor/lib.mjs"][3]), b"export default 1;\n")
+        self.assertEqual(run(self.web, "vendor").returncode, 2)
+        self.assertEqual(run(self.web, "/assets/vendor=" + vendor + "-missing").returncode, 2)
 
     def test_unchanged_output_is_not_rewritten(self):
         out = os.path.join(self.dir, "web_assets.c")

@@ -64,6 +64,14 @@ export async function request(method, path, body, { signal } = {}) {
 }
 
 const enc = encodeURIComponent;
+
+// A route of sandbox id's sandboxd through serve's passthrough (docs/serve.md):
+// the browser never holds the sandbox's key nor its published port.
+export function sandboxdPath(id, route, query) {
+  const q = query ? `?${new URLSearchParams(query)}` : '';
+  return `api/sandboxes/${enc(id)}/sandboxd/${route}${q}`;
+}
+
 const get = (p, o) => request('GET', p, undefined, o);
 const post = (p, b, o) => request('POST', p, b === undefined ? {} : b, o);
 
@@ -83,6 +91,8 @@ export const api = {
   pause: (id) => post(`api/conversations/${enc(id)}/pause`),
   interrupt: (id) => post(`api/conversations/${enc(id)}/interrupt`),
   getSandbox: (id, o) => get(`api/sandboxes/${enc(id)}`, o),
+  listFiles: (id, path, o) => get(sandboxdPath(id, 'api/handbox/files/list', { path }), o),
+  bashSessions: (id, o) => get(sandboxdPath(id, 'api/handbox/sessions'), o),
   login: (apiKey) => post('api/login', { api_key: apiKey }),
   getSettings: () => get('api/settings'),
   saveSettings: (s) => post('api/settings', s),

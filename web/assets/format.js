@@ -41,6 +41,16 @@ export function cost(usd) {
   return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
+// A file's size: "812 B", "3.4 KB", "120 MB" (powers of 1024).
+export function bytes(n) {
+  if (!Number.isFinite(n)) return '';
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n, i = -1;
+  do { v /= 1024; i++; } while (v >= 1024 && i < units.length - 1);
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 export function duration(s) {
   s = Math.max(0, s);
   if (s < 60) return `${Math.floor(s)} s`;

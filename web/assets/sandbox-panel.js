@@ -3,8 +3,9 @@
 // links go through serve's sub-domain proxy ({port}-{id}.localhost), where
 // an app's absolute paths work; GET api/sandboxes/{id}/open/{port} sends
 // the browser there with the cookie it needs when serve has a key. The
-// published ports 8011 and 8012 also get their direct link. The file
-// browser and the terminal tab (issue 9) will be added here.
+// published ports 8011 and 8012 also get their direct link. The sandbox's
+// terminals and files are tabs of the main column (terminal-tab.js,
+// file-browser.js), where they have room.
 import { h } from './dom.js';
 import { api } from './api.js';
 import { shortId } from './format.js';

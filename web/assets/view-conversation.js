@@ -2,7 +2,9 @@
 // agent's events streaming live, the status line (the reference's states,
 // "Starting sandbox", "Disconnected" with reconnection), pause / resume /
 // stop, tokens and cost, and the side panel (the plan, the sandbox, the
-// details).
+// details). Tabs over the main column: the chat, the sandbox's terminals
+// (terminal-tab.js) and its files (file-browser.js), which need the width
+// a side column does not have and are loaded when first opened.
 import { h, clear, spinner } from './dom.js';
 import { api } from './api.js';
 import { EventStream } from './events.js';
@@ -11,6 +13,31 @@ import { cost, thousands, usage, statusInfo, fullTime, shortId, contentText, par
 import { sandboxPanel, portsPanel } from './sandbox-panel.js';
 
 const SANDBOX_POLL_MS = 2000;
+
+// A tab whose code (terminal-tab.js and xterm.js, file-browser.js) is
+// loaded the first time it opens, so "/" does not carry it. show() calls
+// before then are kept and replayed.
+function lazyTab(load) {
+  const el = h('div', { class: 'tab-lazy' });
+  let tab = null, loading = null, last = [];
+  return {
+    el,
+    show(...args) { last = args; tab?.show(...args); },
+    activate() {
+      if (tab) { tab.activate(); return; }
+      loading ||= load().then((make) => {
+        tab = make();
+        el.replaceChildren(tab.el);
+        tab.show(...last);
+        tab.activate();
+      }).catch((e) => {
+        loading = null;
+        el.replaceChildren(h('p', { class: 'small error-text' }, `This tab could not be loaded (${e.message}). Reload the page to try again.`));
+      });
+    },
+    stop() { tab?.stop?.(); },
+  };
+}
 const STICK_PX = 80;
 
 export function mountConversation(main, id, ctx) {
@@ -67,6 +94,44 @@ export function mountConversation(main, id, ctx) {
     h('section', {}, h('h2', {}, 'Sandbox'), sandboxEl, ports.el),
     h('section', {}, h('h2', {}, 'Details'), detailsEl));
 
+  const terminal = lazyTab(() => import('./terminal-tab.js').then((m) => m.terminalTab));
+  const files = lazyTab(() => import('./file-browser.js').then((m) => m.fileBrowser));
+  const panels = {
+    chat: h('div', { class: 'tab-panel chat-panel' }, scroller, newBtn, sandboxBox, composer),
+    terminal: h('div', { class: 'tab-panel' }, terminal.el),
+    files: h('div', { class: 'tab-panel' }, files.el),
+  };
+  const tabNames = { chat: 'Chat', terminal: 'Terminal', files: 'Files' };
+  const tabs = Object.keys(panels).map((k) => h('button', {
+    type: 'button', role: 'tab', id: `tab-${k}`, 'aria-controls': `panel-${k}`, class: 'tab',
+    onclick: () => selectTab(k),
+  }, tabNames[k]));
+  const tabList = h('div', { class: 'conv-tabs', role: 'tablist', 'aria-label': 'Conversation views' }, ...tabs);
+  for (const [k, p] of Object.entries(panels)) {
+    p.id = `panel-${k}`;
+    p.setAttribute('role', 'tabpanel');
+    p.setAttribute('aria-labelledby', `tab-${k}`);
+  }
+  function selectTab(k, focus = false) {
+    Object.keys(panels).forEach((n, i) => {
+      tabs[i].setAttribute('aria-selected', String(n === k));
+      tabs[i].tabIndex = n === k ? 0 : -1;
+      panels[n].hidden = n !== k;
+    });
+    if (focus) tabs[Object.keys(panels).indexOf(k)].focus();
+    if (k === 'terminal') terminal.activate();
+    if (k === 'files') files.activate();
+  }
+  // arrows move between tabs (the WAI-ARIA tabs pattern)
+  tabList.addEventListener('keydown', (e) => {
+    const keys = Object.keys(panels), i = tabs.indexOf(document.activeElement);
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: keys.length - 1 }[e.key];
+    if (i < 0 || to === undefined) return;
+    e.preventDefault();
+    selectTab(keys[(to + keys.length) % keys.length], true);
+  });
+  selectTab('chat');
+
   main.append(h('div', { class: 'conv' },
     h('div', { class: 'conv-head' },
       h('div', { class: 'conv-title-row' },
@@ -75,7 +140,7 @@ export function mountConversation(main, id, ctx) {
       h('div', { class: 'conv-bar' }, statusLine, usageEl, controls),
       progress),
     h('div', { class: 'conv-body' },
-      h('div', { class: 'conv-main' }, scroller, newBtn, sandboxBox, composer),
+      h('div', { class: 'conv-main' }, tabList, ...Object.values(panels)),
       side)));
 
   // the side panel is a drawer on narrow screens
@@ -221,6 +286,8 @@ export function mountConversation(main, id, ctx) {
     const info = st.info || {};
     sandboxEl.replaceChildren(sandboxPanel({ id: info.sandbox_id, status: st.sandbox_status, error: st.sandbox_error }));
     ports.show(st.sandbox_status === 'running' ? info.sandbox_id : null);
+    terminal.show(info.sandbox_id, st.sandbox_status);
+    files.show(info.sandbox_id, st.sandbox_status);
     const u = usage(st.stats);
     const llm = (info.agent && info.agent.llm) || {};
     clear(detailsEl);
@@ -383,6 +450,8 @@ export function mountConversation(main, id, ctx) {
   return () => {
     gone = true;
     ports.stop();
+    terminal.stop();
+    files.stop();
     stream.stop();
     clearInterval(workTimer);
     clearInterval(connTimer);
