@@ -115,10 +115,10 @@ void hb_conversation_keep_sandbox(struct hb_conversation *c, bool keep);
 
 /* A new conversation on a running `handbox serve` at server_url
  * ("http://127.0.0.1:3000"; the server's --base-path after the port;
- * https:// with a certificate the system trusts): the reference SDK's
- * RemoteConversation. The agent and its sandbox are the server's; the
- * calls above work on it unchanged, so a program can swap
- * hb_conversation_open() for this one:
+ * https:// with the system's CAs, or those of the file SSL_CERT_FILE
+ * names): the reference SDK's RemoteConversation. The agent and its
+ * sandbox are the server's; the calls above work on it unchanged, so a
+ * program can swap hb_conversation_open() for this one:
  *
  *   send      POST /api/conversations/{id}/events
  *   run       POST …/run, then the events (WS /sockets/events/{id}) until

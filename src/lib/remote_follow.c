@@ -255,6 +255,9 @@ static int context_create(struct follow *f, char *err, size_t errlen)
 	info.timeout_secs = CONNECT_TIMEOUT_S;
 	if (f->t.tls)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* as remote_call(): SSL_CERT_FILE, when set, names the CAs */
+	if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
+		info.client_ssl_ca_filepath = getenv("SSL_CERT_FILE");
 	/* its own messages (connection refused…) would repeat ours */
 	lws_set_log_level(LLL_ERR, NULL);
 	if (!(f->ctx = lws_create_context(&info)))

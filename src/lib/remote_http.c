@@ -69,6 +69,9 @@ int remote_call(const struct remote *r, const char *method, const char *path, js
 	}
 	headers = more;
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	/* https: the system's CAs, or OpenSSL's variable naming another */
+	if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
+		curl_easy_setopt(curl, CURLOPT_CAINFO, getenv("SSL_CERT_FILE"));
 	curl_easy_setopt(curl, CURLOPT_URL, url.data);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (text) {

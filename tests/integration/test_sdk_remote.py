@@ -388,3 +388,22 @@ def test_the_example_runs_a_task_on_the_server(state):
         assert lines[-1].startswith("EXAMPLE_COST: ") and float(lines[-1].split()[1]) > 0
         api = ServeClient(s.url, key=KEY)
         assert len([x for x in lines if x.startswith("event ")]) == len(api.events(cid))
+
+
+def test_https_with_the_ca_named_by_ssl_cert_file(state, tmp_path):
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with FakeLLM([call("finish", message="over tls")]) as llm, \
+            serve(state, "--tls-cert", str(cert), "--tls-key", str(key)) as s:
+        assert s.url.startswith("https://127.0.0.1:")
+        env = probe_env(llm)
+        env.pop("SSL_CERT_FILE", None)
+        _, result, _ = probe(s.url, env=env, expect=3)
+        assert result["code"] == HB_EIO and "certificate" in result["error"], result
+        env["SSL_CERT_FILE"] = str(cert)
+        events, result, _ = probe(s.url, "send", "hello", "run", env=env)
+        assert result["runs"][0]["status"] == "finished"
+        api_ids = [e["id"] for e in events]
+        assert len(api_ids) == len(set(api_ids)) and events[-1]["value"] == "finished"
