@@ -129,8 +129,10 @@ include tests/agent/tools.mk
 include tests/store/store.mk
 
 # The programs the integration tests drive, and where they find them.
-PROBES    := $(SDK_PROBE) $(LLM_PROBE) $(TOOL_PROBE) $(STORE_WRITER)
+PROBES    := $(SDK_PROBE) $(REMOTE_PROBE) $(EXAMPLE_REMOTE) $(LLM_PROBE) $(TOOL_PROBE) \
+	     $(STORE_WRITER)
 PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
+	     REMOTE_PROBE=$(REMOTE_PROBE) EXAMPLE_REMOTE=$(EXAMPLE_REMOTE) \
 	     LLM_PROBE=$(LLM_PROBE) TOOL_PROBE=$(TOOL_PROBE) STORE_WRITER=$(STORE_WRITER)
 
 # A short run of every fuzz target: a target that no longer starts (a

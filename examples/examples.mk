@@ -8,6 +8,8 @@
 #   make example-conversation
 #                          builds and runs docker_workspace against the
 #                          scripted LLM of tests/lib/fake_llm.py
+# remote_conversation runs in tests/integration/test_sdk_remote.py, against
+# a handbox serve the test starts (it is one of the Makefile's PROBES).
 
 STAGE        := $(abspath $(BUILD)/stage)
 # One install for all the examples (several installs into one stage at
@@ -17,6 +19,7 @@ EXAMPLE_SRC  := $(wildcard examples/*.c)
 EXAMPLES     := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 EXAMPLE_BIN  := $(BUILD)/examples/hello_workspace
 EXAMPLE_CONV := $(BUILD)/examples/docker_workspace
+EXAMPLE_REMOTE := $(BUILD)/examples/remote_conversation
 
 .PHONY: examples example example-conversation
 

@@ -111,6 +111,54 @@ int  hb_conversation_resume(struct hb_conversation **out, const char *id,
  * the sandbox of a conversation that owns its workspace at close. */
 void hb_conversation_keep_sandbox(struct hb_conversation *c, bool keep);
 
+/* -------------------------------------------- on a handbox serve */
+
+/* A new conversation on a running `handbox serve` at server_url
+ * ("http://127.0.0.1:3000"; the server's --base-path after the port;
+ * https:// with the system's CAs, or those of the file SSL_CERT_FILE
+ * names): the reference SDK's RemoteConversation. The agent and its
+ * sandbox are the server's; the calls above work on it unchanged, so a
+ * program can swap hb_conversation_open() for this one:
+ *
+ *   send      POST /api/conversations/{id}/events
+ *   run       POST …/run, then the events (WS /sockets/events/{id}) until
+ *             the server says the run is over; returns as a local run does
+ *             (the reason of an "error" or "stuck" in err). A run another
+ *             client started is followed to its end.
+ *   status, cost, stats   what the events' state updates say
+ *   pause, interrupt      POST …/pause, …/interrupt, made by the thread in
+ *             hb_conversation_run(); the calls themselves only write to a
+ *             pipe, so they stay safe from another thread and a signal
+ *             handler
+ *   close     disconnects; the conversation stays on the server
+ *
+ * on_event gets every stored event (API.md § 2) once and in order, on the
+ * thread running hb_conversation_run(), also when the connection drops in
+ * between (it is made again for up to 15 s; then the run fails with
+ * HB_EIO, and another hb_conversation_run() goes on following). The
+ * socket's own "full_state" snapshot is not an event and is not passed.
+ *
+ * api_key is the server's (--api-key); NULL: HANDBOX_API_KEY, none when
+ * unset. opt->llm goes into the request's agent.llm, its NULL fields from
+ * LLM_MODEL, LLM_BASE_URL, LLM_API_KEY, else the server's settings; the
+ * key is never logged. Errors: HB_EIO naming the URL when the server does
+ * not answer, HB_EPERM when it refuses the key, HB_EBUSY with the server's
+ * sentence at its --max-sandboxes (429), HB_EINVAL for a request it
+ * refuses (422, naming the field). hb_conversation_workspace() is NULL,
+ * hb_conversation_add_secret() is refused (HB_EINVAL), and
+ * hb_conversation_keep_sandbox() does nothing. */
+int  hb_conversation_open_remote(struct hb_conversation **out, const char *server_url,
+                                 const char *api_key, const struct hb_conversation_options *opt,
+                                 char *err, size_t errlen);
+/* The conversation id that exists on the server (HB_ENOENT when it does
+ * not), as hb_conversation_open_remote() gives it. on_event gets the
+ * events from now on; those before are GET …/events/search's. opt's llm
+ * and max_iterations are not used (the server has them). */
+int  hb_conversation_attach_remote(struct hb_conversation **out, const char *server_url,
+                                   const char *api_key, const char *id,
+                                   const struct hb_conversation_options *opt,
+                                   char *err, size_t errlen);
+
 /* ------------------------------------------------------ the store */
 
 /* A stored conversation, as hb_conversations_list() and

@@ -1,4 +1,5 @@
 /* client_conn.c — see client_conn.h. */
+#include <pthread.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -9,6 +10,18 @@
 
 #define CONNECT_TIMEOUT_S 10L
 #define DETAIL_SHOWN 512
+
+/* libcurl's global set-up, once per process: a program whose first call
+ * is a client's (the SDK's remote conversation) may make it from two
+ * threads at once, and libcurl 7.88 is thread-safe there only where built
+ * with atomics. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void curl_init(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 int client_conn_check(const struct sandbox_conn *c, char *err, size_t errlen)
 {
@@ -34,6 +47,9 @@ int client_conn_curl(const struct sandbox_conn *c, CURL **curl, struct curl_slis
 	*headers = NULL;
 	if ((rc = client_conn_check(c, err, errlen)))
 		return rc;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_result != CURLE_OK)
+		return hb_fail(err, errlen, HB_EIO, "cannot initialise libcurl");
 	buf_init(&line, 0);
 	rc = c->session_api_key && c->session_api_key[0] ?
 		buf_printf(&line, "%s: %s", SANDBOXD_KEY_HEADER, c->session_api_key) : 0;

@@ -23,13 +23,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 
 #include "client/client_conn.h"
 #include "client/sandbox_client.h"
 #include "client/term.h"
+#include "client/ws_target.h"
 #include "common/buf.h"
 #include "common/fdio.h"
 #include "common/hb_error.h"
@@ -102,79 +102,6 @@ static int client_fail(struct exec_client *c, int code, const char *fmt, ...)
 	vsnprintf(c->failure, sizeof(c->failure), fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* ------------------------------------------------------------ the URL */
-
-struct ws_target {
-	char *host;                  /* without IPv6 brackets */
-	int port;
-	bool tls;
-	char *path;                  /* the base URL's path + SANDBOXD_ROUTE_EXEC */
-	char *host_header;           /* host:port */
-};
-
-static void ws_target_free(struct ws_target *t)
-{
-	free(t->host);
-	free(t->path);
-	free(t->host_header);
-}
-
-/* "http://127.0.0.1:49153" (or https, and a path prefix when sandboxd is
- * reached through a proxy) → where to open the WebSocket. */
-static int ws_target_parse(const char *url, struct ws_target *t, char *err,
-			   size_t errlen)
-{
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	CURLU *u = curl_url();
-	int rc = HB_EINVAL;
-	size_t hl, pl;
-
-	memset(t, 0, sizeof(*t));
-	if (!u)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0)) {
-		hb_fail(err, errlen, rc, "sandbox URL \"%s\": expected http://HOST:PORT", url);
-		goto out;
-	}
-	if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
-		hb_fail(err, errlen, rc, "sandbox URL \"%s\": expected an http:// or https:// URL",
-			url);
-		goto out;
-	}
-	t->tls = !strcmp(scheme, "https");
-	t->port = atoi(port);
-	hl = strlen(host);
-	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']')
-		t->host = strndup(host + 1, hl - 2);
-	else
-		t->host = strdup(host);
-	pl = strlen(path);
-	while (pl && path[pl - 1] == '/')
-		pl--;
-	t->path = malloc(pl + sizeof(SANDBOXD_ROUTE_EXEC));
-	t->host_header = malloc(hl + 8);
-	if (!t->host || !t->path || !t->host_header) {
-		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-		ws_target_free(t);
-		goto out;
-	}
-	memcpy(t->path, path, pl);
-	memcpy(t->path + pl, SANDBOXD_ROUTE_EXEC, sizeof(SANDBOXD_ROUTE_EXEC));
-	snprintf(t->host_header, hl + 8, "%s:%d", host, t->port);
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return rc;
 }
 
 /* ------------------------------------------------------- the start message */
@@ -805,7 +732,8 @@ int sandbox_exec(const struct sandbox_conn *conn, const struct hb_exec_options *
 	rc = client_conn_check(conn, err, errlen);
 	if (rc)
 		return rc;
-	rc = ws_target_parse(conn->url, &t, err, errlen);
+	rc = ws_target_parse(conn->url, SANDBOXD_ROUTE_EXEC, "sandbox URL", &t, err,
+			     errlen);
 	if (rc)
 		return rc;
 	c = calloc(1, sizeof(*c));

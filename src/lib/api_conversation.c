@@ -10,6 +10,7 @@
 #include "common/parse.h"
 #include "lib/api.h"
 #include "lib/conversation.h"
+#include "lib/remote.h"
 
 #define TITLE_MAX 80
 
@@ -294,6 +295,8 @@ int hb_conversation_open(struct hb_conversation **out, struct hb_workspace *ws,
 
 int hb_conversation_send(struct hb_conversation *c, const char *text, char *err, size_t errlen)
 {
+	if (c->remote)
+		return remote_send(c->remote, text, err, errlen);
 	return agent_send(c->agent, text, err, errlen);
 }
 
@@ -301,6 +304,8 @@ int hb_conversation_run(struct hb_conversation *c, char *err, size_t errlen)
 {
 	int rc;
 
+	if (c->remote)
+		return remote_run(c->remote, err, errlen);
 	/* this process runs it now: a crash leaves it "running" with a dead
 	 * owner, which the store turns into "paused" */
 	conversation_owner_set(&c->row);
@@ -318,6 +323,8 @@ const char *hb_conversation_id(const struct hb_conversation *c)
 
 const char *hb_conversation_status(const struct hb_conversation *c)
 {
+	if (c->remote)
+		return remote_status(c->remote);
 	return agent_status(c->agent);
 }
 
@@ -325,6 +332,10 @@ void hb_conversation_stats(const struct hb_conversation *c, struct hb_conversati
 {
 	struct agent_stats s;
 
+	if (c->remote) {
+		remote_stats(c->remote, out);
+		return;
+	}
 	agent_stats(c->agent, &s);
 	*out = (struct hb_conversation_stats){
 		.steps = s.steps, .llm_calls = s.llm.calls,
@@ -344,12 +355,18 @@ double hb_conversation_cost(const struct hb_conversation *c)
 
 void hb_conversation_pause(struct hb_conversation *c)
 {
-	agent_pause(c->agent);
+	if (c->remote)
+		remote_wake(c->remote, 'p');
+	else
+		agent_pause(c->agent);
 }
 
 void hb_conversation_interrupt(struct hb_conversation *c)
 {
-	agent_interrupt(c->agent);
+	if (c->remote)
+		remote_wake(c->remote, 'i');
+	else
+		agent_interrupt(c->agent);
 }
 
 int hb_conversation_add_secret(struct hb_conversation *c, const char *name, const char *value,
@@ -358,6 +375,10 @@ int hb_conversation_add_secret(struct hb_conversation *c, const char *name, cons
 	if (!name || !*name || !value || !*value)
 		return hb_fail(err, errlen, HB_EINVAL, "secret %s: expected a name and a value",
 			       name && *name ? name : "(no name)");
+	if (c->remote)
+		return hb_fail(err, errlen, HB_EINVAL, "secret %s: a conversation on handbox serve "
+			       "hides the secrets the server knows (its LLM key, the sandbox's); "
+			       "others cannot be added from here yet", name);
 	return agent_add_secret(c->agent, value, err, errlen);
 }
 
@@ -368,7 +389,9 @@ struct hb_workspace *hb_conversation_workspace(const struct hb_conversation *c)
 
 void hb_conversation_keep_sandbox(struct hb_conversation *c, bool keep)
 {
-	hb_workspace_keep_alive(c->ws, keep);
+	/* a remote conversation's sandbox is the server's */
+	if (c->ws)
+		hb_workspace_keep_alive(c->ws, keep);
 }
 
 void hb_conversation_close(struct hb_conversation *c)
@@ -385,6 +408,7 @@ void hb_conversation_close(struct hb_conversation *c)
 		if (c->row.owner_start && store_conversation_put(c->store, &c->row, err, sizeof(err)))
 			fprintf(stderr, "handbox: %s\n", err);
 	}
+	remote_close(c->remote);
 	agent_close(c->agent);
 	store_close(c->store);
 	store_conversation_clear(&c->row);

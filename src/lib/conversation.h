@@ -13,8 +13,12 @@
 #include "handbox/conversation.h"
 #include "store/store.h"
 
+struct remote;
+
+/* Local (agent, store, ws) or on handbox serve (remote, the rest unset). */
 struct hb_conversation {
 	char id[UUID_STR_LEN];
+	struct remote *remote;         /* hb_conversation_open_remote(): remote.h */
 	struct store *store;
 	struct agent *agent;
 	struct hb_workspace *ws;

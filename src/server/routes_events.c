@@ -9,7 +9,7 @@
 #include "server/routes.h"
 #include "server/server.h"
 
-#define PAGE_MAX 100
+#define PAGE_MAX SERVER_EVENTS_PAGE_MAX
 
 struct args {
 	struct store_event_query q;

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "common/ids.h"
+#include "common/serve_wire.h"
 #include "common/strv.h"
 #include "handbox/conversation.h"
 #include "handbox/sandbox.h"
@@ -28,15 +29,9 @@
 #include "net/proxy.h"
 #include "store/store.h"
 
-#define SERVER_KEY_HEADER "X-Session-API-Key"
-#define SERVER_KEY_QUERY "session_api_key"
 #define SERVER_COOKIE "handbox_session"
 /* the cookie lasts 30 days; logging in again renews it */
 #define SERVER_COOKIE_MAX_AGE (30 * 24 * 3600)
-#define SERVER_CLOSE_AUTH 4001
-#define SERVER_CLOSE_UNKNOWN 4004
-#define SERVER_CLOSE_BUSY 1013
-#define SERVER_SUBSCRIBERS_MAX 32
 #define SERVER_MESSAGE_MAX (256u << 10)  /* one user message's text */
 
 struct lws_context;
