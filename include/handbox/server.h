@@ -23,6 +23,10 @@ struct hb_server_options {           /* all zero = defaults */
 	const char *tls_cert, *tls_key;  /* PEM files; both or neither */
 	const char *base_path;           /* NULL or "": none; else "/prefix" */
 	int max_sandboxes;               /* 0: HANDBOX_MAX_SANDBOXES, else RAM / 2 GiB (>= 1) */
+	/* a conversation's sandbox idle this long is paused (docker pause):
+	 * "90", "15m", "2h"; "0" or "off": never. NULL: HANDBOX_IDLE_PAUSE,
+	 * else 15m */
+	const char *idle_pause;
 	/* called once listening with the URL to open (may be NULL: printed on
 	 * stderr) */
 	void (*on_ready)(const char *url, void *arg);

@@ -20,6 +20,33 @@ static const char *kind_of(json_t *ev)
 	return json_string_value(json_object_get(ev, "kind")) ?: "";
 }
 
+static bool has_kind(json_t *events, const char *kind)
+{
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach(events, i, ev)
+		if (!strcmp(kind_of(ev), kind))
+			return true;
+	return false;
+}
+
+/* The SystemPromptEvent of a new conversation, once, before anything
+ * else it says. */
+static int emit_system_prompt(struct agent *a, char *err, size_t errlen)
+{
+	char *prompt;
+	int rc;
+
+	if (has_kind(a->events, "SystemPromptEvent"))
+		return 0;
+	if (!(prompt = prompt_system(a->working_dir)))
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	rc = agent_emit(a, event_system_prompt(prompt, a->specs), err, errlen);
+	free(prompt);
+	return rc;
+}
+
 /* The status a stored conversation resumes with: one that was running or
  * paused (or failed: the LLM may be back) is paused, ready to go on. */
 static const char *resumed_status(json_t *history)
@@ -129,6 +156,23 @@ void agent_close(struct agent *a)
 	free(a);
 }
 
+/* A message while no run goes on becomes an event at once, as the
+ * reference's send_message() makes it: the system prompt first (a new
+ * conversation), and a finished or stuck conversation turns idle before
+ * it (a run then takes it up). Called with a->lock held: no run starts
+ * meanwhile. */
+static int accept_message(struct agent *a, const char *text, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = emit_system_prompt(a, err, errlen)))
+		return rc;
+	if ((!strcmp(a->status, "finished") || !strcmp(a->status, "stuck")) &&
+	    (rc = agent_set_status(a, "idle", err, errlen)))
+		return rc;
+	return agent_emit(a, event_message("user", "user", text), err, errlen);
+}
+
 int agent_send(struct agent *a, const char *text, char *err, size_t errlen)
 {
 	json_t *msg;
@@ -139,9 +183,12 @@ int agent_send(struct agent *a, const char *text, char *err, size_t errlen)
 	if (!(msg = json_string(text)))
 		return hb_fail(err, errlen, HB_EINVAL, "message: not UTF-8 text");
 	pthread_mutex_lock(&a->lock);
-	if (json_array_append_new(a->inbox, msg))
+	if (!a->running)
+		rc = accept_message(a, text, err, errlen);
+	else if (json_array_append(a->inbox, msg))
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	pthread_mutex_unlock(&a->lock);
+	json_decref(msg);
 	return rc;
 }
 
@@ -168,17 +215,6 @@ const char *agent_status(const struct agent *a)
 
 /* ------------------------------------------------------------ the run */
 
-static bool has_kind(json_t *events, const char *kind)
-{
-	json_t *ev;
-	size_t i;
-
-	json_array_foreach(events, i, ev)
-		if (!strcmp(kind_of(ev), kind))
-			return true;
-	return false;
-}
-
 /* The queued user messages become events. *took: there was one. */
 static int take_inbox(struct agent *a, bool *took, char *err, size_t errlen)
 {
@@ -201,20 +237,12 @@ static int take_inbox(struct agent *a, bool *took, char *err, size_t errlen)
 
 static int start_run(struct agent *a, bool *work, char *err, size_t errlen)
 {
-	char *prompt;
 	bool took;
 	int rc;
 
 	*work = false;
-	if (!has_kind(a->events, "SystemPromptEvent")) {
-		if (!(prompt = prompt_system(a->working_dir)))
-			return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-		rc = agent_emit(a, event_system_prompt(prompt, a->specs), err, errlen);
-		free(prompt);
-		if (rc)
-			return rc;
-	}
-	if ((rc = take_inbox(a, &took, err, errlen)))
+	if ((rc = emit_system_prompt(a, err, errlen)) ||
+	    (rc = take_inbox(a, &took, err, errlen)))
 		return rc;
 	/* a finished conversation goes on only with something new to do */
 	if (!took && (!strcmp(a->status, "finished") || !strcmp(a->status, "stuck")))
@@ -251,16 +279,12 @@ static int before_step(struct agent *a, int iteration, bool *done, char *err, si
 	return 0;
 }
 
-int agent_run(struct agent *a, char *err, size_t errlen)
+static int run_steps(struct agent *a, char *err, size_t errlen)
 {
 	bool work, done = false;
 	const char *why;
 	int rc, iteration;
 
-	err[0] = '\0';
-	/* a pause or interrupt asked before this run belongs to the last one */
-	__atomic_store_n(&a->cancel.reason, 0, __ATOMIC_SEQ_CST);
-	a->pause_asked = 0;
 	if ((rc = start_run(a, &work, err, errlen)) || !work)
 		return rc;
 	for (iteration = 0; !done; iteration++) {
@@ -276,4 +300,36 @@ int agent_run(struct agent *a, char *err, size_t errlen)
 		}
 	}
 	return rc;
+}
+
+int agent_run(struct agent *a, char *err, size_t errlen)
+{
+	char late_err[HB_ERR_MAX];
+	json_t *late, *msg;
+	size_t i;
+	int rc, late_rc = 0;
+
+	err[0] = '\0';
+	/* a pause or interrupt asked before this run belongs to the last one */
+	__atomic_store_n(&a->cancel.reason, 0, __ATOMIC_SEQ_CST);
+	a->pause_asked = 0;
+	pthread_mutex_lock(&a->lock);
+	a->running = true;
+	pthread_mutex_unlock(&a->lock);
+	rc = run_steps(a, err, errlen);
+	/* messages that came after the last step are shown now, not at the
+	 * next run */
+	pthread_mutex_lock(&a->lock);
+	a->running = false;
+	late = a->inbox;
+	a->inbox = json_array();
+	json_array_foreach(late, i, msg)
+		if (!late_rc)
+			late_rc = accept_message(a, json_string_value(msg), late_err,
+						 sizeof(late_err));
+	pthread_mutex_unlock(&a->lock);
+	json_decref(late);
+	if (!rc && late_rc)
+		snprintf(err, errlen, "%s", late_err);
+	return rc ? rc : late_rc;
 }

@@ -46,8 +46,10 @@ int agent_open(struct agent **out, const struct agent_config *cfg, json_t *histo
 	       char *err, size_t errlen);
 void agent_close(struct agent *a);
 
-/* Queues a user message: taken at the start of the next step (or of the
- * next run). A finished/stuck/error conversation becomes idle. */
+/* A user message. During agent_run() it is queued, taken at the start of
+ * the next step (or, sent after the last one, emitted when the run ends);
+ * otherwise it is emitted at once (with the system prompt first for a new
+ * conversation), and a finished or stuck conversation becomes idle. */
 int agent_send(struct agent *a, const char *text, char *err, size_t errlen);
 
 /* Runs steps until finished, error, stuck or paused (or nothing to do).

@@ -24,8 +24,10 @@ struct agent {
 	const char *status;           /* a static string */
 	bool nudged;                  /* the empty-answer nudge was sent */
 
-	pthread_mutex_t lock;         /* guards inbox */
+	pthread_mutex_t lock;         /* guards inbox and running; held while a
+					 message sent between runs is emitted */
 	json_t *inbox;                /* user messages not yet taken (strings) */
+	bool running;                 /* agent_run() is on: messages queue */
 
 	/* set from other threads and signal handlers */
 	volatile sig_atomic_t pause_asked;

@@ -29,6 +29,10 @@ static const char serve_usage[] =
 	"  --base-path /P      also answer every route under /P (behind a proxy)\n"
 	"  --max-sandboxes N   sandboxes at once (HANDBOX_MAX_SANDBOXES; default: RAM / 2 GiB);\n"
 	"                      more are refused with 429, never evicted\n"
+	"  --idle-pause T      pause a conversation's sandbox idle for T (90, 90s, 15m,\n"
+	"                      2h; HANDBOX_IDLE_PAUSE; default 15m; 0 or off: never):\n"
+	"                      memory kept, no CPU; the next message or request to one\n"
+	"                      of its ports resumes it\n"
 	"\n"
 	"LLM defaults come from POST /api/settings or LLM_MODEL, LLM_BASE_URL,\n"
 	"LLM_API_KEY; sandbox settings from SANDBOX_* (docs/run.md); state from\n"
@@ -38,7 +42,7 @@ static const char serve_usage[] =
 	"docs/serve.md has the routes.\n";
 
 enum { OPT_PORT = 1000, OPT_BIND, OPT_KEY, OPT_INSECURE, OPT_CERT, OPT_TLSKEY, OPT_BASE,
-       OPT_MAX, OPT_HELP };
+       OPT_MAX, OPT_IDLE, OPT_HELP };
 
 static const struct option serve_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
@@ -49,6 +53,7 @@ static const struct option serve_options[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLSKEY },
 	{ "base-path", required_argument, NULL, OPT_BASE },
 	{ "max-sandboxes", required_argument, NULL, OPT_MAX },
+	{ "idle-pause", required_argument, NULL, OPT_IDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +88,7 @@ static int take(struct hb_server_options *o, int opt, const char *v, char *err, 
 	case OPT_CERT: o->tls_cert = v; return 0;
 	case OPT_TLSKEY: o->tls_key = v; return 0;
 	case OPT_BASE: o->base_path = v; return 0;
+	case OPT_IDLE: o->idle_pause = v; return 0;     /* checked by hb_server_run() */
 	case OPT_HELP: return 1;
 	default:
 		snprintf(err, errlen, "unknown option (see handbox serve --help)");

@@ -110,6 +110,34 @@ int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t
 	return 0;
 }
 
+int parse_duration(const char *what, const char *v, long max, long *seconds, char *err,
+		   size_t errlen)
+{
+	static const struct { char unit; long s; } units[] = {
+		{ '\0', 1 }, { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	unsigned long n;
+	char *end;
+	size_t i;
+
+	if (!strcasecmp(v, "off")) {
+		*seconds = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (*end == units[i].unit && (!*end || !end[1]))
+			break;
+	if (end == v || v[0] == '-' || v[0] == '+' || errno || i == sizeof(units) / sizeof(units[0]) ||
+	    n > (unsigned long)max / (unsigned long)units[i].s)
+		return hb_fail(err, errlen, HB_EINVAL, "%s: \"%s\": expected a duration such as 90 "
+			       "(seconds), 90s, 15m, 2h or 1d, at most %ld s; 0 or off disables it",
+			       what, v, max);
+	*seconds = (long)n * units[i].s;
+	return 0;
+}
+
 int parse_string(const char *what, const char *v, char *out, size_t outlen,
 		 char *err, size_t errlen)
 {

@@ -20,6 +20,10 @@ int parse_uint(const char *what, const char *v, unsigned long max, unsigned long
 	       char *err, size_t errlen);
 /* Seconds from 0.001 to 86400, into milliseconds (rounded up). */
 int parse_seconds_ms(const char *what, const char *v, int *ms, char *err, size_t errlen);
+/* A span of whole seconds, minutes, hours or days ("90", "90s", "15m",
+ * "2h", "1d"), at most max seconds; "0" and "off" are 0 (disabled). */
+int parse_duration(const char *what, const char *v, long max, long *seconds, char *err,
+		   size_t errlen);
 /* An IPv4 or IPv6 address. */
 int parse_bind_address(const char *what, const char *v, char *out, size_t outlen,
 		       char *err, size_t errlen);

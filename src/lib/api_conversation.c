@@ -93,8 +93,11 @@ static int on_agent_event(json_t *ev, void *arg, char *err, size_t errlen)
 	char *text;
 	int rc;
 
-	if ((rc = store_event_append(c->store, c->id, ev, NULL, err, errlen)) ||
-	    (rc = track(c, ev, err, errlen)))
+	pthread_mutex_lock(&c->lock);
+	if (!(rc = store_event_append(c->store, c->id, ev, NULL, err, errlen)))
+		rc = track(c, ev, err, errlen);
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
 		return rc;
 	if (!c->on_event && !c->log_events)
 		return 0;
@@ -246,7 +249,7 @@ int hb_conversation_open_with(struct hb_conversation **out, struct hb_workspace 
 			      const struct hb_conversation_options *opt,
 			      const struct hb_conversation_settings *set, char *err, size_t errlen)
 {
-	struct hb_conversation *c = calloc(1, sizeof(*c));
+	struct hb_conversation *c = conversation_alloc();
 	struct llm_config llm;
 	bool took = false;
 	int rc, max = opt && opt->max_iterations > 0 ? opt->max_iterations : 500;
@@ -308,12 +311,12 @@ int hb_conversation_run(struct hb_conversation *c, char *err, size_t errlen)
 		return remote_run(c->remote, err, errlen);
 	/* this process runs it now: a crash leaves it "running" with a dead
 	 * owner, which the store turns into "paused" */
+	pthread_mutex_lock(&c->lock);
 	conversation_owner_set(&c->row);
-	if (!c->row.owner_start)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	if ((rc = store_conversation_put(c->store, &c->row, err, errlen)))
-		return rc;
-	return agent_run(c->agent, err, errlen);
+	rc = c->row.owner_start ? store_conversation_put(c->store, &c->row, err, errlen) :
+	     hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	pthread_mutex_unlock(&c->lock);
+	return rc ? rc : agent_run(c->agent, err, errlen);
 }
 
 const char *hb_conversation_id(const struct hb_conversation *c)
@@ -414,5 +417,15 @@ void hb_conversation_close(struct hb_conversation *c)
 	store_conversation_clear(&c->row);
 	if (c->owns_ws)
 		hb_workspace_close(c->ws);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+struct hb_conversation *conversation_alloc(void)
+{
+	struct hb_conversation *c = calloc(1, sizeof(*c));
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
 }

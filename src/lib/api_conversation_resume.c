@@ -83,7 +83,7 @@ static int load(struct hb_conversation *c, const char *id, json_t **history, cha
 int hb_conversation_resume(struct hb_conversation **out, const char *id,
 			   const struct hb_conversation_options *opt, char *err, size_t errlen)
 {
-	struct hb_conversation *c = calloc(1, sizeof(*c));
+	struct hb_conversation *c = conversation_alloc();
 	json_t *history = NULL, *config;
 	struct llm_config llm;
 	int rc, max;

@@ -3,6 +3,7 @@
 #ifndef HB_LIB_CONVERSATION_H
 #define HB_LIB_CONVERSATION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,7 +29,14 @@ struct hb_conversation {
 	void *arg;
 	bool log_events;               /* LOG_ALL_EVENTS */
 	struct store_conversation row; /* as stored, kept current */
+	/* guards store and row between the thread that runs and one that sends
+	 * a message between runs (its event is committed on that thread) */
+	pthread_mutex_t lock;
 };
+
+/* A zeroed handle with its lock (NULL when out of memory); freed by
+ * hb_conversation_close(). */
+struct hb_conversation *conversation_alloc(void);
 
 /* Opens the state directory's store. */
 int conversation_store_open(struct store **out, char *err, size_t errlen);

@@ -18,7 +18,7 @@ static int presets_job(json_t *arg, json_t **reply, char *err, size_t errlen)
 
 int route_llm_presets(struct http_conn *c, json_t *body)
 {
-	return srv_job_start(c, presets_job, NULL);
+	return srv_job_start(c, presets_job, NULL, 200);
 }
 
 /* The LLM's refusal or silence is the answer the user asked for: it comes
@@ -88,5 +88,5 @@ int route_llm_test(struct http_conn *c, json_t *body)
 		json_decref(llm);
 		return http_reply_error(c, 422, "model and base_url are needed to test the LLM");
 	}
-	return srv_job_start(c, test_job, llm);
+	return srv_job_start(c, test_job, llm, 200);
 }

@@ -87,6 +87,55 @@ static int ports_target(struct srv_sbx_target *a, struct http_conn *c, int port,
 			      errlen);
 }
 
+/* --------------------------------------------- a conversation's sandbox */
+
+/* A request to a conversation's sandbox is activity (server_idle.c); to
+ * a paused one, it has the conversation's worker resume it, as a message
+ * does. 0: go on; 1: resuming; HB_EBUSY (err) over --max-sandboxes. A
+ * bare sandbox is paused only when its client asks: it stays so (409). */
+static int wake_conv(const char *id, char *err, size_t errlen)
+{
+	struct srv_conv *cv;
+	struct srv_sbx e;
+	int rc;
+
+	if (!srv_sbx_get(id, &e) || !e.conv_id[0] || !(cv = srv_conv_find(e.conv_id)))
+		return 0;
+	srv_conv_touch(cv);
+	if (e.sb.state != HB_SANDBOX_PAUSED)
+		return 0;
+	if ((rc = srv_capacity_check(cv, err, errlen)) ||
+	    (rc = srv_conv_post(cv, NULL, false, err, errlen)))
+		return rc;
+	return 1;
+}
+
+/* The answer while it resumes: 503 with Retry-After, which clients retry,
+ * and a page that reloads itself for a browser (a user who clicked the
+ * app's link gets the app a moment later, not an error). Holding the
+ * request until the sandbox runs would need the proxy started later with
+ * the body kept meanwhile; a resume takes well under a second. */
+static int reply_waking(struct http_conn *c, int rc, const char *err)
+{
+	static const char page[] =
+		"<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+		"content=\"1\"><title>Resuming the sandbox…</title>"
+		"<p>The sandbox was paused; it is resuming. This page reloads by itself.</p>\n";
+	static const char json[] =
+		"{\"detail\":\"the sandbox was paused; it is resuming: try again in a moment\"}";
+	char accept[256] = "";
+
+	if (rc < 0)
+		return http_reply_error(c, 429, "%s", err);
+	http_header(c, "accept:", accept, sizeof(accept));
+	if (strstr(accept, "text/html"))
+		return http_reply_headers(c, 503, "text/html; charset=utf-8",
+					  "Retry-After: 1\r\nCache-Control: no-store\r\n", page,
+					  sizeof(page) - 1);
+	return http_reply_headers(c, 503, "application/json", "Retry-After: 1\r\n", json,
+				  sizeof(json) - 1);
+}
+
 /* ------------------------------------------- the key handed to a cookie */
 
 /* A GET with a valid ?session_api_key=: 303 to the same place without it,
@@ -143,6 +192,8 @@ static int ports_open(struct http_conn *c)
 		return http_reply_error(c, 422, "%s", err) ? -1 : 0;
 	if (hand_key(c, &rc))
 		return rc;
+	if ((rc = wake_conv(c->params[0], err, sizeof(err))))
+		return reply_waking(c, rc, err) ? -1 : 0;
 	if ((rc = ports_target(&a, c, port, timeout_s, err, sizeof(err))))
 		return srv_reply_fail(c, rc, err) ? -1 : 0;
 	return proxy_http_start(c, &a.t);
@@ -179,6 +230,7 @@ static int ports_upgrade(struct http_conn *c)
 	/* refused here: lws's handshake goes on and ports_ws_open says why */
 	if (proxy_parse_port(c->params[1], &port, NULL, 0) ||
 	    proxy_timeout_header(c, &timeout_s, NULL, 0) ||
+	    wake_conv(c->params[0], NULL, 0) ||
 	    ports_target(&a, c, port, timeout_s, NULL, 0))
 		return 0;
 	return proxy_tunnel_start(c, &a.t);
@@ -195,7 +247,8 @@ static int ports_ws_open(struct http_conn *c)
 	else if ((rc = ports_target(&a, c, port, PROXY_TIMEOUT_S, NULL, 0)) == HB_ENOENT)
 		http_ws_close(c, SERVER_CLOSE_UNKNOWN, "no such sandbox on this server");
 	else if (rc)
-		http_ws_close(c, 1008, "the sandbox is not running");
+		http_ws_close(c, 1013, "the sandbox is not running (a conversation's sandbox is "
+			      "resuming: connect again in a moment)");
 	else
 		http_ws_close(c, 1008, "the port proxy needs the key in the handshake: the "
 			      "X-Session-API-Key header, ?session_api_key= or the cookie");

@@ -28,7 +28,7 @@ static int start(struct http_conn *c, srv_job_fn fn)
 {
 	json_t *arg = job_arg(c);
 
-	return arg ? srv_job_start(c, fn, arg) : http_reply_error(c, 500, "out of memory");
+	return arg ? srv_job_start(c, fn, arg, 200) : http_reply_error(c, 500, "out of memory");
 }
 
 /* e's JSON with the ports listening inside when it runs (a sandboxd that
@@ -211,7 +211,13 @@ int route_sbx_pause(struct http_conn *c, json_t *body)
 
 int route_sbx_resume(struct http_conn *c, json_t *body)
 {
+	struct srv_sbx e;
+
 	(void)body;
+	/* running again, it counts against --max-sandboxes again */
+	if (srv_sbx_get(c->params[0], &e) && e.sb.state == HB_SANDBOX_PAUSED &&
+	    srv_check_capacity(c, NULL))
+		return 0;
 	return start(c, job_resume);
 }
 
@@ -260,5 +266,5 @@ int route_sbx_create(struct http_conn *c, json_t *body)
 		return http_reply_error(c, 500, "out of memory");
 	}
 	srv_sbx_creating(1);
-	return srv_job_start(c, job_create, arg);
+	return srv_job_start(c, job_create, arg, 201);
 }

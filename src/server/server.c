@@ -22,6 +22,12 @@
 #define DEFAULT_PORT 3000
 #define DEFAULT_BIND "127.0.0.1"
 #define MAX_SANDBOXES_LIMIT 10000
+/* Long enough that a user who reads, thinks or gets a coffee between two
+ * messages rarely finds the sandbox paused (a resume costs well under a
+ * second anyway); short enough that what an agent left running (a dev
+ * server, a watcher, a build) stops burning CPU soon after the work. */
+#define IDLE_PAUSE_DEFAULT "15m"
+#define IDLE_PAUSE_MAX (30L * 86400)
 /* How often the loop looks at the stop token (a signal handler cannot
  * wake lws safely). */
 #define STOP_POLL_US 200000
@@ -87,6 +93,16 @@ static int check_tls(const struct hb_server_options *o, char *err, size_t errlen
 	return 0;
 }
 
+static int read_idle_pause(const struct hb_server_options *o, char *err, size_t errlen)
+{
+	const char *env = getenv("HANDBOX_IDLE_PAUSE");
+	const char *v = o->idle_pause ? o->idle_pause : env && *env ? env : IDLE_PAUSE_DEFAULT;
+
+	return parse_duration(o->idle_pause ? "--idle-pause" : env && *env ? "HANDBOX_IDLE_PAUSE" :
+			      "the default idle pause", v, IDLE_PAUSE_MAX, &srv.idle_pause_s, err,
+			      errlen);
+}
+
 static int read_options(const struct hb_server_options *o, char *err, size_t errlen)
 {
 	const char *key = o->api_key ? o->api_key : getenv("HANDBOX_API_KEY");
@@ -126,7 +142,7 @@ static int read_options(const struct hb_server_options *o, char *err, size_t err
 	}
 	if (!srv.max_sandboxes)
 		srv.max_sandboxes = default_max_sandboxes();
-	return 0;
+	return read_idle_pause(o, err, errlen);
 }
 
 static int http_setup(void)
@@ -246,6 +262,7 @@ int server_run(const struct hb_server_options *o, struct hb_cancel *stop, char *
 		goto out;
 	announce(port);
 	lws_sul_schedule(srv.lws, 0, &stop_sul, stop_poll, STOP_POLL_US);
+	srv_idle_start();
 	while (!hb_cancel_reason(stop)) {
 		if (lws_service(srv.lws, 0) < 0)
 			break;

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -76,6 +77,11 @@ struct srv_conv {
 	struct srv_start *start;          /* a new one's recipe; NULL once made, and
 					     for stored ones (resumed) */
 	char *llm_key;                    /* its LLM key when not the settings' */
+	/* idle sandboxes (server_idle.c), under lock */
+	int64_t active_us;                /* last activity, CLOCK_MONOTONIC */
+	bool sleep_asked, sleeping;       /* its worker is to pause / pauses it */
+	char sleep_sandbox[HB_SANDBOX_ID_LEN + 1];
+	bool sandbox_idle;                /* paused for being idle (not asked) */
 };
 
 struct server {
@@ -84,6 +90,7 @@ struct server {
 	char *api_keys[2];
 	bool tls;
 	int max_sandboxes;
+	long idle_pause_s;                 /* 0: never */
 	struct store *store;               /* loop thread only */
 	struct srv_conv *convs;            /* the registry, loop thread only */
 	struct lws_context *lws;
@@ -99,7 +106,8 @@ void srv_conv_unlink(struct srv_conv *cv);
 void srv_conv_free(struct srv_conv *cv);
 /* Every stored conversation (after recovering orphans: running → paused). */
 int srv_conv_load_all(char *err, size_t errlen);
-/* Sandboxes this server has or is making. */
+/* Sandboxes this server has running or is making (paused ones do not
+ * count: they use no CPU, and a resume is checked again). */
 int srv_sandboxes_in_use(void);
 /* 0, or HB_EBUSY saying what to stop when cv (NULL: a new one) would
  * need one more sandbox than --max-sandboxes allows (never evicts). */
@@ -127,6 +135,25 @@ int srv_conv_delete(struct srv_conv *cv, char *err, size_t errlen);
 void srv_conv_stop_all(void);
 /* The worker's own events (the sandbox failed): committed, then queued. */
 void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail);
+/* ev (stolen) committed to s as cv's event, then queued to its
+ * subscribers; any thread with its own store handle. */
+int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen);
+/* Asks cv's worker to pause sandbox_id when cv is not busy and had no
+ * activity since before_us (CLOCK_MONOTONIC); whether it was asked. */
+bool srv_conv_sleep(struct srv_conv *cv, const char *sandbox_id, int64_t before_us);
+
+/* ------------------------------------ server_idle.c: idle sandboxes */
+/* Loop thread: looks every second for conversations' sandboxes idle for
+ * --idle-pause and has their workers pause them (nothing when it is 0). */
+void srv_idle_start(void);
+/* Activity of cv now (a message, a run, a request through the port
+ * proxy): its idle time starts again. Any thread. */
+void srv_conv_touch(struct srv_conv *cv);
+/* Worker: pauses cv's sandbox_id, tells its subscribers. */
+void srv_idle_sleep(struct srv_conv *cv, const char *sandbox_id);
+/* Worker, before cv's work: resumes its sandbox when paused (by the idle
+ * rule or by a request); 0, or HB_E… with err. */
+int srv_idle_wake(struct srv_conv *cv, char *err, size_t errlen);
 
 /* ----------------------------------------- server_queue.c: to the loop */
 int srv_queue_init(void);
@@ -141,9 +168,10 @@ void srv_queue_drain(srv_deliver_fn deliver);
 /* Work for one request: fills *reply (a new reference) or returns HB_E…
  * with err; runs on a thread of its own, arg is the job's (decref'd after). */
 typedef int (*srv_job_fn)(json_t *arg, json_t **reply, char *err, size_t errlen);
-/* Runs fn(arg) off the loop and answers c with its reply (200) or its
- * error (srv_reply_fail) once done, unless c went away. Takes arg. */
-int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg);
+/* Runs fn(arg) off the loop and answers c with its reply (status: 200,
+ * or 201 for what it made) or its error (srv_reply_fail) once done,
+ * unless c went away. Takes arg. */
+int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg, int status);
 /* Loop thread: answers the jobs that are done. */
 void srv_jobs_drain(void);
 /* At the end: jobs still running are left to free themselves. */
@@ -212,8 +240,11 @@ void srv_sbx_put(const struct srv_sbx *e);
 void srv_sbx_drop(const char *id);
 /* A malloc'd copy of all of them (free it); their count. */
 size_t srv_sbx_snapshot(struct srv_sbx **out);
-/* Bare sandboxes made or being made (they count against --max-sandboxes). */
+/* Bare sandboxes made or being made and not paused (they count against
+ * --max-sandboxes). */
 int srv_sbx_bare_in_use(void);
+/* Whether conversation conv_id's sandbox is listed as paused. */
+bool srv_sbx_conv_paused(const char *conv_id);
 void srv_sbx_creating(int delta);
 /* Adds or removes a bare sandbox's id, kept in the store (blocks). */
 int srv_sbx_bare_set(const char *id, bool add, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "server/server.h"
 
@@ -28,6 +29,7 @@ struct srv_conv *srv_conv_add(const char *id)
 		return NULL;
 	}
 	snprintf(cv->id, sizeof(cv->id), "%s", id);
+	cv->active_us = clock_mono_us();
 	pthread_mutex_init(&cv->lock, NULL);
 	pthread_cond_init(&cv->wake, NULL);
 	cv->next = srv.convs;
@@ -107,36 +109,38 @@ int srv_conv_load_all(char *err, size_t errlen)
 	return rc;
 }
 
+/* Whether cv's sandbox is starting or running (not paused). */
+static bool uses_sandbox(struct srv_conv *cv)
+{
+	enum srv_sandbox sb;
+
+	pthread_mutex_lock(&cv->lock);
+	sb = cv->sandbox;
+	pthread_mutex_unlock(&cv->lock);
+	return sb == SRV_SB_STARTING || (sb == SRV_SB_READY && !srv_sbx_conv_paused(cv->id));
+}
+
 int srv_sandboxes_in_use(void)
 {
 	struct srv_conv *cv;
 	int n = 0;
 
-	for (cv = srv.convs; cv; cv = cv->next) {
-		pthread_mutex_lock(&cv->lock);
-		n += cv->sandbox == SRV_SB_STARTING || cv->sandbox == SRV_SB_READY;
-		pthread_mutex_unlock(&cv->lock);
-	}
+	for (cv = srv.convs; cv; cv = cv->next)
+		n += uses_sandbox(cv);
 	return n + srv_sbx_bare_in_use();
 }
 
 int srv_capacity_check(struct srv_conv *cv, char *err, size_t errlen)
 {
-	bool has = false;
-	int used;
+	int used = 0;
 
-	if (cv) {
-		pthread_mutex_lock(&cv->lock);
-		has = cv->sandbox == SRV_SB_STARTING || cv->sandbox == SRV_SB_READY;
-		pthread_mutex_unlock(&cv->lock);
-	}
-	if (has || (used = srv_sandboxes_in_use()) < srv.max_sandboxes)
+	if ((cv && uses_sandbox(cv)) || (used = srv_sandboxes_in_use()) < srv.max_sandboxes)
 		return 0;
 	return hb_fail(err, errlen, HB_EBUSY, "%d sandboxes are running, the most this server "
 		       "allows (--max-sandboxes %d): delete a conversation you no longer need "
-		       "(DELETE /api/conversations/{id}) or a sandbox (DELETE "
-		       "/api/sandboxes/{id}), or start serve with a higher "
-		       "--max-sandboxes", used, srv.max_sandboxes);
+		       "(DELETE /api/conversations/{id}), delete or pause a sandbox (DELETE "
+		       "/api/sandboxes/{id}, POST /api/sandboxes/{id}/pause), or start serve "
+		       "with a higher --max-sandboxes", used, srv.max_sandboxes);
 }
 
 int srv_check_capacity(struct http_conn *c, struct srv_conv *cv)

@@ -60,25 +60,31 @@ json_t *srv_conv_info(struct srv_conv *cv, const struct store_conversation *row)
 	json_t *max = json_object_get(row->config, "max_iterations");
 	const char *status = row->status;
 	char error[sizeof(cv->sandbox_error)];
+	const char *paused_by = NULL;
 	enum srv_sandbox sb;
-	bool busy;
+	bool busy, idle;
 
 	pthread_mutex_lock(&cv->lock);
 	busy = cv->run_asked || cv->running;
 	sb = cv->sandbox;
+	idle = cv->sandbox_idle;
 	snprintf(error, sizeof(error), "%s", cv->sandbox_error);
 	pthread_mutex_unlock(&cv->lock);
+	/* paused by the idle rule or by POST /api/sandboxes/{id}/pause */
+	if (sb != SRV_SB_STARTING && sb != SRV_SB_FAILED && srv_sbx_conv_paused(cv->id))
+		paused_by = idle ? "idle" : "asked";
 	/* asked to run but the agent has not said so yet (its sandbox is
 	 * starting): a client waiting for the run's end must not see "idle" */
 	if (busy)
 		status = "running";
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:O?, s:s?, s:s, s:s?, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:O?, s:s?, s:s, s:s?, s:s?, s:o}",
 			 "id", cv->id, "title", row->title ?: "", "execution_status", status,
 			 "created_at", iso(row->created_us), "updated_at", iso(row->updated_us),
 			 "max_iterations", (json_int_t)(json_is_integer(max) ? json_integer_value(max) : 500),
 			 "stats", stats, "metrics", metrics,
 			 "sandbox_id", row->sandbox_id && *row->sandbox_id ? row->sandbox_id : NULL,
-			 "sandbox_status", sandbox_status(sb),
+			 "sandbox_status", paused_by ? "paused" : sandbox_status(sb),
+			 "sandbox_paused", paused_by,
 			 "sandbox_error", *error ? error : NULL,
 			 "agent", agent_view(row, cv->llm_key));
 }

@@ -16,6 +16,7 @@ struct srv_job {
 	struct http_conn *c;            /* loop: NULL once the client has gone */
 	srv_job_fn fn;
 	json_t *arg;
+	int status;                     /* of a reply */
 	/* under jobs_lock */
 	bool done, abandoned;
 	int rc;
@@ -63,7 +64,7 @@ static void job_gone(struct http_conn *c)
 		j->c = NULL;
 }
 
-int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg)
+int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg, int status)
 {
 	struct srv_job *j = calloc(1, sizeof(*j));
 	pthread_attr_t attr;
@@ -77,6 +78,7 @@ int srv_job_start(struct http_conn *c, srv_job_fn fn, json_t *arg)
 	j->c = c;
 	j->fn = fn;
 	j->arg = arg;
+	j->status = status;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	failed = pthread_create(&t, &attr, job_thread, j);
@@ -101,7 +103,7 @@ static void answer(struct srv_job *j)
 	if (j->rc)
 		srv_reply_fail(c, j->rc, j->err);
 	else
-		http_reply_json(c, 200, json_incref(j->reply));
+		http_reply_json(c, j->status, json_incref(j->reply));
 }
 
 void srv_jobs_drain(void)

@@ -113,14 +113,41 @@ size_t srv_sbx_snapshot(struct srv_sbx **out)
 
 /* ------------------------------------------------------- the bare ones */
 
+static bool paused_locked(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ncache; i++)
+		if (!strcmp(cache[i].sb.id, id))
+			return cache[i].sb.state == HB_SANDBOX_PAUSED;
+	return false;
+}
+
 int srv_sbx_bare_in_use(void)
 {
+	json_t *v;
+	size_t i;
 	int n;
 
 	pthread_mutex_lock(&lock);
-	n = (int)json_array_size(bare) + creating;
+	n = creating;
+	json_array_foreach(bare, i, v)
+		n += !paused_locked(json_string_value(v) ?: "");
 	pthread_mutex_unlock(&lock);
 	return n;
+}
+
+bool srv_sbx_conv_paused(const char *conv_id)
+{
+	bool paused = false;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < ncache && !paused; i++)
+		paused = !strcmp(cache[i].conv_id, conv_id) &&
+			 cache[i].sb.state == HB_SANDBOX_PAUSED;
+	pthread_mutex_unlock(&lock);
+	return paused;
 }
 
 void srv_sbx_creating(int delta)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "agent/event.h"
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "handbox/handbox.h"
 #include "server/server.h"
@@ -39,7 +40,7 @@ static void wait_for_work(struct srv_conv *cv)
 	pthread_cond_timedwait(&cv->wake, &cv->lock, &ts);
 }
 
-static int append(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen)
+int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen)
 {
 	char *text;
 	int rc;
@@ -65,8 +66,9 @@ void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail)
 	fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, detail);
 	if ((rc = store_default_dir(dir, sizeof(dir), err, sizeof(err))) ||
 	    (rc = store_open(&s, dir, err, sizeof(err))) ||
-	    (rc = append(s, cv, event_conversation_error(code, detail), err, sizeof(err))) ||
-	    (rc = append(s, cv, event_state_update("execution_status", json_string("error")),
+	    (rc = srv_conv_commit(s, cv, event_conversation_error(code, detail), err,
+				  sizeof(err))) ||
+	    (rc = srv_conv_commit(s, cv, event_state_update("execution_status", json_string("error")),
 			 err, sizeof(err))) ||
 	    (rc = store_conversation_get(s, cv->id, &row, err, sizeof(err))))
 		goto out;
@@ -208,20 +210,28 @@ static void work(struct srv_conv *cv, json_t *texts, bool run)
 	size_t i;
 	bool paused;
 
-	if (ensure(cv) == 0) {
-		json_array_foreach(texts, i, t)
-			if (hb_conversation_send(cv->hc, json_string_value(t), err, sizeof(err)))
-				fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, err);
-		pthread_mutex_lock(&cv->lock);
-		paused = cv->pause_asked || cv->quit || cv->deleting;
-		cv->pause_asked = false;
-		pthread_mutex_unlock(&cv->lock);
-		if (run && !paused && hb_conversation_run(cv->hc, err, sizeof(err)))
-			fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, err);
+	if (ensure(cv))
+		goto out;
+	/* a paused sandbox runs again before the agent goes on */
+	if (srv_idle_wake(cv, err, sizeof(err))) {
+		srv_conv_fail(cv, "SandboxError", err);
+		goto out;
 	}
+	json_array_foreach(texts, i, t)
+		if (hb_conversation_send(cv->hc, json_string_value(t), err, sizeof(err)))
+			fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, err);
+	pthread_mutex_lock(&cv->lock);
+	paused = cv->pause_asked || cv->quit || cv->deleting;
+	cv->pause_asked = false;
+	pthread_mutex_unlock(&cv->lock);
+	if (run && !paused && hb_conversation_run(cv->hc, err, sizeof(err)))
+		fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, err);
+out:
 	pthread_mutex_lock(&cv->lock);
 	cv->running = false;
 	pthread_mutex_unlock(&cv->lock);
+	/* the end of a run is activity too: the idle time counts from here */
+	srv_conv_touch(cv);
 }
 
 /* A conversation read from the store but never resumed here still has
@@ -276,18 +286,25 @@ static void finish(struct srv_conv *cv)
 static void *worker_main(void *arg)
 {
 	struct srv_conv *cv = arg;
+	char sandbox[sizeof(cv->sleep_sandbox)];
 	json_t *texts;
-	bool run;
+	bool run, sleep;
 
 	for (;;) {
 		pthread_mutex_lock(&cv->lock);
 		while (!cv->quit && !cv->deleting && !cv->run_asked && !cv->open_asked &&
-		       !json_array_size(cv->inbox))
+		       !json_array_size(cv->inbox) && !cv->sleep_asked)
 			wait_for_work(cv);
 		if (cv->quit || cv->deleting) {
 			pthread_mutex_unlock(&cv->lock);
 			break;
 		}
+		/* work that came after the idle pause was asked wins over it */
+		sleep = cv->sleep_asked && !cv->run_asked && !cv->open_asked &&
+			!json_array_size(cv->inbox);
+		cv->sleep_asked = false;
+		cv->sleeping = sleep;
+		memcpy(sandbox, cv->sleep_sandbox, sizeof(sandbox));
 		texts = cv->inbox;
 		cv->inbox = json_array();
 		run = cv->run_asked;
@@ -295,7 +312,10 @@ static void *worker_main(void *arg)
 		cv->run_asked = false;
 		cv->open_asked = false;
 		pthread_mutex_unlock(&cv->lock);
-		work(cv, texts, run);
+		if (sleep)
+			srv_idle_sleep(cv, sandbox);
+		else
+			work(cv, texts, run);
 		json_decref(texts);
 	}
 	finish(cv);
@@ -340,12 +360,35 @@ int srv_conv_post(struct srv_conv *cv, const char *text, bool run, char *err, si
 		cv->pause_asked = false;
 	}
 	cv->open_asked = true;
+	cv->active_us = clock_mono_us();
 	if (rc == 0)
 		rc = start_thread(cv, err, errlen);
 	pthread_cond_signal(&cv->wake);
 	pthread_mutex_unlock(&cv->lock);
 	json_decref(t);
 	return rc;
+}
+
+bool srv_conv_sleep(struct srv_conv *cv, const char *sandbox_id, int64_t before_us)
+{
+	char err[HB_ERR_MAX];
+	bool asked;
+
+	pthread_mutex_lock(&cv->lock);
+	asked = !cv->run_asked && !cv->running && !cv->open_asked && !cv->sleep_asked &&
+		!cv->sleeping && !cv->quit && !cv->deleting && !json_array_size(cv->inbox) &&
+		cv->sandbox != SRV_SB_STARTING && cv->active_us < before_us;
+	if (asked) {
+		snprintf(cv->sleep_sandbox, sizeof(cv->sleep_sandbox), "%s", sandbox_id);
+		cv->sleep_asked = true;
+		if (start_thread(cv, err, sizeof(err))) {
+			fprintf(stderr, "handbox serve: %s\n", err);
+			cv->sleep_asked = asked = false;
+		}
+		pthread_cond_signal(&cv->wake);
+	}
+	pthread_mutex_unlock(&cv->lock);
+	return asked;
 }
 
 bool srv_conv_busy(struct srv_conv *cv)

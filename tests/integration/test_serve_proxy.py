@@ -269,7 +269,8 @@ def test_errors_404_422_502_and_409_when_paused(env):
 
 def test_a_bare_sandbox_counts_and_is_deleted(env):
     api = env["api"]
-    sb = api.call("POST", "/api/sandboxes", {"env": ["HELLO=1"], "memory": "1g"})
+    # Created: a new resource, as POST /api/conversations answers
+    sb = api.call("POST", "/api/sandboxes", {"env": ["HELLO=1"], "memory": "1g"}, expect=(201,))
     try:
         assert sb["status"] == "running" and sb["conversation_id"] is None
         assert sb["urls"]["8011"]["proxy"].endswith("/ports/8011/")
