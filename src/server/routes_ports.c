@@ -127,7 +127,7 @@ static int reply_waking(struct http_conn *c, int rc, const char *err)
 
 	if (rc < 0)
 		return http_reply_error(c, 429, "%s", err);
-	http_header(c, "accept:", accept, sizeof(accept));
+	lws_hdr_copy(c->wsi, accept, sizeof(accept), WSI_TOKEN_HTTP_ACCEPT);
 	if (strstr(accept, "text/html"))
 		return http_reply_headers(c, 503, "text/html; charset=utf-8",
 					  "Retry-After: 1\r\nCache-Control: no-store\r\n", page,
