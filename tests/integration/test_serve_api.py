@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 import pytest
 import websocket
@@ -318,6 +319,52 @@ def test_kill_9_during_a_run_then_restart_continues(state):
             s2.stop()
 
 
+def test_a_message_to_a_finished_conversation_turns_it_idle_first(state):
+    # as the reference's send_message(): a finished conversation becomes
+    # idle with the new message, then runs
+    with FakeLLM([finish("one"), call("terminal", command="echo two"), finish("two")]) as llm, \
+            serve(state, llm) as s:
+        api = ServeClient(s.url)
+        conv = RemoteConversation(api, "first", run=True)
+        conv.follow(until=("finished",))
+        ws = api.socket(conv.id)
+        assert json.loads(ws.recv())["key"] == "full_state"
+        api.send(conv.id, "second", run=True)
+        seen = follow_until(ws, lambda e: status_of(e) == "finished")
+        ws.close()
+        marks = [status_of(e) or e["kind"] for e in seen
+                 if status_of(e) or e["kind"] == "MessageEvent"]
+        assert marks[:3] == ["idle", "MessageEvent", "running"], marks
+        texts = [e["llm_message"]["content"][0]["text"] for e in api.events(conv.id)
+                 if e["kind"] == "MessageEvent" and e["source"] == "user"]
+        assert texts == ["first", "second"]
+
+
+def test_an_initial_message_without_run_is_an_event_at_once(state):
+    with FakeLLM([finish("ran")]) as llm, serve(state, llm) as s:
+        api = ServeClient(s.url)
+        cid = api.create("just keep this", run=False)["id"]
+        deadline = time.monotonic() + 90
+        while True:
+            users = [e for e in api.events(cid)
+                     if e["kind"] == "MessageEvent" and e["source"] == "user"]
+            if users:
+                break
+            assert time.monotonic() < deadline, api.get(cid)
+            time.sleep(0.25)
+        # shown as soon as the sandbox is up; nothing asked of the LLM
+        assert users[0]["llm_message"]["content"][0]["text"] == "just keep this"
+        assert api.get(cid)["execution_status"] == "idle" and not llm.chat_requests
+        # a run takes it up, and it is not shown twice
+        ws = api.socket(cid)
+        api.run(cid)
+        follow_until(ws, lambda e: status_of(e) == "finished")
+        ws.close()
+        assert len([e for e in api.events(cid) if e["kind"] == "MessageEvent" and
+                    e["source"] == "user"]) == 1
+        assert len(llm.chat_requests) == 1
+
+
 def test_max_sandboxes_answers_429_and_never_evicts(state):
     with FakeLLM([]) as llm, serve(state, llm, "--max-sandboxes", "1") as s:
         api = ServeClient(s.url)
@@ -379,10 +426,16 @@ def test_bad_flags_are_named(tmp_path):
                         (["--port", "0"], "--port"),
                         (["--tls-cert", "x.pem"], "--tls-key"),
                         (["--base-path", "nope/"], "--base-path"),
-                        (["--max-sandboxes", "0"], "--max-sandboxes")]:
+                        (["--max-sandboxes", "0"], "--max-sandboxes"),
+                        (["--idle-pause", "abc"], "--idle-pause"),
+                        (["--idle-pause", "-5"], "--idle-pause"),
+                        (["--idle-pause", "15x"], "15m")]:
         r = subprocess.run([HANDBOX, "serve"] + args, env=env, capture_output=True, text=True,
                            timeout=30)
         assert r.returncode == 2 and words in r.stderr, (args, r.stderr)
     r = subprocess.run([HANDBOX, "serve"], env=dict(env, HANDBOX_MAX_SANDBOXES="lots"),
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "HANDBOX_MAX_SANDBOXES" in r.stderr, r.stderr
+    r = subprocess.run([HANDBOX, "serve"], env=dict(env, HANDBOX_IDLE_PAUSE="soon"),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and 'HANDBOX_IDLE_PAUSE: "soon"' in r.stderr, r.stderr

@@ -258,13 +258,24 @@ def test_errors_404_422_502_and_409_when_paused(env):
     status, _, body = api.raw("GET", "/api/sandboxes/%s/ports/8013/" % sid)
     assert status == 502 and "nothing listens" in json.loads(body)["detail"]
     assert api.raw("GET", "/api/sandboxes/0123456789ab")[0] == 404
-    # paused: 409 with a sentence; resumed: served again
+    # paused and resumed by request: served again
     assert api.call("POST", "/api/sandboxes/%s/pause" % sid)["status"] == "paused"
-    status, _, body = api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sid)
-    assert status == 409 and "resume" in json.loads(body)["detail"]
+    assert api.get(env["conv"])["sandbox_status"] == "paused"
+    assert api.get(env["conv"])["sandbox_paused"] == "asked"
     assert api.call("POST", "/api/sandboxes/%s/resume" % sid)["status"] == "running"
     status, _, body = api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sid)
     assert status == 200 and b"hello from 8011" in body
+    # a request to a conversation's paused sandbox resumes it: 503 with
+    # Retry-After meanwhile, then the app's answer
+    assert api.call("POST", "/api/sandboxes/%s/pause" % sid)["status"] == "paused"
+    status, headers, body = api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sid)
+    assert status == 503 and headers["Retry-After"] == "1", body
+    deadline = time.monotonic() + 60
+    while status != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        status, _, body = api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sid)
+    assert status == 200 and b"hello from 8011" in body
+    assert api.call("GET", "/api/sandboxes/" + sid)["status"] == "running"
 
 
 def test_a_bare_sandbox_counts_and_is_deleted(env):
@@ -281,6 +292,10 @@ def test_a_bare_sandbox_counts_and_is_deleted(env):
         assert status == 429 and "--max-sandboxes" in json.loads(body)["detail"]
         status, _, body = api.raw("POST", "/api/sandboxes", {"env": "X=1"})
         assert status == 422 and "env" in json.loads(body)["detail"]
+        # a bare sandbox paused stays so until its client resumes it
+        assert api.call("POST", "/api/sandboxes/%s/pause" % sb["id"])["status"] == "paused"
+        status, _, body = api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sb["id"])
+        assert status == 409 and "resume" in json.loads(body)["detail"]
         # a conversation's sandbox goes with its conversation
         status, _, body = api.raw("DELETE", "/api/sandboxes/" + env["id"])
         assert status == 409 and env["conv"] in json.loads(body)["detail"]
