@@ -211,13 +211,18 @@ int route_sbx_pause(struct http_conn *c, json_t *body)
 
 int route_sbx_resume(struct http_conn *c, json_t *body)
 {
+	struct srv_conv *cv;
 	struct srv_sbx e;
 
 	(void)body;
+	if (!srv_sbx_get(c->params[0], &e))
+		return start(c, job_resume);
 	/* running again, it counts against --max-sandboxes again */
-	if (srv_sbx_get(c->params[0], &e) && e.sb.state == HB_SANDBOX_PAUSED &&
-	    srv_check_capacity(c, NULL))
+	if (e.sb.state == HB_SANDBOX_PAUSED && srv_check_capacity(c, NULL))
 		return 0;
+	/* asked by a user: its idle time starts again */
+	if (e.conv_id[0] && (cv = srv_conv_find(e.conv_id)))
+		srv_conv_touch(cv);
 	return start(c, job_resume);
 }
 

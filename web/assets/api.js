@@ -93,6 +93,7 @@ export const api = {
   getSandbox: (id, o) => get(`api/sandboxes/${enc(id)}`, o),
   listFiles: (id, path, o) => get(sandboxdPath(id, 'api/handbox/files/list', { path }), o),
   bashSessions: (id, o) => get(sandboxdPath(id, 'api/handbox/sessions'), o),
+  resumeSandbox: (id) => post(`api/sandboxes/${enc(id)}/resume`),
   login: (apiKey) => post('api/login', { api_key: apiKey }),
   getSettings: () => get('api/settings'),
   saveSettings: (s) => post('api/settings', s),

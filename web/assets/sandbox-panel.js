@@ -3,9 +3,10 @@
 // links go through serve's sub-domain proxy ({port}-{id}.localhost), where
 // an app's absolute paths work; GET api/sandboxes/{id}/open/{port} sends
 // the browser there with the cookie it needs when serve has a key. The
-// published ports 8011 and 8012 also get their direct link. The sandbox's
-// terminals and files are tabs of the main column (terminal-tab.js,
-// file-browser.js), where they have room.
+// published ports 8011 and 8012 also get their direct link. A sandbox
+// paused (serve pauses idle ones) says so and has a Resume button. The
+// sandbox's terminals and files are tabs of the main column
+// (terminal-tab.js, file-browser.js), where they have room.
 import { h } from './dom.js';
 import { api } from './api.js';
 import { shortId } from './format.js';
@@ -15,13 +16,20 @@ const TONES = { starting: 'running', running: 'finished', error: 'error', paused
 const PORTS_POLL_MS = 3000;
 const DIRECT = ['8011', '8012'];   // published on the host (docs/serve.md)
 
-export function sandboxPanel({ id, status, error }) {
+// pausedBy: "idle" (serve's --idle-pause) or "asked" (the sandbox API);
+// onResume: called by the Resume button of a paused sandbox.
+export function sandboxPanel({ id, status, error, pausedBy, onResume, resumeError }) {
   if (!id && !status) return h('p', { class: 'muted small' }, 'No sandbox yet: it is made when the agent starts.');
+  const paused = status === 'paused';
+  const label = paused && pausedBy === 'idle' ? 'Paused (idle)' : LABELS[status] || status || 'Unknown';
   return h('div', { class: 'sandbox' },
     h('p', {},
-      h('span', { class: `badge status ${TONES[status] || 'idle'}` }, h('span', { class: 'dot', 'aria-hidden': 'true' }), LABELS[status] || status || 'Unknown'),
+      h('span', { class: `badge status ${TONES[status] || 'idle'}` }, h('span', { class: 'dot', 'aria-hidden': 'true' }), label),
       id ? h('code', { class: 'id', title: id }, ` ${shortId(id)}`) : null),
-    error && status === 'error' ? h('p', { class: 'small error-text' }, error.split('\n')[0]) : null);
+    error && status === 'error' ? h('p', { class: 'small error-text' }, error.split('\n')[0]) : null,
+    paused ? h('p', { class: 'muted small' }, 'Its processes are frozen, its files and memory kept. Your next message, or opening one of its ports, resumes it.') : null,
+    paused && onResume ? h('button', { type: 'button', class: 'secondary resume-sandbox', onclick: onResume }, 'Resume now') : null,
+    paused && resumeError ? h('p', { class: 'small error-text', role: 'alert' }, resumeError) : null);
 }
 
 const enc = encodeURIComponent;

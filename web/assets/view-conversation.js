@@ -49,6 +49,8 @@ export function mountConversation(main, id, ctx) {
     stats: null,
     sandbox_status: null,
     sandbox_error: null,
+    sandbox_paused: null,   // "idle" or "asked" while paused
+    resume_error: null,
     conn: { state: 'connecting' },
     lastError: null,     // the last ConversationErrorEvent
     firstUserText: '',
@@ -284,7 +286,10 @@ export function mountConversation(main, id, ctx) {
 
   function renderSide() {
     const info = st.info || {};
-    sandboxEl.replaceChildren(sandboxPanel({ id: info.sandbox_id, status: st.sandbox_status, error: st.sandbox_error }));
+    sandboxEl.replaceChildren(sandboxPanel({
+      id: info.sandbox_id, status: st.sandbox_status, error: st.sandbox_error,
+      pausedBy: st.sandbox_paused, onResume: resumeSandbox, resumeError: st.resume_error,
+    }));
     ports.show(st.sandbox_status === 'running' ? info.sandbox_id : null);
     terminal.show(info.sandbox_id, st.sandbox_status);
     files.show(info.sandbox_id, st.sandbox_status);
@@ -300,6 +305,21 @@ export function mountConversation(main, id, ctx) {
     row('ID', h('code', { class: 'id' }, id));
     detailsEl.append(h('dt', { class: 'sr-only' }, 'Actions'), h('dd', { class: 'side-actions' },
       h('button', { type: 'button', class: 'link danger', onclick: remove }, 'Delete this conversation')));
+  }
+
+  // 429 when the server runs --max-sandboxes already: its sentence says
+  // what to stop, shown under the button
+  async function resumeSandbox() {
+    const sid = st.info && st.info.sandbox_id;
+    if (!sid) return;
+    st.resume_error = null;
+    try {
+      await api.resumeSandbox(sid);
+      applyInfo(await api.getConversation(id));
+    } catch (e) {
+      st.resume_error = e.message;
+      renderSide();
+    }
   }
 
   async function remove() {
@@ -337,6 +357,7 @@ export function mountConversation(main, id, ctx) {
     if (info.stats) st.stats = info.stats;
     if ('sandbox_status' in info) st.sandbox_status = info.sandbox_status;
     if ('sandbox_error' in info) st.sandbox_error = info.sandbox_error;
+    if ('sandbox_paused' in info) st.sandbox_paused = info.sandbox_paused;
     renderAll();
   }
   function renderAll() {
@@ -372,6 +393,7 @@ export function mountConversation(main, id, ctx) {
       else if (ev.key === 'title') st.info = { ...(st.info || {}), title: ev.value };
       else if (ev.key === 'sandbox_status') st.sandbox_status = ev.value;
       else if (ev.key === 'sandbox_error') st.sandbox_error = ev.value;
+      else if (ev.key === 'sandbox_paused') st.sandbox_paused = ev.value;
     }
     if (ev.kind === 'ConversationErrorEvent') st.lastError = ev;
     if (ev.kind === 'MessageEvent' && !st.firstUserText && ev.source === 'user') {
