@@ -105,6 +105,41 @@ static void test_cpus_bools_numbers(void **state)
 	assert_int_equal(parse_seconds_ms("T", "0", &ms, err, sizeof(err)), HB_EINVAL);
 }
 
+static void test_durations(void **state)
+{
+	long s;
+
+	assert_int_equal(parse_duration("--idle-pause", "90", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(parse_duration("--idle-pause", "90s", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 90);
+	assert_int_equal(parse_duration("--idle-pause", "15m", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 900);
+	assert_int_equal(parse_duration("--idle-pause", "2h", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 7200);
+	assert_int_equal(parse_duration("--idle-pause", "1d", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 86400);
+	/* disabled */
+	assert_int_equal(parse_duration("--idle-pause", "0", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 0);
+	s = 5;
+	assert_int_equal(parse_duration("--idle-pause", "OFF", 86400, &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 0);
+	/* named, with the forms expected */
+	assert_int_equal(parse_duration("--idle-pause", "abc", 86400, &s, err, sizeof(err)),
+			 HB_EINVAL);
+	assert_non_null(strstr(err, "--idle-pause: \"abc\": expected a duration such as 90"));
+	assert_int_equal(parse_duration("X", "-5", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_duration("X", "", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_duration("X", "15mm", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_duration("X", "1.5m", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_duration("X", "m", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_int_equal(parse_duration("X", "2d", 86400, &s, err, sizeof(err)), HB_EINVAL);
+	assert_non_null(strstr(err, "at most 86400 s"));
+	assert_int_equal(parse_duration("X", "99999999999999999999", 86400, &s, err, sizeof(err)),
+			 HB_EINVAL);
+}
+
 static void test_bind_addresses(void **state)
 {
 	char out[64];
@@ -432,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_settings_too_long),
 		cmocka_unit_test(test_which_containers_are_sandboxes),
 		cmocka_unit_test(test_cpus_bools_numbers),
+		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_bind_addresses),
 		cmocka_unit_test(test_settings_from_env),
 		cmocka_unit_test(test_leases_and_orphans),
