@@ -139,6 +139,11 @@ def test_an_idle_sandbox_is_paused_and_the_next_message_resumes_it(state):
                                         headers={"Accept": "text/html"})
         assert status == 503 and b'http-equiv="refresh"' in body, body
         assert "paused after 2 s idle" in s.read_log()
+        # deleting the conversation removes its sandbox, paused or not
+        wait_for("a paused sandbox again", lambda: engine_state(container) == "paused")
+        assert api.delete(cid) == {"success": True}
+        wait_for("the container's removal", lambda: subprocess.run(
+            ["docker", "inspect", container], capture_output=True).returncode != 0)
 
 
 def test_the_limit_holds_on_resume(state):
