@@ -68,6 +68,11 @@ struct proxy_target {
 	 * connection ("nothing listens on 127.0.0.1:8011 inside the sandbox") */
 	const char *name;
 	const char *refused;
+	/* a tunnel calls it (on the loop) with activity_key whenever the
+	 * client sends bytes through it: a proxy that pauses idle upstreams
+	 * counts them, not an open but silent connection. NULL: none */
+	void (*on_client_bytes)(const char *activity_key);
+	const char *activity_key;
 };
 
 /* ---------------------------------------------------------- HTTP relay

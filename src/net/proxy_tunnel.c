@@ -42,6 +42,8 @@ struct tunnel {
 	char refused[160];
 	char accept[32];          /* for a handshake of our own on failure */
 	char protocol[64];
+	void (*on_client_bytes)(const char *activity_key);
+	char activity_key[64];
 	lws_sorted_usec_list_t answer_sul;
 };
 
@@ -216,6 +218,8 @@ static int client_rx(struct proxy_end *e, const char *data, size_t len)
 {
 	struct tunnel *t = lws_container_of(e, struct tunnel, client);
 
+	if (t->on_client_bytes && len)
+		t->on_client_bytes(t->activity_key);
 	return take(t, e, data, len, &t->to_up, &t->up, t->up_shut);
 }
 
@@ -270,6 +274,8 @@ int proxy_tunnel_start(struct http_conn *c, const struct proxy_target *target)
 	t->timeout_s = target->timeout_s > 0 ? target->timeout_s : PROXY_TIMEOUT_S;
 	snprintf(t->name, sizeof(t->name), "%s", target->name);
 	snprintf(t->refused, sizeof(t->refused), "%s", target->refused);
+	t->on_client_bytes = target->on_client_bytes;
+	snprintf(t->activity_key, sizeof(t->activity_key), "%s", target->activity_key ?: "");
 	buf_init(&t->to_up, PROXY_RELAY_LIMIT);
 	buf_init(&t->to_client, PROXY_RELAY_LIMIT);
 	note_handshake(t, c);

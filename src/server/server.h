@@ -149,6 +149,10 @@ void srv_idle_start(void);
 /* Activity of cv now (a message, a run, a request through the port
  * proxy): its idle time starts again. Any thread. */
 void srv_conv_touch(struct srv_conv *cv);
+/* Loop thread: the client of a tunnel to sandbox_id sent bytes (a user
+ * typing in a shell, an app's page talking to it): activity of its
+ * conversation. */
+void srv_sbx_activity(const char *sandbox_id);
 /* Worker: pauses cv's sandbox_id, tells its subscribers. */
 void srv_idle_sleep(struct srv_conv *cv, const char *sandbox_id);
 /* Worker, before cv's work: resumes its sandbox when paused (by the idle
@@ -264,6 +268,8 @@ void srv_runtime_close(struct hb_settings *s, struct hb_runtime *rt);
 struct srv_sbx_target {
 	struct proxy_target t;
 	char ip[16], host[64], prefix[48], extra[256], name[128], refused[160];
+	char id[HB_SANDBOX_ID_LEN + 1];   /* the bytes a client sends through a
+					     tunnel are its activity */
 };
 int srv_sbx_target(struct srv_sbx_target *a, struct http_conn *c, const char *prefix,
 		   const char *path, int timeout_s, char *err, size_t errlen);

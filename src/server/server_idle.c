@@ -1,10 +1,13 @@
 /* server_idle.c — a conversation's sandbox idle for --idle-pause is paused
  * (docker pause: its processes frozen, its memory and files kept, no CPU)
  * and resumed before the conversation's next work. Activity is a message,
- * a run (until its end) and a request through the port proxy; an open
- * tunnel (a WebSocket through the proxy) alone is not, or a browser tab
- * left open on an app would keep its sandbox running for ever: the tunnel
- * stays open across the pause, frozen, and the next request resumes it.
+ * a run (until its end), a request through the port proxy, and the bytes
+ * a client sends through a tunnel (the port proxy's WebSockets, the
+ * Terminal tab's shell); an open but silent tunnel is not, or a browser
+ * tab left open on an app would keep its sandbox running for ever: the
+ * tunnel stays open across the pause, frozen, and the next request
+ * resumes it. The UI's polling (of the sandbox, of the agent's terminal
+ * sessions) is not activity either.
  *
  * The loop looks every second (no engine call: the sandboxes' copy of
  * server_sandboxes.c says which run); the pause itself is done by the
@@ -56,6 +59,15 @@ void srv_conv_touch(struct srv_conv *cv)
 	pthread_mutex_lock(&cv->lock);
 	cv->active_us = clock_mono_us();
 	pthread_mutex_unlock(&cv->lock);
+}
+
+void srv_sbx_activity(const char *sandbox_id)
+{
+	struct srv_conv *cv;
+	struct srv_sbx e;
+
+	if (srv_sbx_get(sandbox_id, &e) && e.conv_id[0] && (cv = srv_conv_find(e.conv_id)))
+		srv_conv_touch(cv);
 }
 
 /* ConversationStateUpdateEvents of cv (each stolen), committed through a

@@ -60,5 +60,8 @@ int srv_sbx_target(struct srv_sbx_target *a, struct http_conn *c, const char *pr
 	a->t.timeout_s = timeout_s + 5;
 	a->t.name = a->name;
 	a->t.refused = a->refused;
+	snprintf(a->id, sizeof(a->id), "%s", e.sb.id);
+	a->t.on_client_bytes = srv_sbx_activity;
+	a->t.activity_key = a->id;
 	return 0;
 }

@@ -10,7 +10,10 @@ import subprocess
 import sys
 import time
 
+import importlib.util
+
 import pytest
+import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
@@ -23,6 +26,17 @@ DEADLINE_S = 90
 # an app the agent leaves running: what a paused sandbox keeps, frozen
 SITE = ("D=$(mktemp -d) && cd $D && echo '<h1>hello from idle</h1>' > index.html && "
         "(setsid nohup python3 -m http.server 8011 >/dev/null 2>&1 &) ; sleep 1; echo started")
+
+
+def proxy_app_start():
+    """test_serve_proxy.py's START: an http.server on 8011 and, on the
+    sandbox's 127.0.0.1:9000, an app whose WebSocket (subprotocol vite-hmr)
+    echoes what it gets."""
+    spec = importlib.util.spec_from_file_location(
+        "serve_proxy_app", os.path.join(os.path.dirname(__file__), "test_serve_proxy.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.START
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -194,3 +208,32 @@ def test_off_pauses_nothing_and_the_flag_wins_over_the_variable(state):
         assert engine_state(container) == "running"
         assert api.get(cid)["sandbox_status"] == "running"
         assert "paused after" not in s.read_log()
+
+
+def test_bytes_through_a_tunnel_are_activity_an_open_silent_one_is_not(state):
+    script = [call("terminal", command=proxy_app_start()), call("finish", message="up")]
+    with FakeLLM(script) as llm, serve(state, llm, "--idle-pause", "5") as s:
+        api = ServeClient(s.url)
+        cid, sid, container = finished_with_sandbox(api, "serve an app", state)
+        url = "ws://127.0.0.1:%d/api/sandboxes/%s/ports/9000/ws" % (s.port, sid)
+
+        def connect():
+            # refused (1013) while a paused sandbox resumes: asked again
+            try:
+                ws = websocket.create_connection(url, subprotocols=["vite-hmr"], timeout=30)
+                ws.send("hello")
+                return ws if ws.recv() == "echo:hello" else None
+            except (websocket.WebSocketException, ConnectionError):
+                return None
+        ws = wait_for("a tunnel to the app", connect)
+        # talking through it for well over the idle time: never paused
+        for i in range(24):
+            ws.send("ping-%d" % i)
+            assert ws.recv() == "echo:ping-%d" % i
+            assert engine_state(container) == "running", i
+            time.sleep(0.5)
+        # open but silent: paused, with the tunnel still open, frozen
+        wait_for("the idle pause under an open tunnel",
+                 lambda: engine_state(container) == "paused")
+        assert ws.connected
+        ws.close()
