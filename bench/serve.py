@@ -19,6 +19,13 @@ tests/lib/fake_llm.py (which notes the arrival time of every request).
   rss      the server's resident memory before any conversation, and with
            the N conversations of `events` idle (finished; their sandboxes
            kept).
+  resume   a conversation's sandbox paused for being idle (`--idle-pause
+           1`, the engine's state polled until "paused"), then: a message
+           (run:true) → its sandbox_status "running" event and → the first
+           LLM request; and a GET through the port proxy to the app it left
+           on 8011 → the first 200 (the first answer is 503 while it
+           resumes; asked again every 50 ms; a browser waits its
+           Retry-After of 1 s).
   ui       bytes of `/` and every asset it loads (stylesheet, icon,
            scripts and the modules they import), as served to a client
            that takes gzip (as browsers do) and to one that does not.
@@ -32,6 +39,7 @@ import random
 import re
 import selectors
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -123,6 +131,61 @@ def wait_status(api, cid, want=DONE, timeout=300):
 
 def sandboxes_of(fleet):
     return len(fleet.leftovers())
+
+
+# --- resume: an idle-paused sandbox back to work ----------------------------
+
+SITE = ("D=$(mktemp -d) && cd $D && echo ok > index.html && "
+        "(setsid nohup python3 -m http.server 8011 >/dev/null 2>&1 &) ; sleep 1; echo up")
+
+
+def engine_state(container):
+    return subprocess.run(["docker", "inspect", "-f", "{{.State.Status}}", container],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def until_paused(container, timeout=60):
+    deadline = time.monotonic() + timeout
+    while engine_state(container) != "paused":
+        if time.monotonic() > deadline:
+            raise SystemExit("sandbox %s was not paused in %d s" % (container, timeout))
+        time.sleep(0.05)
+
+
+def resume_latency(fleet, image, runs):
+    call = lambda name, **a: {"tool_calls": [{"name": name, "arguments": a}]}  # noqa: E731
+    llm = FakeLLM([call("terminal", command=SITE), call("finish", message="up")])
+    to_event, to_llm, to_app = [], [], []
+    with llm, Serve(fleet.state_dir, env=serve_env(llm, image),
+                    args=["--idle-pause", "1"]) as s:
+        api = ServeClient(s.url)
+        cid = api.create("serve a page", run=True)["id"]
+        wait_status(api, cid)
+        sid = api.get(cid)["sandbox_id"]
+        container = api.call("GET", "/api/sandboxes/" + sid)["container"]
+        for i in range(runs):
+            until_paused(container)
+            ws = api.socket(cid)
+            json.loads(ws.recv())
+            n0 = len(llm.chat_requests)
+            t0 = time.time()
+            api.send(cid, "again %d" % i, run=True)
+            while True:
+                ev = json.loads(ws.recv())
+                if ev.get("key") == "sandbox_status" and ev.get("value") == "running":
+                    to_event.append(time.time() - t0)
+                if status_of(ev) in DONE:
+                    break
+            ws.close()
+            to_llm.append(llm.chat_requests[n0]["time"] - t0)
+            until_paused(container)
+            t0 = time.monotonic()
+            while api.raw("GET", "/api/sandboxes/%s/ports/8011/" % sid)[0] != 200:
+                time.sleep(0.05)
+            to_app.append(time.monotonic() - t0)
+    return {"message → sandbox_status \"running\" event": stats(to_event),
+            "message → first LLM request": stats(to_llm),
+            "GET through the port proxy → first 200": stats(to_app)}
 
 
 # --- start: POST to the first LLM request ----------------------------------
@@ -332,6 +395,9 @@ def main():
     print_stats("serve: a new conversation, cold sandbox (goal ≤ 1500 ms)", rows,
                 baseline="`handbox sandbox create`, same image (peer)")
     out["start"] = rows
+    with Fleet() as fleet:
+        out["resume"] = resume_latency(fleet, image, a.runs)
+    print_stats("serve: an idle-paused sandbox resumed (--idle-pause 1)", out["resume"])
     events = {}
     for label, delay in (("instant", 0.0), ("paced", a.paced)):
         if label == "paced" and not delay:

@@ -79,6 +79,7 @@ struct srv_conv {
 	char *llm_key;                    /* its LLM key when not the settings' */
 	/* idle sandboxes (server_idle.c), under lock */
 	int64_t active_us;                /* last activity, CLOCK_MONOTONIC */
+	int64_t sleep_before;             /* the pause holds if none since */
 	bool sleep_asked, sleeping;       /* its worker is to pause / pauses it */
 	char sleep_sandbox[HB_SANDBOX_ID_LEN + 1];
 	bool sandbox_idle;                /* paused for being idle (not asked) */
@@ -228,6 +229,7 @@ int srv_reply_fail(struct http_conn *c, int rc, const char *err);
 struct srv_sbx {
 	struct hb_sandbox sb;
 	char conv_id[UUID_STR_LEN];
+	int64_t put_us;     /* CLOCK_MONOTONIC of srv_sbx_put(); 0: listed */
 };
 /* Loop thread, at the start: reads the bare ones' ids, starts the thread
  * that lists the sandboxes from the engine every few seconds. */
@@ -240,6 +242,8 @@ int srv_sbx_refresh(char *err, size_t errlen);
 /* Any thread: the copy of sandbox id (exact id); false when it is not
  * this server's (or not listed yet). */
 bool srv_sbx_get(const char *id, struct srv_sbx *out);
+/* e as it is now (a route or a worker changed it): kept over a listing
+ * that began before. */
 void srv_sbx_put(const struct srv_sbx *e);
 void srv_sbx_drop(const char *id);
 /* A malloc'd copy of all of them (free it); their count. */

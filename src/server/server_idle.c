@@ -107,17 +107,44 @@ static int note(struct hb_runtime *rt, struct srv_conv *cv, const char *id, stru
 	return 0;
 }
 
+/* Whether cv is still idle, and if so its sandbox shown paused from now
+ * on: a request through the proxy meanwhile has it resumed after the
+ * pause (503 until then) rather than reaching an app being frozen. */
+static bool still_idle(struct srv_conv *cv, const char *sandbox_id)
+{
+	struct srv_sbx e;
+	bool idle;
+
+	pthread_mutex_lock(&cv->lock);
+	idle = cv->active_us < cv->sleep_before;
+	cv->sleeping = idle;
+	pthread_mutex_unlock(&cv->lock);
+	if (idle && srv_sbx_get(sandbox_id, &e)) {
+		e.sb.state = HB_SANDBOX_PAUSED;
+		srv_sbx_put(&e);
+	}
+	return idle;
+}
+
 void srv_idle_sleep(struct srv_conv *cv, const char *sandbox_id)
 {
 	struct hb_settings *set = NULL;
 	struct hb_runtime *rt = NULL;
-	char err[HB_ERR_MAX];
+	char err[HB_ERR_MAX], why[HB_ERR_MAX];
 	struct srv_sbx e;
-	int rc;
+	int rc, noted;
 
-	if (!(rc = srv_runtime_open(&set, &rt, err, sizeof(err))) &&
-	    !(rc = hb_sandbox_pause(rt, sandbox_id, err, sizeof(err))))
-		rc = note(rt, cv, sandbox_id, &e, err, sizeof(err));
+	/* a request may have come since the look that asked for the pause */
+	if (!still_idle(cv, sandbox_id))
+		return;
+	if (!(rc = srv_runtime_open(&set, &rt, err, sizeof(err))))
+		rc = hb_sandbox_pause(rt, sandbox_id, err, sizeof(err));
+	/* the engine's state into the copy, also after a failed pause (it
+	 * was shown paused above) */
+	if (rt && (noted = note(rt, cv, sandbox_id, &e, why, sizeof(why))) && !rc) {
+		rc = noted;
+		snprintf(err, sizeof(err), "%s", why);
+	}
 	srv_runtime_close(set, rt);
 	pthread_mutex_lock(&cv->lock);
 	cv->sleeping = false;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/hb_error.h"
 #include "handbox/handbox.h"
 #include "server/server.h"
@@ -74,11 +75,13 @@ void srv_sbx_put(const struct srv_sbx *e)
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < ncache && strcmp(cache[i].sb.id, e->sb.id); i++)
 		;
+	if (i == ncache && (more = realloc(cache, (ncache + 1) * sizeof(*cache)))) {
+		cache = more;
+		ncache++;
+	}
 	if (i < ncache) {
 		cache[i] = *e;
-	} else if ((more = realloc(cache, (ncache + 1) * sizeof(*cache)))) {
-		cache = more;
-		cache[ncache++] = *e;
+		cache[i].put_us = clock_mono_us();
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -261,9 +264,23 @@ static void find_keys(struct hb_runtime *rt, struct gather *g)
 			g->list[i].sb = sb;
 }
 
+/* A listing taken before a route or a worker put a sandbox (paused it,
+ * say) would undo what they did until the next one: their copy stays.
+ * Called with lock held. */
+static void keep_newer_locked(struct gather *g, int64_t listed_us)
+{
+	size_t i, j;
+
+	for (i = 0; i < g->n; i++)
+		for (j = 0; j < ncache; j++)
+			if (cache[j].put_us >= listed_us && !strcmp(cache[j].sb.id, g->list[i].sb.id))
+				g->list[i] = cache[j];
+}
+
 int srv_sbx_refresh(char *err, size_t errlen)
 {
 	struct gather g = { .owners = json_object() };
+	int64_t listed_us = clock_mono_us();
 	struct hb_settings *set = NULL;
 	struct hb_runtime *rt = NULL;
 	struct store *s = NULL;
@@ -288,6 +305,7 @@ int srv_sbx_refresh(char *err, size_t errlen)
 		return rc;
 	}
 	pthread_mutex_lock(&lock);
+	keep_newer_locked(&g, listed_us);
 	free(cache);
 	cache = g.list;
 	ncache = g.n;

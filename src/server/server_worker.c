@@ -380,6 +380,7 @@ bool srv_conv_sleep(struct srv_conv *cv, const char *sandbox_id, int64_t before_
 		cv->sandbox != SRV_SB_STARTING && cv->active_us < before_us;
 	if (asked) {
 		snprintf(cv->sleep_sandbox, sizeof(cv->sleep_sandbox), "%s", sandbox_id);
+		cv->sleep_before = before_us;
 		cv->sleep_asked = true;
 		if (start_thread(cv, err, sizeof(err))) {
 			fprintf(stderr, "handbox serve: %s\n", err);
