@@ -67,7 +67,7 @@ json_t *srv_conv_info(struct srv_conv *cv, const struct store_conversation *row)
 	pthread_mutex_lock(&cv->lock);
 	busy = cv->run_asked || cv->running;
 	sb = cv->sandbox;
-	idle = cv->sandbox_idle;
+	idle = cv->sandbox_idle || cv->sleeping;   /* or being paused for it */
 	snprintf(error, sizeof(error), "%s", cv->sandbox_error);
 	pthread_mutex_unlock(&cv->lock);
 	/* paused by the idle rule or by POST /api/sandboxes/{id}/pause */
