@@ -239,7 +239,11 @@ def test_attach_follows_from_now_and_refuses_an_unknown_id(state):
         api = ServeClient(s.url, key=KEY)
         # the two programs saw the stored events between them, none twice
         assert [e["id"] for e in first + later] == stored_ids(api, cid)
-        assert later[0]["kind"] == "MessageEvent" and "second" in json.dumps(later[0])
+        # as the reference's send_message(): the finished conversation turns
+        # idle, then the message
+        assert (later[0]["kind"], later[0].get("key"), later[0].get("value")) == \
+            ("ConversationStateUpdateEvent", "execution_status", "idle"), later[0]
+        assert later[1]["kind"] == "MessageEvent" and "second" in json.dumps(later[1])
         _, result, _ = probe(s.url, "--attach", "00000000-0000-4000-8000-000000000000",
                              env=probe_env(llm), expect=3)
         assert result["code"] == HB_ENOENT and "has no conversation" in result["error"]
