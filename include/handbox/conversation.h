@@ -58,10 +58,12 @@ void hb_conversation_close(struct hb_conversation *c);
  * hb_conversation_open(). */
 struct hb_conversation_settings {
 	const char *id;                  /* NULL: a new UUID4; else this UUID. A stored
-					    conversation with this id that has no
-					    events yet (one the caller reserved) is
-					    taken over, its title kept; one with
-					    events is refused (HB_EINVAL) */
+					    conversation with this id that never had
+					    an agent (one the caller reserved, maybe
+					    with errors or state changes of its own)
+					    is taken over, its title kept; one with
+					    an agent's events is refused (HB_EINVAL:
+					    hb_conversation_resume() continues it) */
 	const char *native_tool_calling; /* "auto", "true", "false"; NULL:
 					    LLM_NATIVE_TOOL_CALLING, else auto */
 	double llm_timeout_s;            /* per LLM call; 0: LLM_TIMEOUT, else 300 */
@@ -70,7 +72,8 @@ struct hb_conversation_settings {
 	bool no_stuck_detection;
 };
 /* hb_conversation_open() with settings (may be NULL). On failure a row it
- * took over stays (the caller reserved it); one it made is removed. */
+ * took over, or refused, stays (the caller reserved it); one it made is
+ * removed. */
 int  hb_conversation_open_with(struct hb_conversation **out, struct hb_workspace *ws,
                                const struct hb_conversation_options *opt,
                                const struct hb_conversation_settings *set,

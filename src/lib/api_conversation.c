@@ -211,12 +211,30 @@ static int apply_settings(struct llm_config *cfg, const struct hb_conversation_s
 	return 0;
 }
 
-/* The row: a new one, or (set->id) the caller's reserved one without
- * events, whose title and creation time are kept. *took: it was there. */
+/* Whether conversation id has had an agent: a SystemPromptEvent is the
+ * first thing an agent stores. */
+static int had_agent(struct store *s, const char *id, bool *yes, char *err, size_t errlen)
+{
+	struct store_event_query q = { .kind = "SystemPromptEvent" };
+	int64_t n = 0;
+	int rc = store_event_count(s, id, &q, &n, err, errlen);
+
+	*yes = n > 0;
+	return rc;
+}
+
+/* The row: a new one, or (set->id) the caller's reserved one, whose title
+ * and creation time are kept. A reserved row may hold events of the
+ * caller's own (an app server's note that a first sandbox did not start:
+ * errors and state changes, which the agent's history leaves out), but
+ * none of an agent: that conversation is continued by
+ * hb_conversation_resume(), not started again. *took: it was there (and
+ * is never deleted here, also when refused). */
 static int row_init(struct hb_conversation *c, const struct hb_conversation_settings *set,
 		    bool *took, char *err, size_t errlen)
 {
 	struct store_conversation old = { 0 };
+	bool agent = false;
 	int rc;
 
 	*took = false;
@@ -230,14 +248,15 @@ static int row_init(struct hb_conversation *c, const struct hb_conversation_sett
 	if ((rc = conversation_store_open(&c->store, err, errlen)))
 		return rc;
 	rc = set && set->id ? store_conversation_get(c->store, c->id, &old, err, errlen) : HB_ENOENT;
-	if (rc == 0 && old.event_count > 0)
+	*took = rc == 0;
+	if (rc == 0 && old.event_count > 0 &&
+	    (rc = had_agent(c->store, c->id, &agent, err, errlen)) == 0 && agent)
 		rc = hb_fail(err, errlen, HB_EINVAL, "conversation %s already has events: "
 			     "hb_conversation_resume() continues it", c->id);
 	if (rc && rc != HB_ENOENT) {
 		store_conversation_clear(&old);
 		return rc;
 	}
-	*took = rc == 0;
 	c->row.id = strdup(c->id);
 	c->row.title = strdup(old.title ? old.title : "");
 	c->row.created_us = old.created_us;

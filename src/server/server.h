@@ -71,6 +71,9 @@ struct srv_conv {
 	enum srv_sandbox sandbox;
 	char sandbox_error[512];
 	json_t *inbox;                    /* texts to send */
+	json_t *held;                     /* the worker's: texts of a turn whose
+					     sandbox did not start, sent first
+					     at the next turn (NULL: none) */
 	bool open_asked;                  /* make or resume it now */
 	bool run_asked, running, pause_asked, quit, deleting, has_thread;
 	pthread_t thread;

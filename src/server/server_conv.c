@@ -54,6 +54,7 @@ void srv_conv_free(struct srv_conv *cv)
 	if (!cv)
 		return;
 	json_decref(cv->inbox);
+	json_decref(cv->held);
 	srv_start_free(cv->start);
 	free(cv->llm_key);
 	pthread_mutex_destroy(&cv->lock);

@@ -210,12 +210,20 @@ static void work(struct srv_conv *cv, json_t *texts, bool run)
 	size_t i;
 	bool paused;
 
+	/* a turn whose sandbox did not start kept its texts: they go first */
+	if (cv->held) {
+		json_array_extend(cv->held, texts);
+		json_array_clear(texts);
+		json_array_extend(texts, cv->held);
+		json_decref(cv->held);
+		cv->held = NULL;
+	}
 	if (ensure(cv))
-		goto out;
+		goto hold;
 	/* a paused sandbox runs again before the agent goes on */
 	if (srv_idle_wake(cv, err, sizeof(err))) {
 		srv_conv_fail(cv, "SandboxError", err);
-		goto out;
+		goto hold;
 	}
 	json_array_foreach(texts, i, t)
 		if (hb_conversation_send(cv->hc, json_string_value(t), err, sizeof(err)))
@@ -226,6 +234,12 @@ static void work(struct srv_conv *cv, json_t *texts, bool run)
 	pthread_mutex_unlock(&cv->lock);
 	if (run && !paused && hb_conversation_run(cv->hc, err, sizeof(err)))
 		fprintf(stderr, "handbox serve: conversation %s: %s\n", cv->id, err);
+	goto out;
+hold:
+	/* acknowledged, never given to the agent: not dropped, but kept for
+	 * the next message (which tries the sandbox again) */
+	if (json_array_size(texts))
+		cv->held = json_incref(texts);
 out:
 	pthread_mutex_lock(&cv->lock);
 	cv->running = false;

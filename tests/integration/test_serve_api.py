@@ -388,6 +388,32 @@ def test_a_sandbox_that_cannot_start_is_an_error_event(state):
         assert info["execution_status"] == "error" and info["sandbox_status"] == "error"
 
 
+def test_a_task_whose_sandbox_did_not_start_goes_with_the_next_message(state, tmp_path):
+    # the engine is "down" (nothing at DOCKER_HOST), then comes back
+    sock = tmp_path / "engine" / "docker.sock"
+    sock.parent.mkdir()
+    with FakeLLM([{"content": "Both done."}]) as llm, \
+            serve(state, llm, env={"DOCKER_HOST": "unix://%s" % sock}) as s:
+        api = ServeClient(s.url)
+        conv = RemoteConversation(api, "the first task", run=True)
+        events = conv.follow(until=("error",))
+        errors = [e for e in events if e["kind"] == "ConversationErrorEvent"]
+        assert errors and "is dockerd running?" in errors[0]["detail"], events
+        assert not llm.chat_requests
+        os.symlink("/var/run/docker.sock", sock)
+        api.send(conv.id, "and a second one", run=True)
+        conv.follow(until=("finished",))
+        # the task acknowledged at the first POST was not dropped: the
+        # agent got it, before the second message
+        asked = [m for m in llm.chat_requests[0]["body"]["messages"] if m["role"] == "user"]
+        texts = json.dumps(asked)
+        assert "the first task" in texts and "and a second one" in texts, asked
+        assert texts.index("the first task") < texts.index("and a second one")
+        stored = [e for e in api.events(conv.id) if e["kind"] == "MessageEvent"
+                  and e["source"] == "user"]
+        assert len(stored) == 2, stored
+
+
 def test_tls_and_a_base_path(state, tmp_path):
     import ssl
     import subprocess

@@ -54,6 +54,7 @@ export function mountConversation(main, id, ctx) {
     conn: { state: 'connecting' },
     lastError: null,     // the last ConversationErrorEvent
     firstUserText: '',
+    hadAgent: false,     // an agent started here (its SystemPromptEvent came)
     lastEventAt: Date.now(),
     started: Date.now(),
   };
@@ -335,17 +336,24 @@ export function mountConversation(main, id, ctx) {
   function renderSandboxAlert() {
     clear(sandboxBox);
     // the task becomes an event once the sandbox is up: until then the
-    // page shows what was asked, so it is not blank
-    if (st.sandbox_status === 'starting' && st.info && st.info.title) {
+    // page shows what was asked, so it is not blank; a sandbox that did
+    // not start keeps it (the server sends it with the next message)
+    const waiting = st.sandbox_status === 'starting' ||
+      (st.sandbox_status === 'error' && !st.hadAgent);
+    if (waiting && st.info && st.info.title) {
       sandboxBox.append(h('div', { class: 'msg user pending' },
         h('div', { class: 'bubble' }, st.info.title),
-        h('small', { class: 'muted' }, 'Given to the agent once its sandbox is up')));
+        h('small', { class: 'muted' }, st.sandbox_status === 'starting'
+          ? 'Given to the agent once its sandbox is up'
+          : 'Not given to the agent yet: it goes with your next message')));
     }
     if (st.sandbox_status === 'error') {
       sandboxBox.append(h('div', { class: 'callout error', role: 'alert' },
         h('strong', {}, 'The sandbox failed to start'),
-        st.sandbox_error ? h('pre', { class: 'output error', tabindex: '0' }, st.sandbox_error) : h('p', {}, 'The server gave no reason.'),
-        h('p', {}, 'Check that Docker runs on the server (', h('code', {}, 'docker info'), ') and that the image exists, then start a new conversation.')));
+        // the reason once: the error event above already shows it
+        st.lastError && st.sandbox_error && st.lastError.detail === st.sandbox_error ? null
+          : st.sandbox_error ? h('pre', { class: 'output error', tabindex: '0' }, st.sandbox_error) : h('p', {}, 'The server gave no reason.'),
+        h('p', {}, 'Check that Docker runs on the server (', h('code', {}, 'docker info'), ') and that the image exists, then send a message here to try again.')));
     }
   }
 
@@ -396,6 +404,7 @@ export function mountConversation(main, id, ctx) {
       else if (ev.key === 'sandbox_paused') st.sandbox_paused = ev.value;
     }
     if (ev.kind === 'ConversationErrorEvent') st.lastError = ev;
+    if (ev.kind === 'SystemPromptEvent') st.hadAgent = true;
     if (ev.kind === 'MessageEvent' && !st.firstUserText && ev.source === 'user') {
       st.firstUserText = contentText(ev.llm_message && ev.llm_message.content);
     }
