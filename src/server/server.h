@@ -76,6 +76,10 @@ struct srv_conv {
 					     at the next turn (NULL: none) */
 	bool open_asked;                  /* make or resume it now */
 	bool run_asked, running, pause_asked, quit, deleting, has_thread;
+	char said_status[24];             /* the agent's last execution_status
+					     event since the last run was asked
+					     ("": none yet); the row is written
+					     after the event is delivered */
 	pthread_t thread;
 	struct srv_start *start;          /* a new one's recipe; NULL once made, and
 					     for stored ones (resumed) */
