@@ -60,22 +60,6 @@ static void wait_for_work(struct srv_conv *cv)
 	pthread_cond_timedwait(&cv->wake, &cv->lock, &ts);
 }
 
-int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen)
-{
-	char *text;
-	int rc;
-
-	if (!ev)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	rc = store_event_append(s, cv->id, ev, NULL, err, errlen);
-	if (rc == 0 && (text = json_dumps(ev, JSON_COMPACT))) {
-		srv_queue_push(cv->id, text);
-		free(text);
-	}
-	json_decref(ev);
-	return rc;
-}
-
 void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail)
 {
 	struct store_conversation row = { 0 };
