@@ -1,0 +1,225 @@
+"""The agent's browser in sandboxd (docs/browser.md): POST
+/api/handbox/browser/{action} against a real headless Chromium
+(/usr/bin/chromium, its DevTools server on a free loopback port given to
+sandboxd in HANDBOX_BROWSER_CDP) showing a real page served by
+`python3 -m http.server` (a link, a button that changes the text, a field,
+a tall block). Checked: the capability in /server_info, the page's text
+and its numbered elements, a click that changes the page, typing into the
+field, scrolling, a link followed and go_back, a screenshot that is a PNG
+file, refusals (an element that is not there, an unknown action, a bad
+direction), a Chromium restarted under sandboxd (the connection is made
+again), and a sandbox without a browser (the sentence that says how to
+get one)."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest import free_port  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+MISSING = ("this sandbox's image has no desktop browser: build it with "
+           "handbox image build --with desktop")
+
+INDEX = """<!doctype html><html><head><title>Browser test page</title></head><body>
+<h1>Hello from the served page</h1>
+<p id="out">not clicked yet</p>
+<a href="second.html">Second page</a>
+<button onclick="document.getElementById('out').textContent='the button was clicked'">Click me</button>
+<input id="name" placeholder="your name">
+<div style="height: 4000px">a tall block</div>
+</body></html>
+"""
+SECOND = """<!doctype html><html><head><title>Second</title></head><body>
+<p>This is the second page.</p></body></html>
+"""
+
+
+def wait_for(cond, what, limit=30):
+    """Polls cond(); the limit only ends a hung wait."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+class Chromium:
+    """A headless Chromium with its DevTools server on port."""
+
+    def __init__(self, tmp, port):
+        self.tmp, self.port, self.proc = tmp, port, None
+
+    def start(self):
+        profile = os.path.join(self.tmp, "profile")
+        shutil.rmtree(profile, ignore_errors=True)
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
+             "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile,
+             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=%d" % self.port,
+             "--window-size=1024,700", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        wait_for(lambda: answers("http://127.0.0.1:%d/json/version" % self.port),
+                 "Chromium's DevTools server")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    (root / "index.html").write_text(INDEX)
+    (root / "second.html").write_text(SECOND)
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                          "127.0.0.1"], cwd=root, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: answers("http://127.0.0.1:%d/" % port), "the page's server")
+        yield "http://localhost:%d/" % port
+    finally:
+        p.kill()
+        p.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    assert os.access(CHROMIUM, os.X_OK), "no Chromium at %s (apt install chromium)" % CHROMIUM
+    c = Chromium(str(tmp_path_factory.mktemp("chromium")), free_port())
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def browser(start_sandboxd, chromium, tmp_path):
+    shots = tmp_path / "shots"
+    sd = start_sandboxd(env={"HANDBOX_BROWSER_CDP": "127.0.0.1:%d" % chromium.port,
+                             "HANDBOX_BROWSER_SCREENSHOTS": str(shots)})
+    sd.shots = shots
+    return sd
+
+
+def act(sd, action, **args):
+    return sd.post("/api/handbox/browser/" + action, args)
+
+
+def page(sd, action, **args):
+    status, body = act(sd, action, **args)
+    assert status == 200, (action, status, body)
+    return body
+
+
+def test_server_info_lists_the_browser(browser):
+    status, info = browser.get("/server_info")
+    assert status == 200 and "browser" in info["capabilities"], info
+
+
+def test_navigate_reads_text_and_numbers_elements(browser, site):
+    p = page(browser, "navigate", url=site)
+    assert p["url"] == site and p["title"] == "Browser test page", p
+    text = p["text"]
+    assert text.startswith("URL: %s\nTitle: Browser test page\n" % site), text
+    assert "Hello from the served page" in text and "not clicked yet" in text, text
+    assert '[1] <a href="second.html">Second page</a>' in text, text
+    assert "[2] <button>Click me</button>" in text, text
+    assert '[3] <input placeholder="your name" value="">' in text, text
+    assert p["screenshot"] is None
+
+
+def test_click_type_scroll_follow_and_go_back(browser, site):
+    page(browser, "navigate", url=site)
+    clicked = page(browser, "click", index=2)["text"]
+    assert "the button was clicked" in clicked and "not clicked yet" not in clicked, clicked
+
+    typed = page(browser, "type", index=3, text="Ada Lovelace")["text"]
+    assert '[3] <input placeholder="your name" value="Ada Lovelace">' in typed, typed
+    typed = page(browser, "type", index=3, text="Grace")["text"]
+    assert 'value="Grace"' in typed, typed   # the old value is replaced
+
+    top = page(browser, "get_state")["text"]
+    assert "Scrolled to 0 of " in top, top
+    down = page(browser, "scroll", direction="down")["text"]
+    assert "Scrolled to 0 of " not in down and "Scrolled to " in down, down
+    up = page(browser, "scroll", direction="up")["text"]
+    assert "Scrolled to 0 of " in up, up
+
+    second = page(browser, "click", index=1)
+    assert second["url"] == site + "second.html", second
+    assert "This is the second page." in second["text"], second
+    assert "No interactive elements." in second["text"], second
+
+    back = page(browser, "go_back")
+    assert back["url"] == site and "Hello from the served page" in back["text"], back
+
+
+def test_content_with_links(browser, site):
+    page(browser, "navigate", url=site)
+    text = page(browser, "get_content", extract_links=True)["text"]
+    assert "- [Second page](%ssecond.html)" % site in text, text
+    assert "[2] <button>" not in text, text
+
+
+def test_screenshot_is_a_png_file(browser, site):
+    page(browser, "navigate", url=site)
+    p = page(browser, "get_state", include_screenshot=True)
+    path = p["screenshot"]
+    assert path and path.startswith(str(browser.shots) + "/") and path.endswith(".png"), p
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000, len(data)
+    assert "Hello from the served page" in p["text"]
+
+
+def test_refusals(browser, site):
+    page(browser, "navigate", url=site)
+    status, body = act(browser, "click", index=99)
+    assert status == 422 and "there is no element 99" in body["detail"], body
+    status, body = act(browser, "click")
+    assert status == 422 and "index" in body["detail"], body
+    status, body = act(browser, "scroll", direction="sideways")
+    assert status == 422 and "expected up or down" in body["detail"], body
+    status, body = act(browser, "fly")
+    assert status == 404 and "expected navigate, click" in body["detail"], body
+    status, body = act(browser, "navigate", url="http://127.0.0.1:%d/" % free_port())
+    assert status == 422 and "ERR_CONNECTION_REFUSED" in body["detail"], body
+    status, body = browser.post("/api/handbox/browser/navigate", {"url": site}, key="wrong")
+    assert status == 401, body
+
+
+def test_chromium_restarted_is_found_again(browser, chromium, site):
+    page(browser, "navigate", url=site)
+    chromium.stop()
+    status, body = act(browser, "get_state")
+    assert status == 503 and "the desktop browser does not answer" in body["detail"], body
+    chromium.start()
+    p = page(browser, "navigate", url=site + "second.html")
+    assert "This is the second page." in p["text"], p
+
+
+def test_no_browser_in_the_image(start_sandboxd):
+    # a PATH without chromium: sandboxd finds no browser program
+    sd = start_sandboxd(env={"PATH": "/nonexistent", "HANDBOX_BROWSER_CDP": "127.0.0.1:9"})
+    status, info = sd.get("/server_info")
+    assert status == 200 and "browser" not in info["capabilities"], info
+    status, body = act(sd, "navigate", url="http://localhost:8011/")
+    assert status == 503 and body["detail"] == MISSING, body
