@@ -11,101 +11,29 @@ direction), a Chromium restarted under sandboxd (the connection is made
 again), and a sandbox without a browser (the sentence that says how to
 get one)."""
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from conftest import free_port  # noqa: E402
+from headless_chromium import PAGES, Chromium, Site  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 MISSING = ("this sandbox's image has no desktop browser: build it with "
            "handbox image build --with desktop")
-
-INDEX = """<!doctype html><html><head><title>Browser test page</title></head><body>
-<h1>Hello from the served page</h1>
-<p id="out">not clicked yet</p>
-<a href="second.html">Second page</a>
-<button onclick="document.getElementById('out').textContent='the button was clicked'">Click me</button>
-<input id="name" placeholder="your name">
-<div style="height: 4000px">a tall block</div>
-</body></html>
-"""
-SECOND = """<!doctype html><html><head><title>Second</title></head><body>
-<p>This is the second page.</p></body></html>
-"""
-
-
-def wait_for(cond, what, limit=30):
-    """Polls cond(); the limit only ends a hung wait."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def answers(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-class Chromium:
-    """A headless Chromium with its DevTools server on port."""
-
-    def __init__(self, tmp, port):
-        self.tmp, self.port, self.proc = tmp, port, None
-
-    def start(self):
-        profile = os.path.join(self.tmp, "profile")
-        shutil.rmtree(profile, ignore_errors=True)
-        self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
-             "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile,
-             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=%d" % self.port,
-             "--window-size=1024,700", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        wait_for(lambda: answers("http://127.0.0.1:%d/json/version" % self.port),
-                 "Chromium's DevTools server")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("site")
-    (root / "index.html").write_text(INDEX)
-    (root / "second.html").write_text(SECOND)
-    port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                          "127.0.0.1"], cwd=root, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: answers("http://127.0.0.1:%d/" % port), "the page's server")
-        yield "http://localhost:%d/" % port
-    finally:
-        p.kill()
-        p.wait()
+    s = Site(str(tmp_path_factory.mktemp("site")), PAGES, free_port())
+    yield s.url
+    s.stop()
 
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    assert os.access(CHROMIUM, os.X_OK), "no Chromium at %s (apt install chromium)" % CHROMIUM
-    c = Chromium(str(tmp_path_factory.mktemp("chromium")), free_port())
-    c.start()
+    c = Chromium(str(tmp_path_factory.mktemp("chromium")), free_port()).start()
     yield c
     c.stop()
 

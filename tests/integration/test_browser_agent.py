@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from conftest import free_port  # noqa: E402
 from fake_llm import FakeLLM  # noqa: E402
 from serve_client import RemoteConversation, Serve, ServeClient  # noqa: E402
-from test_browser import Chromium  # noqa: E402
+from headless_chromium import Chromium  # noqa: E402
 
 PAGE = ("<!doctype html><html><head><title>Agent page</title></head><body>"
         "<h1>Served by the agent</h1><p id=out>waiting</p>"
@@ -53,9 +53,7 @@ def work():
 
 @pytest.fixture
 def chromium(tmp_path):
-    c = Chromium(str(tmp_path / "chromium"), free_port())
-    os.makedirs(c.tmp)
-    c.start()
+    c = Chromium(str(tmp_path / "chromium"), free_port()).start()
     yield c
     c.stop()
 
