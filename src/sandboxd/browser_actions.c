@@ -34,8 +34,9 @@
 #define CALL_MS 15000
 /* how long a page may take to load before the model gets it as it is */
 #define LOAD_MS 15000
-/* how long after a click a navigation may take to start */
-#define CLICK_NAV_MS 300
+/* how long after a click a navigation may take to start: a link asks for
+ * its page within milliseconds; a button that loads nothing costs this */
+#define CLICK_NAV_MS 100
 
 static struct cdp *cdp;
 static char session[128];      /* the attached page's session, "" when none */
@@ -201,7 +202,7 @@ static void settle(void)
 			return;
 		}
 		json_decref(v);
-		clock_sleep_us(50000);
+		clock_sleep_us(20000);
 	}
 }
 

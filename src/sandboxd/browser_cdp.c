@@ -22,7 +22,7 @@
 #define HTTP_MAX (64u << 10)
 /* Events nobody waits for (Page.frameNavigated…) are dropped past this. */
 #define INBOX_MAX 512
-#define TICK_MS 100
+#define TICK_MS 20
 /* lws keeps a table indexed by descriptor number: as high as sandboxd's
  * own limit (main.c), since a busy sandboxd hands this thread high ones. */
 #define FD_LIMIT 16384
