@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/path_search.h"
@@ -21,6 +22,7 @@
 /* Actions waiting past this answer 503 at once: a model calls one at a
  * time, so a long queue means clients that do not wait for answers. */
 #define QUEUE_MAX 16
+#define JOIN_WAIT_S 2
 
 struct job {
 	struct job *next;
@@ -198,6 +200,7 @@ int browser_route(struct http_conn *c, json_t *body)
 
 void browser_shutdown(void)
 {
+	struct timespec until;
 	struct job *j;
 
 	if (!started)
@@ -206,7 +209,12 @@ void browser_shutdown(void)
 	stop = true;
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
-	pthread_join(worker, NULL);
+	/* an action waits up to seconds for a page: the process exits
+	 * without it rather than hold up a `docker stop` */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += JOIN_WAIT_S;
+	if (pthread_timedjoin_np(worker, NULL, &until))
+		return;
 	started = false;
 	while ((j = todo)) {
 		todo = j->next;

@@ -30,8 +30,8 @@ bool browser_installed(void);
 /* POST /api/handbox/browser/{action} */
 int browser_route(struct http_conn *c, json_t *body);
 
-/* Stops the worker (after its current action) and frees what it holds;
- * at exit. */
+/* Stops the worker (after its current action, if that ends within 2 s)
+ * and frees what it holds; at exit. */
 void browser_shutdown(void);
 
 /* ---------------------------------------------- browser_actions.c (worker) */
