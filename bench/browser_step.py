@@ -82,6 +82,7 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="hb-bench-browser-")
+    os.chmod(tmp, 0o777)   # sandboxd writes screenshots as the sandbox user
     chromium = Chromium(os.path.join(tmp, "chromium"), free_port()).start()
     site_dir = os.path.join(tmp, "site")
     os.makedirs(site_dir)

@@ -70,6 +70,7 @@ static void *work(void *arg)
 	struct job *j, **tail;
 	uint64_t one = 1;
 
+	browser_act_init();
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		while (!todo && !stop)

@@ -43,6 +43,8 @@ bool browser_action_known(const char *action);
  * in *answer the body: the page ({"url", "title", "text", "screenshot"})
  * or {"detail"}. */
 int browser_act(const char *action, json_t *args, json_t **answer);
+/* On the worker, first: it takes the sandbox user's file identity. */
+void browser_act_init(void);
 /* Frees the worker's connection. */
 void browser_act_free(void);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,20 @@ bool browser_action_known(const char *action)
 		if (!strcmp(action, ACTIONS[i]))
 			return true;
 	return false;
+}
+
+/* The worker's file work (screenshots) is the sandbox user's, as the file
+ * routes' is (files.c): a folder the agent replaced with a symlink leads
+ * nowhere its own commands could not write. fsuid and fsgid are per
+ * thread, and this thread keeps them; its supplementary groups are
+ * sandboxd's (glibc gives every thread the groups the loop sets), but
+ * while fsuid is not 0 root's file capabilities are gone. */
+void browser_act_init(void)
+{
+	if (!sandboxd_cfg.switch_user)
+		return;
+	setfsgid(sandboxd_cfg.user.gid);
+	setfsuid(sandboxd_cfg.user.uid);
 }
 
 void browser_act_free(void)
@@ -206,8 +221,8 @@ static void settle(void)
 	}
 }
 
-/* A PNG of the view, written to the screenshots folder as N.png (the
- * sandbox user's); its path into out. */
+/* A PNG of the view, written to the screenshots folder as N.png (with the
+ * worker's file identity: the sandbox user's); its path into out. */
 static int screenshot(char *out, size_t outlen, char *err, size_t errlen)
 {
 	const char *dir = getenv(SHOTS_ENV);
@@ -230,28 +245,16 @@ static int screenshot(char *out, size_t outlen, char *err, size_t errlen)
 	}
 	n = lws_b64_decode_string(data, png, (int)strlen(data) + 1);
 	snprintf(out, outlen, "%s/%u.png", dir, ++shots);
-	/* the folder and its parent, for the sandbox user to read and clean */
-	if (!strcmp(dir, SHOTS_DEFAULT)) {
+	if (!strcmp(dir, SHOTS_DEFAULT))
 		mkdir("/tmp/handbox", 0755);
-		if (sandboxd_cfg.switch_user && chown("/tmp/handbox", sandboxd_cfg.user.uid,
-						      sandboxd_cfg.user.gid)) {
-			/* an older folder of another owner: still readable */
-		}
-	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		rc = hb_fail(err, errlen, HB_EIO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	fd = n > 0 ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644) : -1;
-	if (fd < 0 || write(fd, png, (size_t)n) != n) {
+	if (fd < 0 || write(fd, png, (size_t)n) != n)
 		rc = hb_fail(err, errlen, HB_EIO, "%s: %s", out, n > 0 ? strerror(errno) :
 			     "the browser's PNG did not decode");
-		goto out;
-	}
-	if (sandboxd_cfg.switch_user && (fchown(fd, sandboxd_cfg.user.uid, sandboxd_cfg.user.gid) ||
-					 chown(dir, sandboxd_cfg.user.uid, sandboxd_cfg.user.gid))) {
-		/* root's file, 0644: the user still reads it */
-	}
 out:
 	if (fd >= 0)
 		close(fd);

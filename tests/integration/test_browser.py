@@ -11,7 +11,9 @@ direction), a Chromium restarted under sandboxd (the connection is made
 again), and a sandbox without a browser (the sentence that says how to
 get one)."""
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -39,12 +41,16 @@ def chromium(tmp_path_factory):
 
 
 @pytest.fixture
-def browser(start_sandboxd, chromium, tmp_path):
-    shots = tmp_path / "shots"
+def browser(start_sandboxd, chromium):
+    # screenshots are written as the sandbox user (uid 1000 under root):
+    # a folder it may write in, unlike pytest's root-only ones
+    parent = tempfile.mkdtemp(prefix="handbox-browser-test-")
+    os.chmod(parent, 0o777)
     sd = start_sandboxd(env={"HANDBOX_BROWSER_CDP": "127.0.0.1:%d" % chromium.port,
-                             "HANDBOX_BROWSER_SCREENSHOTS": str(shots)})
-    sd.shots = shots
-    return sd
+                             "HANDBOX_BROWSER_SCREENSHOTS": os.path.join(parent, "shots")})
+    sd.shots = os.path.join(parent, "shots")
+    yield sd
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def act(sd, action, **args):
@@ -111,7 +117,9 @@ def test_screenshot_is_a_png_file(browser, site):
     page(browser, "navigate", url=site)
     p = page(browser, "get_state", include_screenshot=True)
     path = p["screenshot"]
-    assert path and path.startswith(str(browser.shots) + "/") and path.endswith(".png"), p
+    assert path and path.startswith(browser.shots + "/") and path.endswith(".png"), p
+    # the sandbox user's file, as its commands' would be
+    assert os.stat(path).st_uid == (1000 if os.geteuid() == 0 else os.geteuid())
     with open(path, "rb") as f:
         data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000, len(data)

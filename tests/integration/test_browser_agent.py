@@ -60,7 +60,7 @@ def chromium(tmp_path):
 
 def test_agent_serves_a_page_and_reads_it_in_the_browser(tmp_path, work, chromium):
     app_port = free_port()
-    shots = tmp_path / "shots"
+    shots = os.path.join(work, "shots")
     script = [
         call("file_editor", command="create", path=os.path.join(work, "index.html"), file_text=PAGE),
         call("terminal", command="cd %s && (python3 -m http.server %d --bind 127.0.0.1 "
@@ -98,7 +98,7 @@ def test_agent_serves_a_page_and_reads_it_in_the_browser(tmp_path, work, chromiu
     state = obs["browser_get_state"]["observation"]
     assert state["screenshot_data"] is None, "image bytes in the event"
     path = state["screenshot_path"]
-    assert path and path.startswith(str(shots)), state
+    assert path and path.startswith(shots + "/"), state
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert len(json.dumps(obs["browser_get_state"])) < 8000
