@@ -313,6 +313,7 @@ static int navigate(json_t *args, json_t **answer)
 			    "http://localhost:8011/");
 	if (arg_bool(args, "new_tab") && (rc = new_tab(err, sizeof(err))))
 		return fail(answer, 502, "browser: %s", err);
+	/* the desktop shows the new tab; a failure there changes nothing here */
 	if (arg_bool(args, "new_tab"))
 		cdp_call(cdp, NULL, "Target.activateTarget", json_pack("{s:s}", "targetId", target),
 			 CALL_MS, NULL, err, sizeof(err));
