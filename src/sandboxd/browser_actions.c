@@ -267,12 +267,18 @@ out:
 static int page_answer(bool elements, bool links, bool shot, json_t **answer)
 {
 	char err[1024] = "", path[4096];
-	json_t *state = NULL;
+	json_t *state = NULL, *dialogs;
 	struct buf text;
 	int rc;
 
 	buf_init(&text, 0);
-	if ((rc = evaluate(browser_page_script, &state, err, sizeof(err))) ||
+	rc = evaluate(browser_page_script, &state, err, sizeof(err));
+	/* what dialogs said during the action (and this reading) comes first */
+	dialogs = cdp_take_dialogs(cdp);
+	if (!rc && browser_page_render_dialogs(dialogs, &text))
+		rc = HB_ENOMEM;
+	json_decref(dialogs);
+	if (rc ||
 	    (rc = browser_page_render(state, elements, links, BROWSER_TEXT_MAX_CHARS, &text)) ||
 	    (shot && (rc = screenshot(path, sizeof(path), err, sizeof(err))))) {
 		json_decref(state);

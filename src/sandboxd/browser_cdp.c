@@ -42,8 +42,9 @@ struct cdp {
 	struct buf rx;              /* the message being received */
 	bool rx_too_big;
 	json_t *inbox;              /* messages received and not yet taken */
-	unsigned char *out;         /* LWS_PRE + the message to send */
-	size_t out_len;
+	json_t *outbox;             /* message texts to send, in order */
+	unsigned char *frame;       /* LWS_PRE + the one being sent */
+	json_t *dialogs;            /* what dialogs said since cdp_take_dialogs() */
 	long next_id;
 };
 
@@ -82,15 +83,20 @@ static int on_ws_receive(struct cdp *c, struct lws *wsi, const void *in, size_t 
 
 static int on_ws_writeable(struct cdp *c, struct lws *wsi)
 {
-	size_t len = c->out_len;
+	const char *text = json_string_value(json_array_get(c->outbox, 0));
+	size_t len = text ? strlen(text) : 0;
 
-	if (!c->out)
+	if (!text)
 		return 0;
-	c->out_len = 0;
-	if (lws_write(wsi, c->out + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+	free(c->frame);
+	if (!(c->frame = malloc(LWS_PRE + len)))
 		return -1;
-	free(c->out);
-	c->out = NULL;
+	memcpy(c->frame + LWS_PRE, text, len);
+	json_array_remove(c->outbox, 0);
+	if (lws_write(wsi, c->frame + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+		return -1;
+	if (json_array_size(c->outbox))
+		lws_callback_on_writable(wsi);
 	return 0;
 }
 
@@ -170,7 +176,9 @@ struct cdp *cdp_new(const char *host, int port)
 	info.fd_limit_per_thread = FD_LIMIT;
 	info.timeout_secs = 10;
 	c->inbox = json_array();
-	c->ctx = c->inbox ? lws_create_context(&info) : NULL;
+	c->outbox = json_array();
+	c->dialogs = json_array();
+	c->ctx = c->inbox && c->outbox && c->dialogs ? lws_create_context(&info) : NULL;
 	if (!c->ctx) {
 		cdp_free(c);
 		return NULL;
@@ -188,7 +196,9 @@ void cdp_free(struct cdp *c)
 	buf_free(&c->http);
 	buf_free(&c->rx);
 	json_decref(c->inbox);
-	free(c->out);
+	json_decref(c->outbox);
+	json_decref(c->dialogs);
+	free(c->frame);
 	free(c);
 }
 
@@ -274,6 +284,7 @@ int cdp_connect(struct cdp *c, int timeout_ms, char *err, size_t errlen)
 	c->open = c->ws_done = false;
 	c->failure[0] = '\0';
 	json_array_clear(c->inbox);
+	json_array_clear(c->outbox);
 	if (!client_connect(c, path, NULL))
 		return hb_fail(err, errlen, HB_EIO, "cannot connect to ws://%s:%d%s", c->host,
 			       c->port, path);
@@ -288,6 +299,60 @@ int cdp_connect(struct cdp *c, int timeout_ms, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------ messages */
+
+/* Queues {"id", "method", "params", "sessionId"?}; its id, or 0. */
+static long send_message(struct cdp *c, const char *session, const char *method,
+			 json_t *params)
+{
+	long id = ++c->next_id;
+	json_t *msg = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "method", method,
+				"params", params ? params : json_object());
+	char *text;
+
+	if (msg && session)
+		json_object_set_new(msg, "sessionId", json_string(session));
+	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text || json_array_append_new(c->outbox, json_string(text))) {
+		free(text);
+		return 0;
+	}
+	free(text);
+	lws_callback_on_writable(c->wsi);
+	return id;
+}
+
+/* A page's alert(), confirm() or prompt() stops its scripts until it is
+ * answered, and every later command with them: each is accepted as soon
+ * as it is seen, and what it said kept for the model. */
+static void answer_dialogs(struct cdp *c)
+{
+	const char *method;
+	json_t *m, *p;
+	size_t i;
+
+	json_array_foreach(c->inbox, i, m) {
+		method = json_string_value(json_object_get(m, "method"));
+		if (!method || strcmp(method, "Page.javascriptDialogOpening"))
+			continue;
+		p = json_object_get(m, "params");
+		json_array_append_new(c->dialogs, json_pack("{s:s, s:s}", "type",
+			json_string_value(json_object_get(p, "type")) ?: "alert", "message",
+			json_string_value(json_object_get(p, "message")) ?: ""));
+		/* its answer is dropped as a stale one (take_answer) */
+		send_message(c, json_string_value(json_object_get(m, "sessionId")),
+			     "Page.handleJavaScriptDialog", json_pack("{s:b}", "accept", 1));
+		json_array_remove(c->inbox, i--);
+	}
+}
+
+json_t *cdp_take_dialogs(struct cdp *c)
+{
+	json_t *d = c->dialogs;
+
+	c->dialogs = json_array();
+	return d;
+}
 
 /* The message of the inbox with this id, taken out (NULL: not there). */
 static json_t *take_answer(struct cdp *c, long id)
@@ -315,39 +380,23 @@ int cdp_call(struct cdp *c, const char *session, const char *method, json_t *par
 	     int timeout_ms, json_t **result, char *err, size_t errlen)
 {
 	int64_t deadline = clock_mono_us() + (int64_t)timeout_ms * 1000;
-	long id = ++c->next_id;
-	json_t *msg, *answer = NULL, *e;
-	char *text = NULL;
-	size_t len;
+	json_t *answer = NULL, *e;
+	long id;
 	int rc = 0;
 
 	if (result)
 		*result = NULL;
-	msg = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "method", method,
-			"params", params ? params : json_object());
-	if (msg && session)
-		json_object_set_new(msg, "sessionId", json_string(session));
-	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-	json_decref(msg);
-	if (!text)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	if (!cdp_connected(c)) {
-		free(text);
+		json_decref(params);
 		return hb_fail(err, errlen, HB_EIO, "the browser's DevTools connection is closed");
 	}
-	len = strlen(text);
-	free(c->out);
-	if (!(c->out = malloc(LWS_PRE + len))) {
-		free(text);
+	if (!(id = send_message(c, session, method, params)))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	}
-	memcpy(c->out + LWS_PRE, text, len);
-	c->out_len = len;
-	free(text);
-	lws_callback_on_writable(c->wsi);
-	while (!(answer = take_answer(c, id)) && cdp_connected(c) && clock_mono_us() < deadline)
+	while (!(answer = take_answer(c, id)) && cdp_connected(c) && clock_mono_us() < deadline) {
 		if (lws_service(c->ctx, TICK_MS) < 0)
 			break;
+		answer_dialogs(c);
+	}
 	if (!answer)
 		return hb_fail(err, errlen, cdp_connected(c) ? HB_EBUSY : HB_EIO,
 			       cdp_connected(c) ? "%s: no answer from the browser within %d ms" :
@@ -387,7 +436,10 @@ int cdp_wait_event(struct cdp *c, const char *session, const char *method, int t
 {
 	int64_t deadline = clock_mono_us() + (int64_t)timeout_ms * 1000;
 
-	while (!take_event(c, session, method)) {
+	for (;;) {
+		answer_dialogs(c);
+		if (take_event(c, session, method))
+			return 0;
 		if (!cdp_connected(c))
 			return HB_EIO;
 		if (clock_mono_us() >= deadline)
@@ -395,10 +447,10 @@ int cdp_wait_event(struct cdp *c, const char *session, const char *method, int t
 		if (lws_service(c->ctx, TICK_MS) < 0)
 			return HB_EIO;
 	}
-	return 0;
 }
 
 void cdp_drop_events(struct cdp *c)
 {
+	answer_dialogs(c);
 	json_array_clear(c->inbox);
 }

@@ -42,5 +42,9 @@ int cdp_wait_event(struct cdp *c, const char *session, const char *method, int t
 /* Forgets the events received so far (before an action whose events
  * matter). */
 void cdp_drop_events(struct cdp *c);
+/* The dialogs (alert, confirm, prompt) pages opened while commands were
+ * waited for, each accepted at once: [{"type", "message"}] (a new
+ * reference; the list starts again). */
+json_t *cdp_take_dialogs(struct cdp *c);
 
 #endif

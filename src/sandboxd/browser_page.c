@@ -164,3 +164,18 @@ int browser_page_render(json_t *state, bool elements, bool links, size_t max_cha
 		rc = render_list(state, false, out);
 	return rc ? HB_ENOMEM : 0;
 }
+
+int browser_page_render_dialogs(json_t *dialogs, struct buf *out)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(dialogs, i, d) {
+		const char *type = str(d, "type");
+
+		if (buf_printf(out, "[The page showed %s %s, accepted: \"%s\"]\n",
+			       strchr("aeiou", type[0]) && type[0] ? "an" : "a", type, str(d, "message")))
+			return HB_ENOMEM;
+	}
+	return 0;
+}

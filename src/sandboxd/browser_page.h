@@ -35,4 +35,8 @@ int browser_page_locate_script(int index, char *out, size_t outlen);
 int browser_page_render(json_t *state, bool elements, bool links, size_t max_chars,
 			struct buf *out);
 
+/* Appends a line for each dialog a page opened ([{"type", "message"}],
+ * from cdp_take_dialogs()): "[The page showed an alert, accepted: …]". */
+int browser_page_render_dialogs(json_t *dialogs, struct buf *out);
+
 #endif

@@ -3,9 +3,9 @@
 (/usr/bin/chromium, its DevTools server on a free loopback port given to
 sandboxd in HANDBOX_BROWSER_CDP) showing a real page served by
 `python3 -m http.server` (a link, a button that changes the text, a field,
-a tall block). Checked: the capability in /server_info, the page's text
-and its numbered elements, a click that changes the page, typing into the
-field, scrolling, a link followed and go_back, a screenshot that is a PNG
+an alert, a tall block). Checked: the capability in /server_info, the page's text
+and its numbered elements, a click that changes the page, an alert
+accepted and reported, typing into the field, scrolling, a link followed and go_back, a screenshot that is a PNG
 file, refusals (an element that is not there, an unknown action, a bad
 direction), a Chromium restarted under sandboxd (the connection is made
 again), and a sandbox without a browser (the sentence that says how to
@@ -104,6 +104,14 @@ def test_click_type_scroll_follow_and_go_back(browser, site):
 
     back = page(browser, "go_back")
     assert back["url"] == site and "Hello from the served page" in back["text"], back
+
+
+def test_an_alert_is_accepted_and_reported(browser, site):
+    page(browser, "navigate", url=site)
+    text = page(browser, "click", index=4)["text"]
+    assert text.startswith('[The page showed an alert, accepted: "saved!"]\nURL: '), text
+    assert "after the alert" in text, text   # the page's script went on
+    assert "[The page showed" not in page(browser, "get_state")["text"]
 
 
 def test_content_with_links(browser, site):

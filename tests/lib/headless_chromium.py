@@ -79,13 +79,15 @@ class Site:
 
 
 # A page with one of each thing the tools use: text, a link, a button that
-# changes the text, a field, and a block tall enough to scroll.
+# changes the text, a field, a button that opens an alert, and a block tall
+# enough to scroll.
 INDEX = """<!doctype html><html><head><title>Browser test page</title></head><body>
 <h1>Hello from the served page</h1>
 <p id="out">not clicked yet</p>
 <a href="second.html">Second page</a>
 <button onclick="document.getElementById('out').textContent='the button was clicked'">Click me</button>
 <input id="name" placeholder="your name">
+<button onclick="alert('saved!'); document.getElementById('out').textContent='after the alert'">Save</button>
 <div style="height: 4000px">a tall block</div>
 </body></html>
 """

@@ -1,6 +1,7 @@
 /* test_browser_page.c — the pure parts of the agent's browser: the page's
  * text for the model (src/sandboxd/browser_page.c: the cut on a character
- * boundary with its note, the element and link lists, the scroll line),
+ * boundary with its note, the element and link lists, the scroll line,
+ * the dialogs' lines),
  * the locate script, sandboxd's answers read on the host
  * (src/client/browser_client.c) and the browser tools' arguments
  * (src/agent/tools/tools_params.c). */
@@ -107,6 +108,20 @@ static void test_render_empty_page(void **state)
 	json_decref(st);
 }
 
+static void test_render_dialogs(void **state)
+{
+	json_t *d = json_pack("[{s:s, s:s}, {s:s, s:s}]", "type", "alert", "message", "saved!",
+			      "type", "confirm", "message", "Really?");
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(browser_page_render_dialogs(d, &b), 0);
+	assert_string_equal(b.data, "[The page showed an alert, accepted: \"saved!\"]\n"
+			    "[The page showed a confirm, accepted: \"Really?\"]\n");
+	buf_free(&b);
+	json_decref(d);
+}
+
 static void test_locate_script(void **state)
 {
 	char s[512], tiny[16];
@@ -173,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_render_links),
 		cmocka_unit_test(test_render_cut),
 		cmocka_unit_test(test_render_empty_page),
+		cmocka_unit_test(test_render_dialogs),
 		cmocka_unit_test(test_locate_script),
 		cmocka_unit_test(test_answer_parse),
 		cmocka_unit_test(test_tool_arguments),
