@@ -318,7 +318,8 @@ static long send_message(struct cdp *c, const char *session, const char *method,
 		return 0;
 	}
 	free(text);
-	lws_callback_on_writable(c->wsi);
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
 	return id;
 }
 
