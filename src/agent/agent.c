@@ -40,7 +40,7 @@ static int emit_system_prompt(struct agent *a, char *err, size_t errlen)
 
 	if (has_kind(a->events, "SystemPromptEvent"))
 		return 0;
-	if (!(prompt = prompt_system(a->working_dir)))
+	if (!(prompt = prompt_system(a->working_dir, tools_browser(a->tools))))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	rc = agent_emit(a, event_system_prompt(prompt, a->specs), err, errlen);
 	free(prompt);

@@ -6,7 +6,7 @@ conversation's sandbox env), and the scripted LLM (tests/lib/fake_llm.py).
 The agent writes a page, serves it with `python3 -m http.server` from its
 terminal, opens it with browser_navigate, clicks its button, takes a
 screenshot and finishes. Checked: the browser tools were offered to the
-model, each observation holds what the page showed, the screenshot is a
+model (and named in its system prompt), each observation holds what the page showed, the screenshot is a
 PNG file named in the event (no image bytes in events)."""
 import json
 import os
@@ -84,7 +84,9 @@ def test_agent_serves_a_page_and_reads_it_in_the_browser(tmp_path, work, chromiu
             events = conv.follow(until=("finished", "error", "stuck"))
             api.delete(conv.id)
         tools = [t["function"]["name"] for t in llm.chat_requests[0]["body"]["tools"]]
+        system = llm.chat_requests[0]["body"]["messages"][0]
     assert "browser_navigate" in tools and "browser_go_back" in tools, tools
+    assert system["role"] == "system" and "browser tools" in str(system["content"]), system
     obs = {e["tool_name"]: e for e in observations(events)}
     assert set(obs) >= {"browser_navigate", "browser_click", "browser_get_state"}, list(obs)
 
