@@ -31,6 +31,8 @@
 #define CDP_DEFAULT "127.0.0.1:9222"
 #define SHOTS_ENV "HANDBOX_BROWSER_SCREENSHOTS"
 #define SHOTS_DEFAULT "/tmp/handbox/screenshots"
+/* names tried past existing files before giving up */
+#define SHOTS_TRIES 10000
 #define CONNECT_MS 5000
 #define CALL_MS 15000
 /* how long a page may take to load before the model gets it as it is */
@@ -244,14 +246,20 @@ static int screenshot(char *out, size_t outlen, char *err, size_t errlen)
 		goto out;
 	}
 	n = lws_b64_decode_string(data, png, (int)strlen(data) + 1);
-	snprintf(out, outlen, "%s/%u.png", dir, ++shots);
 	if (!strcmp(dir, SHOTS_DEFAULT))
 		mkdir("/tmp/handbox", 0755);
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		rc = hb_fail(err, errlen, HB_EIO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	fd = n > 0 ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644) : -1;
+	/* a new name, never an existing file's: an earlier sandboxd's in this
+	 * sandbox, or another one's on a host of the process runtime, whose
+	 * sandboxes share /tmp */
+	do {
+		snprintf(out, outlen, "%s/%u.png", dir, ++shots);
+		fd = n > 0 ? open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				  0644) : -1;
+	} while (fd < 0 && errno == EEXIST && n > 0 && shots % SHOTS_TRIES);
 	if (fd < 0 || write(fd, png, (size_t)n) != n)
 		rc = hb_fail(err, errlen, HB_EIO, "%s: %s", out, n > 0 ? strerror(errno) :
 			     "the browser's PNG did not decode");

@@ -3,13 +3,14 @@
 (/usr/bin/chromium, its DevTools server on a free loopback port given to
 sandboxd in HANDBOX_BROWSER_CDP) showing a real page served by
 `python3 -m http.server` (a link, a button that changes the text, a field,
-an alert, a tall block). Checked: the capability in /server_info, the page's text
-and its numbered elements, a click that changes the page, an alert
-accepted and reported, typing into the field, scrolling, a link followed and go_back, a screenshot that is a PNG
-file, refusals (an element that is not there, an unknown action, a bad
-direction), a Chromium restarted under sandboxd (the connection is made
-again), and a sandbox without a browser (the sentence that says how to
-get one)."""
+an alert, a tall block). Checked: the capability in /server_info, the
+page's text and its numbered elements, a click that changes the page, an
+alert accepted and reported, typing into the field, scrolling, a link
+followed and go_back, a screenshot that is a PNG file (and never
+overwrites another sandboxd's), refusals (an element that is not there, an
+unknown action, a bad direction), a Chromium restarted under sandboxd (the
+connection is made again), and a sandbox without a browser (the sentence
+that says how to get one)."""
 import os
 import shutil
 import sys
@@ -132,6 +133,19 @@ def test_screenshot_is_a_png_file(browser, site):
         data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000, len(data)
     assert "Hello from the served page" in p["text"]
+
+
+def test_screenshots_never_overwrite(browser, start_sandboxd, chromium, site):
+    # another sandboxd writing to the same folder: the process runtime's
+    # sandboxes share the host's /tmp
+    other = start_sandboxd(env={"HANDBOX_BROWSER_CDP": "127.0.0.1:%d" % chromium.port,
+                                "HANDBOX_BROWSER_SCREENSHOTS": browser.shots})
+    page(browser, "navigate", url=site)
+    first = page(browser, "get_state", include_screenshot=True)["screenshot"]
+    second = page(other, "get_state", include_screenshot=True)["screenshot"]
+    assert first != second, first
+    assert sorted(os.listdir(browser.shots)) == sorted(
+        os.path.basename(p) for p in (first, second))
 
 
 def test_refusals(browser, site):
