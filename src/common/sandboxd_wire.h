@@ -30,6 +30,11 @@
 /* after SANDBOXD_ROUTE_SESSIONS "/{id}": the read-only WebSocket that
  * streams a session's terminal (its recent output, then live) */
 #define SANDBOXD_SESSION_WATCH "/watch"
+/* the agent's browser: POST SANDBOXD_ROUTE_BROWSER "/{action}" with the
+ * tool's arguments (docs/browser.md); /server_info lists the capability
+ * when the image has a browser */
+#define SANDBOXD_ROUTE_BROWSER "/api/handbox/browser"
+#define SANDBOXD_CAP_BROWSER "browser"
 
 /* ------------------------------------------------ WebSocket close codes */
 
