@@ -225,9 +225,46 @@ def test_import_of_something_not_a_tarball_fails_and_keeps_the_tag(tmp_path):
 def test_help_names_every_option():
     r = handbox("build", "--help")
     assert r.returncode == 0
-    for word in ("--base bookworm|busybox", "--tag", "--force", "--no-cache",
-                 "handbox/sandbox:latest", "handbox/busybox:latest", "HANDBOX_CACHE"):
+    for word in ("--base bookworm|busybox", "--with vscode,desktop", "--tag", "--force",
+                 "--no-cache", "handbox/sandbox:latest", "handbox/busybox:latest",
+                 "handbox/sandbox:desktop", "handbox/sandbox:vscode",
+                 "handbox/sandbox:desktop-only", "/etc/handbox/features", "HANDBOX_CACHE"):
         assert word in r.stdout
+
+
+# No engine is needed to refuse a bad --with: these run with none.
+NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent.sock"}
+
+
+@pytest.mark.parametrize("value, why", [
+    ("vnc", 'unknown feature "vnc"'),
+    ("vscode,Desktop", 'unknown feature "Desktop"'),
+    ("vscode,", 'unknown feature ""'),
+    ("", 'unknown feature ""'),
+    ("desktop,vscode,desktop", 'repeated feature "desktop"'),
+])
+def test_bad_with_is_a_usage_error_naming_the_features(value, why):
+    r = handbox("build", "--with", value, env=NO_ENGINE)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == ('handbox: image build: --with: "%s": %s; expected a comma-separated '
+                        'list of vscode and desktop, each once\n' % (value, why))
+    assert r.stdout == ""
+
+
+def test_with_on_the_busybox_base_is_a_usage_error():
+    r = handbox("build", "--base", "busybox", "--with", "vscode", env=NO_ENGINE)
+    assert r.returncode == 2
+    assert ("handbox: image build: --with vscode: the busybox base has no features; they "
+            "need --base bookworm") in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("value", ["vscode", "desktop", "desktop,vscode", "vscode,desktop"])
+def test_good_with_goes_on_to_the_engine(value):
+    # Parsed, then the build needs the engine: the error is about the engine.
+    r = handbox("build", "--with", value, env=NO_ENGINE)
+    assert r.returncode == 1, r.stderr
+    assert "no Docker engine answers at /nonexistent.sock" in r.stderr
 
 
 def test_bad_base_is_a_usage_error():
