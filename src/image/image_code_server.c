@@ -67,7 +67,7 @@ static const char *const steps[] = {
 	     "npm install --legacy-peer-deps --omit=dev"),
 	/* What postinstall.sh does after its installs, then the compilers'
 	 * objects go. */
-	STEP("links, and the compilers' objects removed", VSCODE_DIR,
+	STEP("links, and the compiler objects removed", VSCODE_DIR,
 	     "rm -rf node_modules.asar && ln -s node_modules node_modules.asar && "
 	     "ln -sf code-linux.sh bin/remote-cli/code-server && "
 	     "ln -sf browser-linux.sh bin/helpers/browser.sh && "

@@ -104,10 +104,11 @@ int image_features_hooks(unsigned set, const char *cs_tarball, struct strv *argv
 
 	if (!set)
 		return 0;
-	/* The tarball holds /usr/local: code-server's directory and the
-	 * /usr/local/bin/code-server link to its entry point. */
+	/* The tarball holds local/ (tar-out packs a directory under its own
+	 * name): code-server's directory and the /usr/local/bin/code-server
+	 * link to its entry point. */
 	if ((set & HB_IMAGE_VSCODE) &&
-	    (rc = strv_addf(argv, "--customize-hook=tar-in %s /usr/local", cs_tarball)) < 0)
+	    (rc = strv_addf(argv, "--customize-hook=tar-in %s /usr", cs_tarball)) < 0)
 		return rc;
 	image_features_name(set, ' ', names, sizeof(names));
 	return strv_addf(argv, "--customize-hook=mkdir -p \"$1/etc/handbox\" && "

@@ -30,6 +30,7 @@
 #define TAIL_KEEP 8192                /* mmdebstrap's stderr kept for errors */
 #define TAIL_LINES 15
 #define MMDEBSTRAP_MS (60 * 60 * 1000)
+#define HOOK_LINE "I: running --customize-hook in shell: "
 
 /* ------------------------------------------------------- the command line */
 
@@ -173,9 +174,12 @@ static void pump_stderr_line(struct pump *p, const char *line, size_t len)
 		buf_consume(&p->tail, nl ? (size_t)(nl + 1 - p->tail.data)
 				      : p->tail.len - TAIL_KEEP);
 	}
-	/* mmdebstrap's "I: running apt-get update..." lines are its phases. */
+	/* mmdebstrap's "I: running apt-get update..." lines are its phases;
+	 * a shell hook's whole text is not one (the hooks that matter say
+	 * what they do), but stays in the tail. */
 	if (len > 3 && (line[0] == 'I' || line[0] == 'W' || line[0] == 'E') &&
-	    line[1] == ':' && line[2] == ' ')
+	    line[1] == ':' && line[2] == ' ' &&
+	    !(len >= strlen(HOOK_LINE) && !memcmp(line, HOOK_LINE, strlen(HOOK_LINE))))
 		image_say(p->progress, "mmdebstrap: %.*s", (int)len, line);
 }
 
