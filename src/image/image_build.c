@@ -5,9 +5,8 @@
  * The pieces live elsewhere: apt's sources in image_sources.c, the two
  * rootfs makers in image_rootfs_debian.c and image_rootfs_busybox.c, the
  * features (VS Code, the desktop) in image_features.c and
- * image_code_server.c, the
- * cache and the hashes in image_cache.c, the engine calls in
- * image_engine.c, child processes in image_child.c. */
+ * image_code_server.c, the cache and the hashes in image_cache.c, the
+ * engine calls in image_engine.c, child processes in image_child.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

@@ -122,13 +122,19 @@ int image_features_check(unsigned set, struct buf *cmd, struct buf *want)
 
 	if (!set)
 		return 0;
-	/* Loading every native module proves they were built for this
-	 * image's Node (the cached code-server may be older than it). */
+	/* code-server's first run says it wrote its config file, before the
+	 * version. Loading every native module compiled in the build root
+	 * proves they were built for this image's Node (the cached
+	 * code-server may be older than it); the prebuilt ones (other
+	 * systems, musl), js-debug's Windows one and the two Windows modules
+	 * (empty on Linux: they register nothing) are not for it. */
 	if ((set & HB_IMAGE_VSCODE) &&
-	    ((rc = buf_printf(cmd, " && code-server --version | cut -d' ' -f1 && "
-			      "find " CODE_SERVER_DIR " -name '*.node' -exec node -e "
+	    ((rc = buf_printf(cmd, " && code-server --version | tail -n1 | cut -d' ' -f1 && "
+			      "find " CODE_SERVER_DIR " -name '*.node' ! -path '*/prebuilds/*' "
+			      "! -path '*/extensions/*' ! -path '*/windows-*' -exec node -e "
 			      "'for (const f of process.argv.slice(1)) "
-			      "process.dlopen({ exports: {} }, f)' {} + && rg --version >/dev/null")) < 0 ||
+			      "process.dlopen({ exports: new Object() }, f)' {} + && "
+			      "rg --version >/dev/null")) < 0 ||
 	     (rc = buf_printf(want, "%s\n", CODE_SERVER_VERSION)) < 0))
 		return rc;
 	if ((set & HB_IMAGE_DESKTOP) &&
