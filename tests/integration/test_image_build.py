@@ -359,3 +359,65 @@ def test_interrupted_build_stops_mmdebstrap_and_cleans_up(tmp_path):
     assert not os.path.exists(tempdir)
     assert files_under(tmp_path) == []
     assert inspect(TEST_FAILED) is None
+
+
+def chrooted_in(path):
+    """Processes whose root directory is path (or below it)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            root = os.readlink("/proc/%s/root" % pid)
+        except OSError:
+            continue
+        if root == path or root.startswith(path + "/"):
+            found.append(int(pid))
+    return found
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_interrupted_code_server_build_leaves_nothing(tmp_path):
+    # --with vscode first builds code-server in a throwaway root; Ctrl-C
+    # while npm runs in it stops npm and mmdebstrap, and leaves no partial
+    # tarball, root or image.
+    mirror = "http://deb.debian.org:80/debian"
+    env = dict(os.environ, HANDBOX_CACHE=str(tmp_path), HANDBOX_DEBIAN_MIRROR=mirror)
+    p = subprocess.Popen([HANDBOX, "image", "build", "--with", "vscode", "--tag", TEST_FAILED],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen, tempdir, npm = [], None, False
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        ready, _, _ = select.select([p.stderr], [], [], 5)
+        line = p.stderr.readline() if ready else None
+        if line == "":
+            break
+        if line:
+            seen.append(line)
+            m = re.search(r"using (\S+) as tempdir", line)
+            tempdir = m.group(1) if m else tempdir
+            if "code-server: npm install -g code-server@4.89.1" in line:
+                npm = True
+                break
+    assert npm and tempdir, "the code-server build never got to npm:\n" + "".join(seen)
+    assert "building code-server 4.89.1 in a throwaway bookworm root" in "".join(seen)
+    # npm itself under way in the root
+    while time.time() < deadline and not [
+            pid for pid in chrooted_in(tempdir) if "npm" in cmdline(pid)]:
+        time.sleep(0.1)
+    assert chrooted_in(tempdir), "no process ran in the build root"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 128 + signal.SIGINT, "".join(seen) + err
+    assert "interrupted" in err
+    assert chrooted_in(tempdir) == []
+    assert processes_with("deb " + mirror) == []
+    assert not os.path.exists(tempdir)
+    assert files_under(tmp_path) == []
+    assert inspect(TEST_FAILED) is None
+
