@@ -12,6 +12,9 @@ PACKAGES=(
     # integration tests: pulled in or preinstalled today, named to be sure
     libssl-dev zlib1g-dev libcap-dev python3-pytest python3-websocket
     docker.io mmdebstrap busybox-static musl musl-tools
+    # its bundle is what npm trusts while code-server is built for
+    # handbox/sandbox:desktop (docs/images.md)
+    ca-certificates
     python3 git curl procps iproute2 iptables
     # the web UI's browser tests (tests/e2e/README.md): headless Chromium
     # driven by playwright-core (installed from npm by tests/e2e/run, not

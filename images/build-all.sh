@@ -6,11 +6,12 @@ usage() {
     cat <<'EOF'
 Usage: images/build-all.sh [--force] [--no-cache] [--no-verify]
 
-Build the three sandbox images handbox's tests use, from Debian packages (no
-registry), then run images/verify.sh:
+Build the sandbox images handbox's tests use, from Debian packages (no
+registry; code-server from the npm registry), then run images/verify.sh:
   handbox/busybox:latest   build/handbox image build --base busybox
   handbox/sandbox:latest   build/handbox image build --base bookworm
   handbox/musl:latest      images/build-musl.sh
+  handbox/sandbox:desktop  build/handbox image build --with vscode,desktop
 Each build skips an image that is up to date. Prints what was built and how
 long each step took; exits non-zero if a build or a check failed.
 
@@ -46,14 +47,15 @@ hbi_require_docker
 all_start=$(hbi_now)
 summary=()
 failed=0
-for spec in busybox:handbox/busybox:latest bookworm:handbox/sandbox:latest musl:handbox/musl:latest; do
+for spec in busybox:handbox/busybox:latest bookworm:handbox/sandbox:latest \
+    musl:handbox/musl:latest desktop:handbox/sandbox:desktop; do
     base=${spec%%:*}
     tag=${spec#*:}
-    if [[ $base == musl ]]; then
-        cmd=("$here/build-musl.sh" "${opts[@]}" "$tag")
-    else
-        cmd=("$HBI_HANDBOX" image build --base "$base" --tag "$tag" "${opts[@]}")
-    fi
+    case $base in
+    musl) cmd=("$here/build-musl.sh" "${opts[@]}" "$tag") ;;
+    desktop) cmd=("$HBI_HANDBOX" image build --with "vscode,desktop" --tag "$tag" "${opts[@]}") ;;
+    *) cmd=("$HBI_HANDBOX" image build --base "$base" --tag "$tag" "${opts[@]}") ;;
+    esac
     echo "==> ${cmd[*]}"
     t=$(hbi_now)
     if "${cmd[@]}"; then

@@ -16,13 +16,15 @@
 #include "common/clock.h"
 
 static const char image_usage[] =
-	"usage: handbox image build [--base bookworm|busybox] [--tag TAG] [--force] [--no-cache]\n"
+	"usage: handbox image build [--base bookworm|busybox] [--with vscode,desktop] [--tag TAG]\n"
+	"                           [--force] [--no-cache]\n"
 	"       handbox image import --tag TAG [--change INSTRUCTION]... FILE|-\n"
 	"\n"
 	"`handbox image build --help` and `handbox image import --help` say more.\n";
 
 static const char build_usage[] =
-	"usage: handbox image build [--base bookworm|busybox] [--tag TAG] [--force] [--no-cache]\n"
+	"usage: handbox image build [--base bookworm|busybox] [--with vscode,desktop] [--tag TAG]\n"
+	"                           [--force] [--no-cache]\n"
 	"\n"
 	"Build a sandbox image from Debian packages, with no registry, and import it\n"
 	"into the Docker engine (DOCKER_HOST=unix:///path, default /var/run/docker.sock).\n"
@@ -36,6 +38,13 @@ static const char build_usage[] =
 	"            Default tag handbox/busybox:latest.\n"
 	"\n"
 	"  --base BASE   bookworm or busybox\n"
+	"  --with LIST   bookworm only, a comma-separated list of:\n"
+	"                  vscode   VS Code for the browser: code-server 4.89.1 from npm\n"
+	"                           (built once in a throwaway root and cached), ripgrep\n"
+	"                  desktop  Xtigervnc, matchbox, noVNC + websockify, Chromium\n"
+	"                the image lists them in /etc/handbox/features. Default tags:\n"
+	"                handbox/sandbox:desktop (both), handbox/sandbox:vscode,\n"
+	"                handbox/sandbox:desktop-only\n"
 	"  --tag TAG     the image's name (default: above)\n"
 	"  --force       rebuild even when TAG is up to date (the cached rootfs is reused)\n"
 	"  --no-cache    run mmdebstrap again instead of using the cached rootfs\n"
@@ -81,10 +90,11 @@ static void print_result(const char *tag, const struct hb_image *res)
 	fflush(stdout);
 }
 
-enum { OPT_BASE = 256, OPT_TAG, OPT_FORCE, OPT_NO_CACHE, OPT_CHANGE };
+enum { OPT_BASE = 256, OPT_WITH, OPT_TAG, OPT_FORCE, OPT_NO_CACHE, OPT_CHANGE };
 
 static const struct option build_options[] = {
 	{ "base", required_argument, NULL, OPT_BASE },
+	{ "with", required_argument, NULL, OPT_WITH },
 	{ "tag", required_argument, NULL, OPT_TAG },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
@@ -123,7 +133,7 @@ static int image_build_cmd(int argc, char **argv)
 {
 	struct hb_image_build_options o = { .base = HB_IMAGE_BOOKWORM };
 	struct hb_image res;
-	const char *base = NULL;
+	const char *base = NULL, *with = NULL;
 	char err[HB_ERR_MAX];
 	int opt, rc;
 
@@ -136,6 +146,9 @@ static int image_build_cmd(int argc, char **argv)
 			return 0;
 		case OPT_BASE:
 			base = optarg;
+			break;
+		case OPT_WITH:
+			with = optarg;
 			break;
 		case OPT_TAG:
 			o.tag = optarg;
@@ -156,12 +169,18 @@ static int image_build_cmd(int argc, char **argv)
 		return 2;
 	}
 	if ((base && hb_image_base_parse(base, &o.base, err, sizeof(err)) < 0) ||
+	    (with && hb_image_features_parse(with, &o.features, err, sizeof(err)) < 0) ||
 	    (o.tag && hb_image_tag_check(o.tag, err, sizeof(err)) < 0)) {
 		cli_error("image build: %s", err);
 		return 2;
 	}
+	if (with && o.base != HB_IMAGE_BOOKWORM) {
+		cli_error("image build: --with %s: the %s base has no features; they need --base "
+			  "bookworm", with, hb_image_base_name(o.base));
+		return 2;
+	}
 	if (!o.tag)
-		o.tag = hb_image_default_tag(o.base);
+		o.tag = hb_image_default_tag(o.base, o.features);
 	o.progress = print_progress;
 	o.cancel = &image_cancel;
 	cli_catch_signals(cancel_image);

@@ -4,8 +4,9 @@
  *
  * The pieces live elsewhere: apt's sources in image_sources.c, the two
  * rootfs makers in image_rootfs_debian.c and image_rootfs_busybox.c, the
- * cache and the hashes in image_cache.c, the engine calls in
- * image_engine.c, child processes in image_child.c. */
+ * features (VS Code, the desktop) in image_features.c and
+ * image_code_server.c, the cache and the hashes in image_cache.c, the
+ * engine calls in image_engine.c, child processes in image_child.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -21,7 +22,9 @@
 #include "image/image_build.h"
 #include "image/image_cache.h"
 #include "image/image_child.h"
+#include "image/image_code_server.h"
 #include "image/image_engine.h"
+#include "image/image_features.h"
 #include "image/image_rootfs_busybox.h"
 #include "image/image_rootfs_debian.h"
 #include "image/image_sources.h"
@@ -55,11 +58,6 @@ int image_base_parse(const char *s, enum hb_image_base *out, char *err, size_t e
 const char *image_base_name(enum hb_image_base base)
 {
 	return base == HB_IMAGE_BUSYBOX ? "busybox" : "bookworm";
-}
-
-const char *image_base_default_tag(enum hb_image_base base)
-{
-	return base == HB_IMAGE_BUSYBOX ? "handbox/busybox:latest" : "handbox/sandbox:latest";
 }
 
 int image_tag_check(const char *ref, char *err, size_t errlen)
@@ -97,8 +95,11 @@ struct build {
 	struct strv changes;        /* import instructions */
 	char recipe[HB_IMAGE_RECIPE_LEN + 1];
 	struct image_target target; /* target.id: imported, untagged until checked */
+	struct strv sources;        /* bookworm: the archive's entries */
 	struct strv mm_args;        /* bookworm: mmdebstrap's command line */
 	char tarball[PATH_MAX];     /* bookworm: its cached output */
+	struct image_code_server cs; /* bookworm --with vscode */
+	char features[64];          /* "vscode,desktop", "" for none */
 	struct image_busybox bb;    /* busybox: the executable and its applets */
 	char *err;
 	size_t errlen;
@@ -119,26 +120,73 @@ static int changes_init(struct build *b)
 			: strv_addf(&b->changes, "LABEL handbox.busybox=\"%s\"", b->bb.version);
 	if ((rc = strv_add(&b->changes, "ENV LANG=C.UTF-8")) < 0)
 		return rc;
+	if (*b->features && (rc = strv_addf(&b->changes, "LABEL " IMAGE_FEATURES_LABEL "=%s",
+					     b->features)) < 0)
+		return rc;
 	return strv_add(&b->changes, "CMD [\"/bin/bash\"]");
 }
 
 /* The bookworm recipe: the cache key (a hash of mmdebstrap's arguments and
- * sources) and the import instructions. */
+ * sources, which name code-server's build for --with vscode) and the
+ * import instructions. */
 static int bookworm_prepare(struct build *b)
 {
-	struct strv sources = { 0 };
-	char key[HB_IMAGE_RECIPE_LEN + 1], shape[64];
+	unsigned features = b->o->features;
+	char key[HB_IMAGE_RECIPE_LEN + 1], shape[64], plus[64], name[80];
 	int rc;
 
-	if ((rc = image_sources(&sources, b->err, b->errlen)) < 0 ||
-	    (rc = image_debian_argv(&sources, &b->mm_args)) < 0 ||
-	    (rc = image_cache_tarball(b->cache, &b->mm_args, key, b->tarball,
+	image_features_name(features, '+', plus, sizeof(plus));
+	snprintf(name, sizeof(name), "debian/bookworm%s%s", *plus ? "+" : "", plus);
+	if ((rc = image_sources(&b->sources, b->err, b->errlen)) < 0 ||
+	    ((features & HB_IMAGE_VSCODE) &&
+	     (rc = image_code_server_prepare(&b->cs, &b->sources, b->err, b->errlen)) < 0) ||
+	    (rc = image_debian_argv(&b->sources, features, b->cs.tarball, &b->mm_args)) < 0 ||
+	    (rc = image_cache_tarball(b->cache, name, &b->mm_args, key, b->tarball,
 				      sizeof(b->tarball), b->err, b->errlen)) < 0)
-		goto out;
+		return rc;
 	snprintf(shape, sizeof(shape), "bookworm %s\n", key);
-	rc = image_recipe(shape, strlen(shape), &b->changes, b->recipe);
+	return image_recipe(shape, strlen(shape), &b->changes, b->recipe);
+}
+
+/* The bookworm rootfs into the engine: code-server is built (or found in
+ * its cache) first when mmdebstrap is to run with it. */
+static int bookworm_import(struct build *b)
+{
+	struct stat st;
+	int rc, cached = !b->o->no_cache && stat(b->tarball, &st) == 0 && st.st_size > 0;
+
+	if ((b->o->features & HB_IMAGE_VSCODE) && !cached &&
+	    (rc = image_code_server_build(&b->cs, b->cache, &b->sources, b->o->no_cache, b->pr,
+					  b->err, b->errlen)) < 0)
+		return rc;
+	return image_debian_import(&b->mm_args, b->cache, b->tarball, b->o->no_cache,
+				   &b->target, b->pr, b->err, b->errlen);
+}
+
+/* The check a new image passes before it is tagged: its base's, and its
+ * features'. */
+static int check_new_image(const struct build *b)
+{
+	int busybox = b->o->base == HB_IMAGE_BUSYBOX, rc;
+	double t = clock_mono_s();
+	struct buf cmd, want;
+
+	buf_init(&cmd, 0);
+	buf_init(&want, 0);
+	if ((rc = buf_printf(&cmd, "%s", busybox ? busybox_check : bookworm_check)) < 0 ||
+	    (rc = buf_printf(&want, "%s", busybox ? busybox_check_out : bookworm_check_out)) < 0 ||
+	    (rc = image_features_check(b->o->features, &cmd, &want)) < 0)
+		goto out;
+	if ((rc = image_engine_check(b->target.api, b->target.id, cmd.data, want.data,
+				     b->err, b->errlen)) < 0)
+		goto out;
+	image_say(b->pr, "check passed in %.1f s: %s%s%s", clock_mono_s() - t,
+		  busybox ? "sh, user 1000, /workspace"
+		  : "python3, node, npm, git, curl, ps, user 1000, /workspace",
+		  *b->features ? "; the programs of " : "", b->features);
 out:
-	strv_free(&sources);
+	buf_free(&cmd);
+	buf_free(&want);
 	return rc;
 }
 
@@ -191,8 +239,9 @@ static int busybox_import(struct build *b)
 static void say_why(const struct build *b, const struct image_info *old)
 {
 	if (!old->exists)
-		image_say(b->pr, "building %s from base %s (recipe %s)", b->tag,
-			  image_base_name(b->o->base), b->recipe);
+		image_say(b->pr, "building %s from base %s%s%s (recipe %s)", b->tag,
+			  image_base_name(b->o->base), *b->features ? " with " : "", b->features,
+			  b->recipe);
 	else if (strcmp(old->recipe, b->recipe))
 		image_say(b->pr, "%s was built from another recipe (%s, now %s): rebuilding",
 			  b->tag, *old->recipe ? old->recipe : "none", b->recipe);
@@ -210,13 +259,16 @@ int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 	struct image_info old;
 	int busybox = o->base == HB_IMAGE_BUSYBOX;
 	char message[160];
-	double t;
 	int rc;
 
 	b.pr = &b.job;
 	memset(res, 0, sizeof(*res));
 	image_busybox_init(&b.bb);
-	b.tag = o->tag && *o->tag ? o->tag : image_base_default_tag(o->base);
+	image_features_name(o->features, ',', b.features, sizeof(b.features));
+	b.tag = o->tag && *o->tag ? o->tag : image_default_tag(o->base, o->features);
+	if (busybox && o->features)
+		return hb_fail(err, errlen, HB_EINVAL, "--with %s: the busybox base has no "
+			       "features; they need --base bookworm", b.features);
 	if ((rc = image_tag_check(b.tag, err, errlen)) < 0 ||
 	    (rc = image_cache_root(o->cache_dir, b.cache, sizeof(b.cache), err, errlen)) < 0 ||
 	    (rc = docker_api_open(&api, o->docker_host, err, errlen)) < 0)
@@ -243,28 +295,17 @@ int image_build(const struct hb_image_build_options *o, struct hb_image *res,
 	say_why(&b, &old);
 	if ((rc = strv_addf(&b.changes, "LABEL " IMAGE_RECIPE_LABEL "=%s", b.recipe)) < 0)
 		goto out;
-	snprintf(message, sizeof(message), "handbox image build --base %s (recipe %s)",
-		 image_base_name(o->base), b.recipe);
-	rc = busybox ? busybox_import(&b)
-		     : image_debian_import(&b.mm_args, b.tarball, o->no_cache, &b.target, b.pr,
-					   err, errlen);
+	snprintf(message, sizeof(message), "handbox image build --base %s%s%s (recipe %s)",
+		 image_base_name(o->base), *b.features ? " --with " : "", b.features, b.recipe);
+	rc = busybox ? busybox_import(&b) : bookworm_import(&b);
 	if (rc < 0 || (rc = image_cancelled(o->cancel, err, errlen)) < 0)
 		goto out;
 	if (!*b.target.id) {
 		rc = hb_fail(err, errlen, HB_EIO, "nothing was imported into the engine");
 		goto out;
 	}
-	t = clock_mono_s();
-	rc = busybox
-		? image_engine_check(api, b.target.id, busybox_check, busybox_check_out,
-				     err, errlen)
-		: image_engine_check(api, b.target.id, bookworm_check, bookworm_check_out,
-				     err, errlen);
-	if (rc < 0)
+	if ((rc = check_new_image(&b)) < 0)
 		goto out;
-	image_say(b.pr, "check passed in %.1f s: %s", clock_mono_s() - t,
-		  busybox ? "sh, user 1000, /workspace"
-		  : "python3, node, npm, git, curl, ps, user 1000, /workspace");
 	if ((rc = image_engine_finish(api, b.target.id, b.tag, old.exists ? old.id : "", b.pr,
 				      res, err, errlen)) == 0)
 		*b.target.id = '\0';
@@ -274,6 +315,7 @@ out:
 	docker_api_close(api);
 	strv_free(&b.changes);
 	strv_free(&b.mm_args);
+	strv_free(&b.sources);
 	image_busybox_free(&b.bb);
 	return rc;
 }

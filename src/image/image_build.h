@@ -18,6 +18,8 @@
  *
  * The files: image_build.c (this API, the steps of a build),
  * image_sources.c (apt's sources), image_rootfs_debian.c (mmdebstrap),
+ * image_features.c (--with vscode,desktop), image_code_server.c
+ * (code-server's build, cached),
  * image_rootfs_busybox.c (libarchive), image_cache.c (cached tarballs,
  * recipe hashes), image_engine.c (import, check, tag, remove),
  * image_child.c (child processes, interruption), image_util.c. */
@@ -46,7 +48,6 @@ struct image_job {
  * naming the value and what is expected. */
 int image_base_parse(const char *s, enum hb_image_base *out, char *err, size_t errlen);
 const char *image_base_name(enum hb_image_base base);
-const char *image_base_default_tag(enum hb_image_base base);
 
 /* Checks that tag is a local image reference (lower-case repository, with
  * an optional :TAG); HB_EINVAL with a sentence otherwise. */

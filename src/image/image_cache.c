@@ -67,7 +67,7 @@ int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_
 	return 0;
 }
 
-int image_cache_tarball(const char *cache, const struct strv *argv,
+int image_cache_tarball(const char *cache, const char *name, const struct strv *argv,
 			char key[HB_IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
 			char *err, size_t errlen)
 {
@@ -83,21 +83,43 @@ int image_cache_tarball(const char *cache, const struct strv *argv,
 	buf_free(&in);
 	if (rc < 0)
 		return rc;
-	if (snprintf(path, pathlen, "%s/debian/bookworm-%s.tar", cache, key) >= (int)pathlen)
+	if (snprintf(path, pathlen, "%s/%s-%s.tar", cache, name, key) >= (int)pathlen)
 		return hb_fail(err, errlen, HB_EINVAL, "cache directory path too long");
 	return 0;
 }
 
-void image_cache_prune(const char *dir)
+/* 1 when name is prefix, a key and ".tar": a tarball of prefix's family. */
+static int of_family(const char *name, const char *prefix, size_t plen)
+{
+	size_t i;
+
+	if (strncmp(name, prefix, plen) || strlen(name) != plen + HB_IMAGE_RECIPE_LEN + 4 ||
+	    strcmp(name + plen + HB_IMAGE_RECIPE_LEN, ".tar"))
+		return 0;
+	for (i = 0; i < HB_IMAGE_RECIPE_LEN; i++)
+		if (!strchr("0123456789abcdef", name[plen + i]))
+			return 0;
+	return 1;
+}
+
+void image_cache_prune(const char *tarball)
 {
 	struct dirent **names = NULL;
 	struct { char name[256]; time_t mtime; } keep[CACHE_KEEP + 1];
-	char path[PATH_MAX];
+	char dir[PATH_MAX], prefix[256], path[PATH_MAX];
+	const char *base = strrchr(tarball, '/');
 	struct stat st;
 	int i, j, n, kept = 0;
+	size_t plen;
 	long pid;
 	char *dash;
 
+	if (!base || (size_t)(base - tarball) >= sizeof(dir) ||
+	    strlen(base + 1) < HB_IMAGE_RECIPE_LEN + 4)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - tarball), tarball);
+	plen = strlen(base + 1) - HB_IMAGE_RECIPE_LEN - 4;
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, base + 1);
 	n = scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -110,8 +132,7 @@ void image_cache_prune(const char *dir)
 				unlink(path);
 			goto next;
 		}
-		if (strncmp(name, "bookworm-", 9) || !image_ends_with(name, ".tar") ||
-		    stat(path, &st))
+		if (!of_family(name, prefix, plen) || stat(path, &st))
 			goto next;
 		/* insert by mtime, newest first; what falls off the end goes */
 		for (j = kept; j > 0 && keep[j - 1].mtime < st.st_mtime; j--)

@@ -3,7 +3,9 @@
  *
  * Two hashes: the cache key of a tarball, from mmdebstrap's arguments
  * (which include the archive's sources), names the file
- * CACHE/debian/bookworm-KEY.tar; the recipe, from everything that shapes
+ * CACHE/debian/bookworm-KEY.tar (bookworm+vscode+desktop-KEY.tar… for an
+ * image with features, code-server/code-server-VERSION-KEY.tar for
+ * code-server's build); the recipe, from everything that shapes
  * an image, is its label handbox.recipe, and a build whose tag already
  * carries the recipe it would build does nothing. */
 #ifndef HB_IMAGE_IMAGE_CACHE_H
@@ -28,9 +30,10 @@ int image_recipe(const char *shape, size_t len, const struct strv *changes,
 int image_cache_root(const char *opt, char *out, size_t outlen, char *err, size_t errlen);
 
 /* The cache key of mmdebstrap's command line argv (all but argv[0]) into
- * key, and the tarball it names, CACHE/debian/bookworm-KEY.tar, into
- * path. HB_EINVAL with a sentence when the path is too long. */
-int image_cache_tarball(const char *cache, const struct strv *argv,
+ * key, and the tarball it names, CACHE/NAME-KEY.tar (name like
+ * "debian/bookworm"), into path. HB_EINVAL with a sentence when the path
+ * is too long. */
+int image_cache_tarball(const char *cache, const char *name, const struct strv *argv,
 			char key[HB_IMAGE_RECIPE_LEN + 1], char *path, size_t pathlen,
 			char *err, size_t errlen);
 
@@ -44,8 +47,10 @@ int image_cache_open(const char *dir, const char *final, char *partial, size_t p
 /* Syncs the file open as fd and names it final; -1 with errno set. */
 int image_cache_commit(int fd, const char *partial, const char *final);
 
-/* Keeps the 3 newest tarballs in dir, and removes partial ones a build
- * that no longer runs left behind. */
-void image_cache_prune(const char *dir);
+/* Keeps the 3 newest tarballs of tarball's family (its directory, its
+ * name up to the key: debian/bookworm-, debian/bookworm+vscode+desktop-…),
+ * so building one image never evicts another's rootfs, and removes partial
+ * files a build that no longer runs left behind. */
+void image_cache_prune(const char *tarball);
 
 #endif

@@ -23,24 +23,56 @@
 #include "common/path_search.h"
 #include "image/image_cache.h"
 #include "image/image_child.h"
+#include "image/image_features.h"
 #include "image/image_rootfs_debian.h"
-
-#define BOOKWORM_PACKAGES \
-	"bash,coreutils,python3,nodejs,npm,git,curl,ca-certificates,procps,passwd"
 
 #define SUBUID_FILE_MAX (1u << 20)    /* /etc/subuid */
 #define TAIL_KEEP 8192                /* mmdebstrap's stderr kept for errors */
 #define TAIL_LINES 15
 #define MMDEBSTRAP_MS (60 * 60 * 1000)
+#define HOOK_LINE "I: running --customize-hook in shell: "
 
 /* ------------------------------------------------------- the command line */
 
-int image_debian_argv(const struct strv *sources, struct strv *argv)
+int image_debian_argv(const struct strv *sources, unsigned features, const char *cs_tarball,
+		      struct strv *argv)
 {
-	static const char *const fixed[] = {
+	static const char *const options[] = {
 		"mmdebstrap",
 		"--variant=apt", "--format=tar",
 		"--include=" BOOKWORM_PACKAGES,
+	};
+	static const char *const hooks[] = {
+		"--customize-hook=chroot \"$1\" useradd --create-home --uid 1000 "
+		"--user-group --shell /bin/bash user",
+		"--customize-hook=install -d -m 0755 -o 1000 -g 1000 \"$1/workspace\"",
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(options) / sizeof(*options); i++)
+		if ((rc = strv_add(argv, options[i])) < 0)
+			return rc;
+	if ((rc = image_features_packages(features, argv)) < 0 ||
+	    (rc = image_debian_slim_options(argv)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(hooks) / sizeof(*hooks); i++)
+		if ((rc = strv_add(argv, hooks[i])) < 0)
+			return rc;
+	if ((rc = image_features_hooks(features, cs_tarball, argv)) < 0 ||
+	    (rc = strv_add(argv, "--customize-hook=rm -f \"$1/etc/hostname\" "
+			   "\"$1/etc/resolv.conf\"")) < 0 ||
+	    (rc = strv_add(argv, "bookworm")) < 0 || (rc = strv_add(argv, "-")) < 0)
+		return rc;
+	for (i = 0; i < sources->n; i++)
+		if ((rc = strv_add(argv, sources->v[i])) < 0)
+			return rc;
+	return 0;
+}
+
+int image_debian_slim_options(struct strv *argv)
+{
+	static const char *const slim[] = {
 		/* No man pages, docs or translations, as in Docker's slim
 		 * images; copyright files stay. */
 		"--dpkgopt=path-exclude=/usr/share/man/*",
@@ -52,20 +84,12 @@ int image_debian_argv(const struct strv *sources, struct strv *argv)
 		/* No fsync per file: a crash means building again anyway
 		 * (Docker's Debian images keep the same setting). */
 		"--dpkgopt=force-unsafe-io",
-		"--customize-hook=chroot \"$1\" useradd --create-home --uid 1000 "
-		"--user-group --shell /bin/bash user",
-		"--customize-hook=install -d -m 0755 -o 1000 -g 1000 \"$1/workspace\"",
-		"--customize-hook=rm -f \"$1/etc/hostname\" \"$1/etc/resolv.conf\"",
-		"bookworm", "-",
 	};
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
-		if ((rc = strv_add(argv, fixed[i])) < 0)
-			return rc;
-	for (i = 0; i < sources->n; i++)
-		if ((rc = strv_add(argv, sources->v[i])) < 0)
+	for (i = 0; i < sizeof(slim) / sizeof(*slim); i++)
+		if ((rc = strv_add(argv, slim[i])) < 0)
 			return rc;
 	return 0;
 }
@@ -150,9 +174,12 @@ static void pump_stderr_line(struct pump *p, const char *line, size_t len)
 		buf_consume(&p->tail, nl ? (size_t)(nl + 1 - p->tail.data)
 				      : p->tail.len - TAIL_KEEP);
 	}
-	/* mmdebstrap's "I: running apt-get update..." lines are its phases. */
+	/* mmdebstrap's "I: running apt-get update..." lines are its phases;
+	 * a shell hook's whole text is not one (the hooks that matter say
+	 * what they do), but stays in the tail. */
 	if (len > 3 && (line[0] == 'I' || line[0] == 'W' || line[0] == 'E') &&
-	    line[1] == ':' && line[2] == ' ')
+	    line[1] == ':' && line[2] == ' ' &&
+	    !(len >= strlen(HOOK_LINE) && !memcmp(line, HOOK_LINE, strlen(HOOK_LINE))))
 		image_say(p->progress, "mmdebstrap: %.*s", (int)len, line);
 }
 
@@ -251,26 +278,70 @@ static void *pump_main(void *arg)
 	return NULL;
 }
 
+static void pump_init(struct pump *p, struct image_child *ch, const struct image_job *pr)
+{
+	p->ch = ch;
+	p->progress = pr;
+	p->deadline = clock_mono_s() + MMDEBSTRAP_MS / 1000.0;
+	buf_init(&p->tail, 0);
+	buf_init(&p->line, 4096);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+}
+
+static void pump_fini(struct pump *p)
+{
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	buf_free(&p->tail);
+	buf_free(&p->line);
+}
+
 /* ------------------------------------------------------- the mmdebstrap run */
+
+/* mmdebstrap's path into exe, once it is known it can run here. */
+static int mmdebstrap_find(char *exe, size_t len, char *err, size_t errlen)
+{
+	if (path_search_exec("mmdebstrap", exe, len) < 0)
+		return hb_fail(err, errlen, HB_ENOENT,
+			       "mmdebstrap is not installed: apt-get install mmdebstrap");
+	return check_mmdebstrap_privileges(err, errlen);
+}
+
+/* The error of a failed run: what happened and mmdebstrap's last lines. */
+static int mmdebstrap_failed(const struct pump *p, int status, char *err, size_t errlen)
+{
+	char what[128], tail[2048];
+
+	if (p->timed_out)
+		snprintf(what, sizeof(what), "took more than %d minutes and was killed",
+			 MMDEBSTRAP_MS / 60000);
+	else if (status != 0)
+		image_status_text(status, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "wrote no tarball");
+	image_text_tail(p->tail.data ? p->tail.data : "", p->tail.len, TAIL_LINES, tail,
+			sizeof(tail));
+	return hb_fail(err, errlen, HB_EIO, "mmdebstrap failed: it %s. Its last lines:%s",
+		       what, tail);
+}
 
 /* Runs mmdebstrap with its tarball on a pipe, copies the stream into the
  * cache and into the engine at once (t->id gets the untagged image), and
  * keeps the tarball only when mmdebstrap succeeded. */
-static int mmdebstrap_run(const struct strv *args, const char *tarball, struct image_target *t,
-			  const struct image_job *pr, char *err, size_t errlen)
+static int mmdebstrap_run(const struct strv *args, const char *cwd, const char *tarball,
+			  struct image_target *t, const struct image_job *pr,
+			  char *err, size_t errlen)
 {
 	struct pump p = { .cache_fd = -1, .up_fd = -1 };
 	struct image_child ch = { .pid = -1, .out = -1, .err = -1 };
-	char exe[PATH_MAX], dir[PATH_MAX], partial[PATH_MAX] = "", what[128], tail[2048];
+	char exe[PATH_MAX], dir[PATH_MAX], partial[PATH_MAX] = "";
 	int up[2] = { -1, -1 };
 	int rc, status = 0, import_rc = 0, cache_fd = -1, has_data;
 	double t0 = clock_mono_s(), t_up;
 	pthread_t tid;
 
-	if (path_search_exec("mmdebstrap", exe, sizeof(exe)) < 0)
-		return hb_fail(err, errlen, HB_ENOENT,
-			       "mmdebstrap is not installed: apt-get install mmdebstrap");
-	if ((rc = check_mmdebstrap_privileges(err, errlen)) < 0)
+	if ((rc = mmdebstrap_find(exe, sizeof(exe), err, errlen)) < 0)
 		return rc;
 	snprintf(dir, sizeof(dir), "%s", tarball);
 	*strrchr(dir, '/') = '\0';
@@ -282,18 +353,12 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 		rc = hb_fail(err, errlen, HB_EIO, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((rc = image_child_start(&ch, exe, -1, args->v, NULL, pr->cancel, err, errlen)) < 0)
+	if ((rc = image_child_start(&ch, exe, -1, args->v, cwd, pr->cancel, err, errlen)) < 0)
 		goto out;
-	p.ch = &ch;
+	pump_init(&p, &ch, pr);
 	p.cache_fd = cache_fd;
 	p.up_fd = up[1];
 	up[1] = -1;
-	p.progress = pr;
-	p.deadline = clock_mono_s() + MMDEBSTRAP_MS / 1000.0;
-	buf_init(&p.tail, 0);
-	buf_init(&p.line, 4096);
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
 	if (pthread_create(&tid, NULL, pump_main, &p) != 0) {
 		kill(-ch.pid, SIGKILL);
 		image_child_reap(&ch, IMAGE_REAP_MS, &status);
@@ -318,17 +383,7 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	if ((rc = image_cancelled(pr->cancel, err, errlen)) < 0)
 		goto done;
 	if (p.timed_out || status != 0 || !p.bytes || !has_data) {
-		if (p.timed_out)
-			snprintf(what, sizeof(what), "took more than %d minutes and was killed",
-				 MMDEBSTRAP_MS / 60000);
-		else if (status != 0)
-			image_status_text(status, what, sizeof(what));
-		else
-			snprintf(what, sizeof(what), "wrote no tarball");
-		image_text_tail(p.tail.data ? p.tail.data : "", p.tail.len, TAIL_LINES, tail,
-				sizeof(tail));
-		rc = hb_fail(err, errlen, HB_EIO, "mmdebstrap failed: it %s. Its last "
-			     "lines:%s", what, tail);
+		rc = mmdebstrap_failed(&p, status, err, errlen);
 		goto done;
 	}
 	image_say(pr, "mmdebstrap done in %.1f s; its %.1f MB tarball streamed into the engine "
@@ -343,24 +398,47 @@ static int mmdebstrap_run(const struct strv *args, const char *tarball, struct i
 	}
 	rc = import_rc;
 done:
-	pthread_mutex_destroy(&p.mu);
-	pthread_cond_destroy(&p.cv);
-	buf_free(&p.tail);
-	buf_free(&p.line);
+	pump_fini(&p);
 out:
 	image_close_fd(&up[0]);
 	image_close_fd(&up[1]);
 	image_close_fd(&cache_fd);
 	if (*partial)
 		unlink(partial);
-	image_cache_prune(dir);
+	image_cache_prune(tarball);
+	return rc;
+}
+
+int image_debian_run(const struct strv *args, const char *cwd, const struct image_job *pr,
+		     char *err, size_t errlen)
+{
+	struct pump p = { .cache_fd = -1, .up_fd = -1 };
+	struct image_child ch = { .pid = -1, .out = -1, .err = -1 };
+	char exe[PATH_MAX];
+	double t0 = clock_mono_s();
+	int rc, status = 0;
+
+	if ((rc = mmdebstrap_find(exe, sizeof(exe), err, errlen)) < 0 ||
+	    (rc = image_child_start(&ch, exe, -1, args->v, cwd, pr->cancel, err, errlen)) < 0)
+		return rc;
+	/* Nothing to upload: the pump runs on this thread. */
+	pump_init(&p, &ch, pr);
+	pump_main(&p);
+	image_child_reap(&ch, IMAGE_REAP_MS, &status);
+	if ((rc = image_cancelled(pr->cancel, err, errlen)) == 0) {
+		if (p.timed_out || status != 0)
+			rc = mmdebstrap_failed(&p, status, err, errlen);
+		else
+			image_say(pr, "mmdebstrap done in %.1f s", clock_mono_s() - t0);
+	}
+	pump_fini(&p);
 	return rc;
 }
 
 /* ---------------------------------------------------------------- import */
 
-int image_debian_import(const struct strv *argv, const char *tarball, int no_cache,
-			struct image_target *t, const struct image_job *pr,
+int image_debian_import(const struct strv *argv, const char *cwd, const char *tarball,
+			int no_cache, struct image_target *t, const struct image_job *pr,
 			char *err, size_t errlen)
 {
 	struct stat st;
@@ -380,9 +458,12 @@ int image_debian_import(const struct strv *argv, const char *tarball, int no_cac
 			image_say(pr, "imported %.19s in %.1f s", t->id, clock_mono_s() - t0);
 		return rc;
 	}
-	image_say(pr, "running mmdebstrap: bookworm, variant apt, with %s", BOOKWORM_PACKAGES);
+	image_say(pr, "running mmdebstrap: bookworm, variant apt");
+	for (i = 0; i < argv->n; i++)
+		if (!strncmp(argv->v[i], "--include=", 10))
+			image_say(pr, "  with %s", argv->v[i] + 10);
 	for (i = 0; i < argv->n; i++)
 		if (!strncmp(argv->v[i], "deb ", 4))
 			image_say(pr, "  from %s", argv->v[i]);
-	return mmdebstrap_run(argv, tarball, t, pr, err, errlen);
+	return mmdebstrap_run(argv, cwd, tarball, t, pr, err, errlen);
 }

@@ -3,6 +3,7 @@
 
 #include "handbox/handbox.h"
 #include "image/image_build.h"
+#include "image/image_features.h"
 
 int hb_image_base_parse(const char *s, enum hb_image_base *out, char *err, size_t errlen)
 {
@@ -14,9 +15,14 @@ const char *hb_image_base_name(enum hb_image_base base)
 	return image_base_name(base);
 }
 
-const char *hb_image_default_tag(enum hb_image_base base)
+int hb_image_features_parse(const char *s, unsigned *out, char *err, size_t errlen)
 {
-	return image_base_default_tag(base);
+	return image_features_parse(s, out, err, errlen);
+}
+
+const char *hb_image_default_tag(enum hb_image_base base, unsigned features)
+{
+	return image_default_tag(base, features);
 }
 
 int hb_image_tag_check(const char *tag, char *err, size_t errlen)

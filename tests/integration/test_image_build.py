@@ -225,9 +225,46 @@ def test_import_of_something_not_a_tarball_fails_and_keeps_the_tag(tmp_path):
 def test_help_names_every_option():
     r = handbox("build", "--help")
     assert r.returncode == 0
-    for word in ("--base bookworm|busybox", "--tag", "--force", "--no-cache",
-                 "handbox/sandbox:latest", "handbox/busybox:latest", "HANDBOX_CACHE"):
+    for word in ("--base bookworm|busybox", "--with vscode,desktop", "--tag", "--force",
+                 "--no-cache", "handbox/sandbox:latest", "handbox/busybox:latest",
+                 "handbox/sandbox:desktop", "handbox/sandbox:vscode",
+                 "handbox/sandbox:desktop-only", "/etc/handbox/features", "HANDBOX_CACHE"):
         assert word in r.stdout
+
+
+# No engine is needed to refuse a bad --with: these run with none.
+NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent.sock"}
+
+
+@pytest.mark.parametrize("value, why", [
+    ("vnc", 'unknown feature "vnc"'),
+    ("vscode,Desktop", 'unknown feature "Desktop"'),
+    ("vscode,", 'unknown feature ""'),
+    ("", 'unknown feature ""'),
+    ("desktop,vscode,desktop", 'repeated feature "desktop"'),
+])
+def test_bad_with_is_a_usage_error_naming_the_features(value, why):
+    r = handbox("build", "--with", value, env=NO_ENGINE)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == ('handbox: image build: --with: "%s": %s; expected a comma-separated '
+                        'list of vscode and desktop, each once\n' % (value, why))
+    assert r.stdout == ""
+
+
+def test_with_on_the_busybox_base_is_a_usage_error():
+    r = handbox("build", "--base", "busybox", "--with", "vscode", env=NO_ENGINE)
+    assert r.returncode == 2
+    assert ("handbox: image build: --with vscode: the busybox base has no features; they "
+            "need --base bookworm") in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("value", ["vscode", "desktop", "desktop,vscode", "vscode,desktop"])
+def test_good_with_goes_on_to_the_engine(value):
+    # Parsed, then the build needs the engine: the error is about the engine.
+    r = handbox("build", "--with", value, env=NO_ENGINE)
+    assert r.returncode == 1, r.stderr
+    assert "no Docker engine answers at /nonexistent.sock" in r.stderr
 
 
 def test_bad_base_is_a_usage_error():
@@ -322,3 +359,65 @@ def test_interrupted_build_stops_mmdebstrap_and_cleans_up(tmp_path):
     assert not os.path.exists(tempdir)
     assert files_under(tmp_path) == []
     assert inspect(TEST_FAILED) is None
+
+
+def chrooted_in(path):
+    """Processes whose root directory is path (or below it)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            root = os.readlink("/proc/%s/root" % pid)
+        except OSError:
+            continue
+        if root == path or root.startswith(path + "/"):
+            found.append(int(pid))
+    return found
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_interrupted_code_server_build_leaves_nothing(tmp_path):
+    # --with vscode first builds code-server in a throwaway root; Ctrl-C
+    # while npm runs in it stops npm and mmdebstrap, and leaves no partial
+    # tarball, root or image.
+    mirror = "http://deb.debian.org:80/debian"
+    env = dict(os.environ, HANDBOX_CACHE=str(tmp_path), HANDBOX_DEBIAN_MIRROR=mirror)
+    p = subprocess.Popen([HANDBOX, "image", "build", "--with", "vscode", "--tag", TEST_FAILED],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen, tempdir, npm = [], None, False
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        ready, _, _ = select.select([p.stderr], [], [], 5)
+        line = p.stderr.readline() if ready else None
+        if line == "":
+            break
+        if line:
+            seen.append(line)
+            m = re.search(r"using (\S+) as tempdir", line)
+            tempdir = m.group(1) if m else tempdir
+            if "code-server: npm install -g code-server@4.89.1" in line:
+                npm = True
+                break
+    assert npm and tempdir, "the code-server build never got to npm:\n" + "".join(seen)
+    assert "building code-server 4.89.1 in a throwaway bookworm root" in "".join(seen)
+    # npm itself under way in the root
+    while time.time() < deadline and not [
+            pid for pid in chrooted_in(tempdir) if "npm" in cmdline(pid)]:
+        time.sleep(0.1)
+    assert chrooted_in(tempdir), "no process ran in the build root"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 128 + signal.SIGINT, "".join(seen) + err
+    assert "interrupted" in err
+    assert chrooted_in(tempdir) == []
+    assert processes_with("deb " + mirror) == []
+    assert not os.path.exists(tempdir)
+    assert files_under(tmp_path) == []
+    assert inspect(TEST_FAILED) is None
+
