@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 
 import pytest
 import websocket
@@ -226,6 +227,21 @@ def test_a_link_with_the_key_sets_a_host_only_cookie(env):
                                  {"X-Session-API-Key": KEY})
     assert status == 303
     assert headers["location"] == "http://%s/?session_api_key=%s" % (sub(env), KEY)
+    # at a path with its query (VS Code's token, noVNC's arguments), as the
+    # VS Code and Desktop tabs open them
+    to = "/vnc.html?autoconnect=1&resize=remote&folder=%2Fwork%20space"
+    status, headers, _ = by_host(env, "localhost:%d" % env["port"],
+                                 "/api/sandboxes/%s/open/8011?to=%s"
+                                 % (env["id"], urllib.parse.quote(to, safe="")),
+                                 {"X-Session-API-Key": KEY})
+    assert status == 303
+    assert headers["location"] == "http://%s%s&session_api_key=%s" % (sub(env), to, KEY)
+    for bad in ("vnc.html", "//evil.example/", "/a b", "/x\r\nSet-Cookie:"):
+        status, _, body = by_host(env, "localhost:%d" % env["port"],
+                                  "/api/sandboxes/%s/open/8011?to=%s"
+                                  % (env["id"], urllib.parse.quote(bad, safe="")),
+                                  {"X-Session-API-Key": KEY})
+        assert status == 422 and b"to " in body, (bad, status, body)
 
 
 def test_websocket_with_a_subprotocol_through_both_forms(env):
