@@ -74,8 +74,7 @@ describe('the VS Code, Desktop and Browser tabs', () => {
     assert.deepEqual(JSON.parse(q.body), { url: null });
     const base = new URL(q.url).searchParams.get('base_url');
     assert.equal(base, `http://8001-${sandbox}.localhost:${serve.port}`);
-    assert.equal(await page.locator('[data-service="vscode"] iframe').count(), 0);
-    assert.ok(await page.locator('[data-service="vscode"] a.button', { hasText: 'Open in a new tab' }).isHidden());
+    assert.equal(await page.locator('[data-service="vscode"] a.service-open').count(), 0);
     await shot(page, 'services-1-vscode-missing');
   });
 

@@ -1,7 +1,7 @@
 // service-tab.js — the conversation's "VS Code" and "Desktop" tabs: VS
 // Code in the browser (the sandbox's port 8001) and the desktop's noVNC
-// (8002), whose Chromium is the browser the agent drives. Each is framed
-// here and has a link to open it in a tab of its own.
+// (8002), whose Chromium is the browser the agent drives, each opened in a
+// browser tab of its own.
 //
 // Both go through serve's sub-domain proxy ({port}-{id}.localhost; behind
 // a reverse proxy, its wildcard name), so they work behind nginx and TLS
@@ -11,6 +11,12 @@
 // GET api/sandboxes/{id}/open/{port}?to=…, which hands the sub-domain its
 // cookie when serve has a key (docs/serve.md). An image without them
 // answers {"url": null}: the tab says so and how to get one.
+//
+// Why a tab of its own and not a frame here: the sub-domain is another
+// site than this page, and the cookies that sandboxd's token gate and
+// serve set there are SameSite=Lax, which a browser refuses to set or send
+// inside a frame of another site (measured in Chromium: the framed page
+// gets no cookie, the same page opened on its own does).
 import { h, spinner } from './dom.js';
 import { api } from './api.js';
 
@@ -18,11 +24,11 @@ const enc = encodeURIComponent;
 
 export const SERVICES = {
   vscode: {
-    port: 8001, route: 'api/vscode/url', name: 'VS Code', none: 'no VS Code',
+    port: 8001, route: 'api/vscode/url', name: 'VS Code', none: 'no VS Code', label: 'VS Code',
     what: 'VS Code in the browser, on the sandbox\'s working directory',
   },
   desktop: {
-    port: 8002, route: 'api/desktop/url', name: 'the desktop', none: 'no desktop',
+    port: 8002, route: 'api/desktop/url', name: 'the desktop', none: 'no desktop', label: 'the desktop',
     what: 'the sandbox\'s desktop over VNC: the browser the agent drives',
   },
 };
@@ -33,6 +39,17 @@ function onSub(url, base) {
   if (!url.startsWith(base)) return null;
   const rest = url.slice(base.length);
   return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+// The port's sub-domain as serve names it ("http://8001-{id}.localhost:3000/";
+// behind a proxy, its name). A port that is not published (a process
+// sandbox) has no entry of its own, but the proxy reaches any port: any
+// other port's sub-domain with the port swapped ("{port}-{id}.…").
+function subdomainOf(info, port) {
+  const urls = info.urls || {};
+  if (urls[port] && urls[port].subdomain) return urls[port].subdomain;
+  const other = Object.entries(urls).find(([, u]) => u && u.subdomain);
+  return other ? other[1].subdomain.replace(`//${other[0]}-`, `//${port}-`) : null;
 }
 
 function missing(s) {
@@ -50,12 +67,8 @@ function missing(s) {
 export function serviceTab(kind) {
   const s = SERVICES[kind];
   const noteEl = h('p', { class: 'term-note small muted', role: 'status' });
-  const openLink = h('a', { class: 'button secondary', target: '_blank', rel: 'noopener', hidden: true }, 'Open in a new tab ↗');
-  const reloadBtn = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Reload');
   const body = h('div', { class: 'service-body' });
-  const el = h('div', { class: 'service-tab', 'data-service': kind },
-    h('div', { class: 'term-bar' }, noteEl, h('div', { class: 'term-tools' }, reloadBtn, openLink)),
-    body);
+  const el = h('div', { class: 'service-tab', 'data-service': kind }, noteEl, body);
   let sb = null, status = null, active = false, loadedFor = null, asking = 0;
 
   function note(text, tone = '') {
@@ -63,28 +76,24 @@ export function serviceTab(kind) {
     noteEl.replaceChildren(...[].concat(text));
   }
 
-  function frame(link) {
-    const f = h('iframe', {
-      class: 'service-frame', src: link, title: s.what,
-      allow: 'clipboard-read; clipboard-write',
-    });
-    body.replaceChildren(f);
-    openLink.href = link;
-    openLink.hidden = false;
-    reloadBtn.hidden = false;
-    reloadBtn.onclick = () => { f.src = link; };
-    note(`${s.what}. If the frame stays blank, open it in a new tab.`);
+  function ready(link, shown) {
+    note('');
+    body.replaceChildren(h('div', { class: 'term-intro service-ready' },
+      h('p', {}, `${s.what[0].toUpperCase()}${s.what.slice(1)}.`),
+      // one browser tab per sandbox and service: a second click goes back to it
+      h('a', { class: 'button primary service-open', href: link, target: `handbox-${kind}-${sb}`, rel: 'noopener' }, `Open ${s.label} ↗`),
+      h('p', { class: 'small muted' }, 'It opens in a tab of its own, through this server at ', h('code', {}, shown), '.'),
+      h('button', { type: 'button', class: 'link small', onclick: load }, 'Ask the sandbox again')));
   }
 
   async function load() {
     const want = sb, n = ++asking;
     loadedFor = want;
-    openLink.hidden = reloadBtn.hidden = true;
     body.replaceChildren();
     note([spinner(), ` Asking the sandbox for ${s.name}…`]);
     try {
       const info = await api.getSandbox(want);
-      const sub = ((info.urls || {})[String(s.port)] || {}).subdomain;
+      const sub = subdomainOf(info, String(s.port));
       if (!sub) throw new Error(`the server gives no address for port ${s.port}`);
       const base = sub.replace(/\/+$/, '');
       const { url } = await api.serviceUrl(want, s.route, base);
@@ -95,7 +104,7 @@ export function serviceTab(kind) {
         return;
       }
       const to = onSub(url, base);
-      frame(to === null ? url : `api/sandboxes/${enc(want)}/open/${s.port}?to=${enc(to)}`);
+      ready(to === null ? url : `api/sandboxes/${enc(want)}/open/${s.port}?to=${enc(to)}`, base);
     } catch (e) {
       if (n !== asking) return;
       loadedFor = null;   // asked again the next time the tab opens
@@ -108,7 +117,6 @@ export function serviceTab(kind) {
     if (status !== 'running' || !sb) {
       asking++;
       loadedFor = null;
-      openLink.hidden = reloadBtn.hidden = true;
       body.replaceChildren();
       note(!sb ? 'No sandbox yet: it is made when the agent starts.'
         : `The sandbox is ${status || 'not running'}: ${s.name} opens once it runs.`);
@@ -125,6 +133,6 @@ export function serviceTab(kind) {
       status = sandboxStatus;
       apply();
     },
-    stop() { asking++; body.replaceChildren(); },
+    stop() { asking++; },
   };
 }
