@@ -3,17 +3,20 @@
 // handbox/sandbox:desktop), in headless Chromium, with real parts:
 // `build/handbox serve` with an API key (so the sub-domain gets its cookie
 // from serve's link), a Docker sandbox of that image and the scripted LLM,
-// whose agent writes a file. "Open VS Code ↗" opens a tab of its own
-// through serve's sub-domain proxy where the workbench shows the
-// workspace and its file; "Open the desktop ↗" opens noVNC there, which
-// connects (RFB over the proxied WebSocket) and draws the desktop. Not in
+// whose agent writes a file, serves the workspace on 8011 and looks at it
+// with its browser tools. "Open VS Code ↗" opens a tab of its own through
+// serve's sub-domain proxy where the workbench shows the workspace and
+// its file; "Open the desktop ↗" opens noVNC there, which connects (RFB
+// over the proxied WebSocket) and draws the desktop; the Browser tab shows
+// the agent's two browser steps, the second with its screenshot (a real
+// PNG, fetched through serve's passthrough). Not in
 // `make e2e` (whose image is the default one): `make e2e-desktop` runs it,
 // and fails, never skips, when the image is missing. Screenshots:
 // build/test-artifacts/desktop-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { call, launchBrowser, removeTempDir, shot, startFakeLLM, startServe, tempDir, WAIT_MS, watch } from './lib.mjs';
-import { stepper } from './flow.mjs';
+import { APP_PORT, stepper } from './flow.mjs';
 
 const KEY = 'e2e-desktop-key-0123456789';
 const FILE = 'from-the-agent.py';
@@ -30,7 +33,10 @@ describe('VS Code and the desktop of a sandbox that has them', () => {
     dir = tempDir('desktop');
     llm = await startFakeLLM(dir, [
       call('file_editor', { command: 'create', path: `/workspace/${FILE}`, file_text: 'print("hello from the agent")\n' }),
-      call('finish', { message: `Wrote ${FILE}.` }),
+      call('terminal', { command: `(nohup python3 -m http.server ${APP_PORT} --directory /workspace >/tmp/app.log 2>&1 &); until curl -s localhost:${APP_PORT} >/dev/null; do sleep 0.2; done; echo up` }),
+      call('browser_navigate', { url: `http://localhost:${APP_PORT}/` }),
+      call('browser_get_state', { include_screenshot: true }),
+      call('finish', { message: `Wrote ${FILE} and looked at it in the browser.` }),
     ]);
     serve = await startServe(dir, { args: ['--api-key', KEY], env: { LLM_BASE_URL: llm.url, LLM_MODEL: llm.model } });
     browser = await launchBrowser();
@@ -90,7 +96,27 @@ describe('VS Code and the desktop of a sandbox that has them', () => {
     await vnc.close();
   });
 
-  step('4. no console errors and no page errors in serve\'s pages', () => {
+  step('4. the Browser tab shows the agent\'s browser steps and the screenshot', async () => {
+    await page.getByRole('tab', { name: 'Browser' }).click();
+    await see(page, '.browser-step', 'Looked');
+    assert.equal(await page.locator('.browser-step').count(), 2);
+    // newest first: get_state, then navigate
+    const first = page.locator('.browser-step').first();
+    assert.match(await first.locator('.browser-url').innerText(), new RegExp(`^http://localhost:${APP_PORT}/`));
+    const img = first.locator('img.browser-shot');
+    await img.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle(), { timeout: WAIT_MS });
+    const size = await img.evaluate((el) => [el.naturalWidth, el.naturalHeight]);
+    assert.ok(size[0] >= 200 && size[1] >= 100, `the screenshot is ${size}`);
+    const src = await img.getAttribute('src');
+    assert.match(src, new RegExp(`^api/sandboxes/${sandbox}/sandboxd/api/file/download\\?path=`));
+    const png = Buffer.from(await (await page.request.get(new URL(src, serve.url).href)).body());
+    assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'not a PNG');
+    assert.equal(await page.locator('.browser-step').nth(1).locator('img').count(), 0, 'navigate took no screenshot');
+    await shot(page, 'desktop-4-browser');
+  });
+
+  step('5. no console errors and no page errors in serve\'s pages', () => {
     assert.deepEqual(sink.errors, []);
   });
 });

@@ -51,8 +51,9 @@ function step(ev, sandboxId, n) {
       h('time', { class: 'muted small', datetime: ev.timestamp, title: fullTime(ev.timestamp) }, clock(ev.timestamp))),
     src ? h('a', { href: src, target: '_blank', rel: 'noopener', class: 'browser-shot-link', title: 'Open the screenshot' },
       h('img', { class: 'browser-shot', src, alt: `Screenshot of ${o.title || where || 'the page'}`, loading: 'lazy' })) : null,
-    err && typeof o.error === 'string' ? h('p', { class: 'small error-text' }, o.error) : null,
-    text ? h('details', { class: 'browser-text' },
+    // a refused step says why in its text: shown, not folded away
+    err ? h('p', { class: 'small error-text browser-error' }, typeof o.error === 'string' ? o.error : text.replace(/^\[An error occurred during execution\.\]\n/, '')) : null,
+    text && !err ? h('details', { class: 'browser-text' },
       h('summary', {}, 'What the agent read'),
       h('pre', { class: 'output' }, text.length > TEXT_SHOWN ? `${text.slice(0, TEXT_SHOWN)}…` : text)) : null);
 }
