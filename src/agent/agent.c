@@ -40,7 +40,7 @@ static int emit_system_prompt(struct agent *a, char *err, size_t errlen)
 
 	if (has_kind(a->events, "SystemPromptEvent"))
 		return 0;
-	if (!(prompt = prompt_system(a->working_dir)))
+	if (!(prompt = prompt_system(a->working_dir, tools_browser(a->tools))))
 		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 	rc = agent_emit(a, event_system_prompt(prompt, a->specs), err, errlen);
 	free(prompt);
@@ -115,17 +115,21 @@ int agent_open(struct agent **out, const struct agent_config *cfg, json_t *histo
 	pthread_mutex_init(&a->lock, NULL);
 	a->events = json_array();
 	a->inbox = json_array();
-	a->specs = tools_specs();
 	a->model = strdup(cfg->llm.model ?: "");
 	a->working_dir = strdup(cfg->tools.working_dir ?: "/workspace");
 	if (strv_copy(&a->secrets, (char *const *)cfg->secrets) || !a->events || !a->inbox ||
-	    !a->specs || !a->model || !a->working_dir) {
+	    !a->model || !a->working_dir) {
 		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = llm_open(&a->llm, &cfg->llm, err, errlen)) ||
 	    (rc = tools_open(&a->tools, &cfg->tools, err, errlen)))
 		goto fail;
+	/* the browser tools only where sandboxd can drive a browser */
+	if (!(a->specs = tools_specs(tools_browser(a->tools)))) {
+		rc = hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (history)
 		replay(a, history);
 	/* what the copies above stand for: cfg's strings need not outlive

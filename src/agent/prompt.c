@@ -1,6 +1,7 @@
 /* prompt.c — the system prompt: where the agent works, how the user sees
  * what it serves, and how to use each tool. Kept short: small local models
  * follow a short prompt better than a long one. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +40,7 @@ static const char PROMPT[] =
 "- think: write down reasoning that needs no action.\n"
 "- finish: when the task is done (or cannot be done), with a short message "
 "saying what you did and how to check it.\n"
+"%s"
 "\n"
 "How to work\n"
 "- Look before you change: read the relevant files and run the existing tests "
@@ -48,11 +50,18 @@ static const char PROMPT[] =
 "repeating it.\n"
 "- Be brief in your messages; the user sees your commands and their output.\n";
 
-char *prompt_system(const char *working_dir)
+/* Only where the browser tools are offered (a sandbox with a desktop). */
+static const char BROWSER[] =
+"- browser_navigate and the other browser tools: a real web browser in the "
+"sandbox. Open the app you started (http://localhost:8011/) to check what the "
+"user will see; click and type by the numbers the page's text gives its "
+"elements.\n";
+
+char *prompt_system(const char *working_dir, bool browser)
 {
 	char *out;
 
-	if (asprintf(&out, PROMPT, working_dir) < 0)
+	if (asprintf(&out, PROMPT, working_dir, browser ? BROWSER : "") < 0)
 		return NULL;
 	return out;
 }

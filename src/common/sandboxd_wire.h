@@ -34,6 +34,11 @@
  * answer, for a base URL given in base_url= (API.md § 8) */
 #define SANDBOXD_ROUTE_VSCODE_URL "/api/vscode/url"
 #define SANDBOXD_ROUTE_DESKTOP_URL "/api/desktop/url"
+/* the agent's browser: POST SANDBOXD_ROUTE_BROWSER "/{action}" with the
+ * tool's arguments (docs/browser.md); /server_info lists the capability
+ * when the image has a browser */
+#define SANDBOXD_ROUTE_BROWSER "/api/handbox/browser"
+#define SANDBOXD_CAP_BROWSER "browser"
 
 /* ------------------------------------------------ WebSocket close codes */
 

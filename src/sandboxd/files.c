@@ -177,7 +177,8 @@ mode_t files_umask(void)
  * also takes away root's file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER,
  * CAP_CHOWN…) — and no supplementary group but the user's gid, since root's
  * own groups (often 0) would still open root-group files. fsuid and fsgid
- * are per thread, the groups per process: sandboxd has one thread, and
+ * are per thread, the groups per process: the loop is one thread (the
+ * browser's worker, browser.c, keeps the user's fsuid for good), and
  * every callback gives root's identity back before it returns to the loop,
  * so nothing else ever runs under the user's. */
 

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
+#include "sandboxd/browser.h"
 #include "net/fdwatch.h"
 #include "net/http.h"
 #include "net/proxy.h"
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 
 	fprintf(stderr, "handbox-sandboxd: signal %d, stopping commands\n", stopping);
 	stop_children();
+	browser_shutdown();
 	lws_context_destroy(sandboxd_lws);
 	config_free(&sandboxd_cfg);
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
+#include "sandboxd/browser.h"
 #include "sandboxd/exec_ws.h"
 #include "sandboxd/files.h"
 #include "sandboxd/git.h"
@@ -52,6 +53,8 @@ const struct route sandboxd_routes[] = {
 	{ HTTP_ANY, "/api/handbox/ports/{}", 0, NULL, &proxy_slash_ops },
 	{ HTTP_ANY, "/api/handbox/ports/{}/{**}", 0, NULL, &proxy_http_ops },
 	{ HTTP_GET, "/api/handbox/ports/{}/{**}", ROUTE_WS, NULL, &proxy_ws_ops },
+
+	{ HTTP_POST, SANDBOXD_ROUTE_BROWSER "/{}", 0, browser_route, NULL },
 
 	{ HTTP_GET, "/api/vscode/url", 0, health_null_url, NULL },
 	{ HTTP_GET, "/api/desktop/url", 0, health_null_url, NULL },

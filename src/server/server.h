@@ -76,6 +76,10 @@ struct srv_conv {
 					     at the next turn (NULL: none) */
 	bool open_asked;                  /* make or resume it now */
 	bool run_asked, running, pause_asked, quit, deleting, has_thread;
+	char said_status[24];             /* the agent's last execution_status
+					     event since the last run was asked
+					     ("": none yet); the row is written
+					     after the event is delivered */
 	pthread_t thread;
 	struct srv_start *start;          /* a new one's recipe; NULL once made, and
 					     for stored ones (resumed) */
@@ -139,17 +143,19 @@ int srv_conv_delete(struct srv_conv *cv, char *err, size_t errlen);
 void srv_conv_stop_all(void);
 /* The worker's own events (the sandbox failed): committed, then queued. */
 void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail);
-/* ev (stolen) committed to s as cv's event, then queued to its
+/* server_conv.c: ev (stolen) committed to s as cv's event, then queued to its
  * subscribers; any thread with its own store handle. */
 int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen);
 /* Asks cv's worker to pause sandbox_id when cv is not busy and had no
  * activity since before_us (CLOCK_MONOTONIC); whether it was asked. */
 bool srv_conv_sleep(struct srv_conv *cv, const char *sandbox_id, int64_t before_us);
 
-/* ------------------------------------ server_idle.c: idle sandboxes */
+/* ---------------------- server_idle_scan.c: the look for idle sandboxes */
 /* Loop thread: looks every second for conversations' sandboxes idle for
  * --idle-pause and has their workers pause them (nothing when it is 0). */
 void srv_idle_start(void);
+
+/* ------------------------------------ server_idle.c: idle sandboxes */
 /* Activity of cv now (a message, a run, a request through the port
  * proxy): its idle time starts again. Any thread. */
 void srv_conv_touch(struct srv_conv *cv);

@@ -153,3 +153,19 @@ int srv_check_capacity(struct http_conn *c, struct srv_conv *cv)
 	http_reply_error(c, 429, "%s", err);
 	return 1;
 }
+
+int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen)
+{
+	char *text;
+	int rc;
+
+	if (!ev)
+		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
+	rc = store_event_append(s, cv->id, ev, NULL, err, errlen);
+	if (rc == 0 && (text = json_dumps(ev, JSON_COMPACT))) {
+		srv_queue_push(cv->id, text);
+		free(text);
+	}
+	json_decref(ev);
+	return rc;
+}

@@ -9,9 +9,8 @@
  * resumes it. The UI's polling (of the sandbox, of the agent's terminal
  * sessions) is not activity either.
  *
- * The loop looks every second (no engine call: the sandboxes' copy of
- * server_sandboxes.c says which run); the pause itself is done by the
- * conversation's worker thread, which also runs its agent, so a message
+ * The loop looks every second (server_idle_scan.c); the pause itself is
+ * done (here) by the conversation's worker thread, which also runs its agent, so a message
  * that comes meanwhile is taken after the pause and resumes the sandbox
  * before the agent goes on: the two never race. Bare sandboxes (POST
  * /api/sandboxes) are left alone: their client pauses them when it wants. */
@@ -19,40 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
 #include "agent/event.h"
 #include "common/clock.h"
 #include "common/hb_error.h"
 #include "handbox/handbox.h"
 #include "server/server.h"
-
-#define SCAN_US 1000000
-
-static lws_sorted_usec_list_t scan_sul;
-
-static void scan(lws_sorted_usec_list_t *sul)
-{
-	int64_t before = clock_mono_us() - (int64_t)srv.idle_pause_s * 1000000;
-	struct srv_sbx *all = NULL;
-	struct srv_conv *cv;
-	size_t n = srv_sbx_snapshot(&all), i;
-
-	for (i = 0; i < n; i++) {
-		if (!all[i].conv_id[0] || all[i].sb.state != HB_SANDBOX_RUNNING ||
-		    !(cv = srv_conv_find(all[i].conv_id)))
-			continue;
-		srv_conv_sleep(cv, all[i].sb.id, before);
-	}
-	free(all);
-	lws_sul_schedule(srv.lws, 0, &scan_sul, scan, SCAN_US);
-}
-
-void srv_idle_start(void)
-{
-	if (srv.idle_pause_s > 0)
-		lws_sul_schedule(srv.lws, 0, &scan_sul, scan, SCAN_US);
-}
 
 void srv_conv_touch(struct srv_conv *cv)
 {

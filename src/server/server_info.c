@@ -62,10 +62,12 @@ json_t *srv_conv_info(struct srv_conv *cv, const struct store_conversation *row)
 	char error[sizeof(cv->sandbox_error)];
 	const char *paused_by = NULL;
 	enum srv_sandbox sb;
+	char said[sizeof(cv->said_status)];
 	bool busy, idle;
 
 	pthread_mutex_lock(&cv->lock);
 	busy = cv->run_asked || cv->running;
+	memcpy(said, cv->said_status, sizeof(said));
 	sb = cv->sandbox;
 	idle = cv->sandbox_idle || cv->sleeping;   /* or being paused for it */
 	snprintf(error, sizeof(error), "%s", cv->sandbox_error);
@@ -74,9 +76,11 @@ json_t *srv_conv_info(struct srv_conv *cv, const struct store_conversation *row)
 	if (sb != SRV_SB_STARTING && sb != SRV_SB_FAILED && srv_sbx_conv_paused(cv->id))
 		paused_by = idle ? "idle" : "asked";
 	/* asked to run but the agent has not said so yet (its sandbox is
-	 * starting): a client waiting for the run's end must not see "idle" */
+	 * starting): a client waiting for the run's end must not see "idle";
+	 * what it said since is what its events said, whether or not the
+	 * row has followed yet */
 	if (busy)
-		status = "running";
+		status = *said ? said : "running";
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:O?, s:s?, s:s, s:s?, s:s?, s:o}",
 			 "id", cv->id, "title", row->title ?: "", "execution_status", status,
 			 "created_at", iso(row->created_us), "updated_at", iso(row->updated_us),

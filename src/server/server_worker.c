@@ -22,10 +22,30 @@
 static pthread_mutex_t detached_lock = PTHREAD_MUTEX_INITIALIZER;
 static int detached;           /* deleting workers still at work */
 
+/* Notes an execution_status the agent announces, so that the info a
+ * client asks for right after the event says the same (the row follows
+ * in a transaction of its own). */
+static void note_status(struct srv_conv *cv, const char *event_json)
+{
+	json_t *ev;
+	const char *v;
+
+	if (!strstr(event_json, "\"execution_status\"") || !(ev = json_loads(event_json, 0, NULL)))
+		return;
+	v = json_string_value(json_object_get(ev, "value"));
+	if (v && !strcmp(json_string_value(json_object_get(ev, "key")) ?: "", "execution_status")) {
+		pthread_mutex_lock(&cv->lock);
+		snprintf(cv->said_status, sizeof(cv->said_status), "%s", v);
+		pthread_mutex_unlock(&cv->lock);
+	}
+	json_decref(ev);
+}
+
 static void on_event(const char *event_json, void *arg)
 {
 	struct srv_conv *cv = arg;
 
+	note_status(cv, event_json);
 	srv_queue_push(cv->id, event_json);
 }
 
@@ -38,22 +58,6 @@ static void wait_for_work(struct srv_conv *cv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 1;
 	pthread_cond_timedwait(&cv->wake, &cv->lock, &ts);
-}
-
-int srv_conv_commit(struct store *s, struct srv_conv *cv, json_t *ev, char *err, size_t errlen)
-{
-	char *text;
-	int rc;
-
-	if (!ev)
-		return hb_fail(err, errlen, HB_ENOMEM, "out of memory");
-	rc = store_event_append(s, cv->id, ev, NULL, err, errlen);
-	if (rc == 0 && (text = json_dumps(ev, JSON_COMPACT))) {
-		srv_queue_push(cv->id, text);
-		free(text);
-	}
-	json_decref(ev);
-	return rc;
 }
 
 void srv_conv_fail(struct srv_conv *cv, const char *code, const char *detail)
@@ -372,6 +376,7 @@ int srv_conv_post(struct srv_conv *cv, const char *text, bool run, char *err, si
 	if (run) {
 		cv->run_asked = true;
 		cv->pause_asked = false;
+		cv->said_status[0] = '\0';
 	}
 	cv->open_asked = true;
 	cv->active_us = clock_mono_us();

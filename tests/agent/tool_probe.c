@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--specs")) {
-			emit(tools_specs());
+			emit(tools_specs(false));
 			return 0;
 		} else if (i + 1 < argc && !strcmp(argv[i], "--url"))
 			env.conn.url = argv[++i];

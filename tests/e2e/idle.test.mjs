@@ -6,7 +6,7 @@
 // build/test-artifacts/idle-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { call, launchBrowser, removeTempDir, shot, startFakeLLM, startServe, tempDir, watch, WAIT_MS } from './lib.mjs';
+import { call, shot, startParts, stopParts, WAIT_MS } from './lib.mjs';
 import { script, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-idle';
@@ -14,29 +14,19 @@ const TASK = 'Create e2e-idle.txt and show it';
 const badge = '.sandbox .badge.status';
 
 describe('an idle sandbox in the web UI', () => {
-  let dir, llm, serve, browser, page;
+  let parts, llm, serve, page;
   const sink = { errors: [], sockets: [] };
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'idle-FAILED')}`); });
   const see = (selector, hasText) => page.locator(selector, { hasText }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
 
   before(async () => {
-    dir = tempDir('idle');
-    llm = await startFakeLLM(dir, [...script(TAG),
+    parts = await startParts('idle', [...script(TAG),
       call('terminal', { command: 'echo "resumed=$((40+2))"' }),
-      call('finish', { message: 'Ran it in the resumed sandbox.' })]);
-    serve = await startServe(dir, { args: ['--idle-pause', '2'] });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    watch(context, sink);
-    page = await context.newPage();
+      call('finish', { message: 'Ran it in the resumed sandbox.' })], sink, { serveArgs: ['--idle-pause', '2'] });
+    ({ llm, serve, page } = parts);
   });
 
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-    await llm?.stop();
-    removeTempDir(dir, step.allPassed());
-  });
+  after(() => stopParts(parts, step.allPassed()));
 
   step('1. settings and a task run to its end', async () => {
     await setLLM(page, serve.url, llm, 'idle');

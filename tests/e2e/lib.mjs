@@ -163,6 +163,36 @@ export async function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs] });
 }
 
+// The parts most test files need: a temp directory, the scripted LLM
+// with script, serve (extra args; llmInEnv: the LLM in its environment
+// rather than set in Settings), Chromium and a page at 1280×800 (more
+// context options in context) whose errors and sockets go to sink. When
+// one part fails to start, those started are stopped and the error
+// thrown. stopParts() ends them.
+export async function startParts(name, script, sink, { serveArgs = [], llmInEnv = false, context = {} } = {}) {
+  const p = { dir: tempDir(name) };
+  try {
+    p.llm = await startFakeLLM(p.dir, script);
+    p.serve = await startServe(p.dir, { args: serveArgs, env: llmInEnv ? { LLM_BASE_URL: p.llm.url, LLM_MODEL: p.llm.model } : {} });
+    p.browser = await launchBrowser();
+    p.context = await p.browser.newContext({ viewport: { width: 1280, height: 800 }, ...context });
+    watch(p.context, sink);
+    p.page = await p.context.newPage();
+    return p;
+  } catch (e) {
+    await stopParts(p, false);
+    throw e;
+  }
+}
+
+export async function stopParts(p, allPassed) {
+  if (!p) return;
+  await p.browser?.close();
+  await p.serve?.stop();
+  await p.llm?.stop();
+  removeTempDir(p.dir, allPassed);
+}
+
 // Page errors and console.error of every page of a context, for the
 // "no console errors" check, and each page's WebSockets (url, frames
 // received), into sink's arrays (shared by several contexts). An app

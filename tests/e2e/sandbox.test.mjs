@@ -12,8 +12,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe } from 'node:test';
-import { call, horizontalOverflow, launchBrowser, removeTempDir, shot, startFakeLLM, startServe, tempDir, WAIT_MS, watch } from './lib.mjs';
-import { stepper } from './flow.mjs';
+import { call, horizontalOverflow, navigate, shot, startParts, stopParts, WAIT_MS, watch } from './lib.mjs';
+import { see, stepper } from './flow.mjs';
 
 const KEY = 'e2e-sandbox-key-0123456789';
 const TASK = 'Leave a few files and show me';
@@ -26,37 +26,24 @@ const UPLOAD = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => 
 const TERM = '.term-box:not([hidden]) .xterm-rows';
 const termText = async (page) => (await page.locator(TERM).innerText()).replace(/\u00a0/g, ' ').replace(/ +$/gm, '');
 
-const see = (page, selector, hasText, timeout = WAIT_MS) =>
-  page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout });
-
 describe('the sandbox\'s terminal and files', () => {
-  let dir, llm, serve, browser, context, page, id, sandbox;
+  let parts, serve, browser, context, page, id, sandbox;
   const sink = { errors: [], sockets: [] };
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'sandbox-FAILED')}`); });
   const passthrough = (route, q) => `api/sandboxes/${sandbox}/sandboxd/${route}${q ? `?${new URLSearchParams(q)}` : ''}`;
 
   before(async () => {
-    dir = tempDir('sandbox');
-    llm = await startFakeLLM(dir, [
+    parts = await startParts('sandbox', [
       call('terminal', { command: AGENT_CMD }),
       call('finish', { message: 'Files left in /workspace.' }),
-    ]);
-    serve = await startServe(dir, { args: ['--api-key', KEY], env: { LLM_BASE_URL: llm.url, LLM_MODEL: llm.model } });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    watch(context, sink);
-    page = await context.newPage();
+    ], sink, { serveArgs: ['--api-key', KEY], llmInEnv: true, context: { acceptDownloads: true } });
+    ({ serve, browser, context, page } = parts);
   });
 
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-    await llm?.stop();
-    removeTempDir(dir, step.allPassed());
-  });
+  after(() => stopParts(parts, step.allPassed()));
 
   step('1. signed in, a task runs: the agent runs its command', async () => {
-    await page.goto(new URL('login', serve.url).href);
+    await navigate(() => page.goto(new URL('login', serve.url).href));
     await page.locator('#login-key').fill(KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await see(page, '#task');
@@ -171,11 +158,11 @@ describe('the sandbox\'s terminal and files', () => {
     watch(phone, sink);
     try {
       const p = await phone.newPage();
-      await p.goto(new URL('login', serve.url).href);
+      await navigate(() => p.goto(new URL('login', serve.url).href));
       await p.locator('#login-key').fill(KEY);
       await p.getByRole('button', { name: 'Sign in' }).click();
       await see(p, '#task');
-      await p.goto(new URL(`conversations/${encodeURIComponent(id)}`, serve.url).href);
+      await navigate(() => p.goto(new URL(`conversations/${encodeURIComponent(id)}`, serve.url).href));
       await p.getByRole('tab', { name: 'Terminal' }).click();
       await see(p, '.term-box:not([hidden]) .xterm-rows', 'agent-term-42');
       const termOver = await horizontalOverflow(p);

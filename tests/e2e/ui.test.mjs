@@ -4,33 +4,23 @@
 // and no console errors. Screenshots: build/test-artifacts/http-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { removeTempDir, launchBrowser, shot, startFakeLLM, startServe, tempDir, watch } from './lib.mjs';
+import { shot, startParts, stopParts, watch } from './lib.mjs';
 import { openApp, phoneWidth, reloadHistory, script, seeInList, setLLM, startTask, stepper } from './flow.mjs';
 
 const TAG = 'e2e-http';
 const TASK = 'Create e2e-http.txt and show it';
 
 describe('the web UI over HTTP', () => {
-  let dir, llm, serve, browser, page, id;
+  let parts, llm, serve, browser, page, id;
   const sink = { errors: [], sockets: [] };
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'http-FAILED')}`); });
 
   before(async () => {
-    dir = tempDir('http');
-    llm = await startFakeLLM(dir, script(TAG));
-    serve = await startServe(dir);
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    watch(context, sink);
-    page = await context.newPage();
+    parts = await startParts('http', script(TAG), sink);
+    ({ llm, serve, browser, page } = parts);
   });
 
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-    await llm?.stop();
-    removeTempDir(dir, step.allPassed());
-  });
+  after(() => stopParts(parts, step.allPassed()));
 
   step('1. settings: the fake LLM set and saved; Test shows its answer', () => setLLM(page, serve.url, llm, 'http'));
   step('2. a task from "/" with Enter: the diff, the command output and finish arrive live', async () => {

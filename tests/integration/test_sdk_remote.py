@@ -23,9 +23,9 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import ROOT, Handbox  # noqa: E402
+from handbox_cli import ROOT  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
-from serve_client import ApiError, Serve, ServeClient, free_port  # noqa: E402
+from serve_client import ApiError, free_port, remove_server_sandboxes, Serve, ServeClient  # noqa: E402
 
 PROBE = os.path.abspath(os.environ.get("REMOTE_PROBE", os.path.join(ROOT, "build", "remote_probe")))
 # examples/remote_conversation.c, built against the installed copy in the
@@ -51,12 +51,7 @@ def state(tmp_path):
     yield d
     # the sandboxes of this server's conversations (a conversation on the
     # server outlives the program that made it)
-    h = Handbox(d)
-    path = d / "server-id"
-    if path.exists():
-        owner = path.read_text().strip()
-        h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-        h.rm_all()
+    remove_server_sandboxes(d)
 
 
 def call(name, **arguments):

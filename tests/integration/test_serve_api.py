@@ -15,10 +15,9 @@ import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import Handbox  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
 from serve_client import (ApiError, RemoteConversation, Serve, ServeClient,  # noqa: E402
-                          message, status_of)
+                          message, remove_server_sandboxes, status_of)
 
 IMAGE = IMAGES["debian"]
 KEY = "serve-test-key-0123456789"
@@ -44,12 +43,7 @@ def state(tmp_path):
     d = tmp_path / "state"
     yield d
     # every sandbox of this state directory, also those a failed test left
-    h = Handbox(d)
-    path = d / "server-id"
-    if path.exists():
-        owner = path.read_text().strip()
-        h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-        h.rm_all()
+    remove_server_sandboxes(d)
 
 
 def serve(state, llm, *args, env=None):

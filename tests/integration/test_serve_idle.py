@@ -17,9 +17,8 @@ import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import Handbox  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
-from serve_client import RemoteConversation, Serve, ServeClient, status_of  # noqa: E402
+from serve_client import RemoteConversation, remove_server_sandboxes, Serve, ServeClient, status_of  # noqa: E402
 
 IMAGE = IMAGES["debian"]
 DEADLINE_S = 90
@@ -53,13 +52,7 @@ def call(name, **arguments):
 def state(tmp_path):
     d = tmp_path / "state"
     yield d
-    h = Handbox(d)
-    path = d / "server-id"
-    if path.exists():
-        owner = path.read_text().strip()
-        h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-        # a paused container is removed as it is (docker rm -f)
-        h.rm_all()
+    remove_server_sandboxes(d)
 
 
 def serve(state, llm, *args, env=None):

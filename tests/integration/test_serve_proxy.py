@@ -18,9 +18,8 @@ import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import Handbox  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
-from serve_client import RemoteConversation, Serve, ServeClient  # noqa: E402
+from serve_client import RemoteConversation, remove_server_sandboxes, Serve, ServeClient  # noqa: E402
 
 IMAGE = IMAGES["debian"]
 KEY = "proxy-test-key-0123456789"
@@ -112,12 +111,7 @@ def env(tmp_path_factory):
                 yield {"serve": s, "api": api, "id": sid, "conv": conv.id,
                        "port": s.port}
     finally:
-        h = Handbox(state)
-        path = state / "server-id"
-        if path.exists():
-            owner = path.read_text().strip()
-            h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-            h.rm_all()
+        remove_server_sandboxes(state)
 
 
 def wait_listening(api, sid, ports, timeout=30):

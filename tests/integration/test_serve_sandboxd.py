@@ -21,9 +21,8 @@ import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import Handbox  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
-from serve_client import RemoteConversation, Serve, ServeClient  # noqa: E402
+from serve_client import RemoteConversation, remove_server_sandboxes, Serve, ServeClient  # noqa: E402
 
 IMAGE = IMAGES["debian"]
 KEY = "passthrough-test-key-0123456789"
@@ -54,12 +53,7 @@ def env(tmp_path_factory):
                        "base": "/api/sandboxes/%s/sandboxd" % sid,
                        "sandbox_key": sandbox_key(sb["container"])}
     finally:
-        h = Handbox(state)
-        path = state / "server-id"
-        if path.exists():
-            owner = path.read_text().strip()
-            h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-            h.rm_all()
+        remove_server_sandboxes(state)
 
 
 def sandbox_key(container):

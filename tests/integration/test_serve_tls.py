@@ -20,9 +20,8 @@ import websocket
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_llm import FakeLLM  # noqa: E402
-from handbox_cli import Handbox  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
-from serve_client import RemoteConversation, Serve, ServeClient  # noqa: E402
+from serve_client import RemoteConversation, remove_server_sandboxes, Serve, ServeClient  # noqa: E402
 from test_serve_proxy import START, wait_listening  # noqa: E402
 
 IMAGE = IMAGES["debian"]
@@ -58,12 +57,7 @@ def env(tmp_path_factory):
                 yield {"port": s.port, "ctx": ctx, "state": state, "llm": llm,
                        "serve": s, "cert": str(cert)}
     finally:
-        h = Handbox(state)
-        path = state / "server-id"
-        if path.exists():
-            owner = path.read_text().strip()
-            h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
-            h.rm_all()
+        remove_server_sandboxes(state)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import urllib.request
 
 import websocket
 
-from handbox_cli import HANDBOX, SANDBOXD
+from handbox_cli import HANDBOX, SANDBOXD, Handbox
 
 DONE = ("finished", "error", "stuck", "paused")
 
@@ -218,3 +218,18 @@ class Serve:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def remove_server_sandboxes(state_dir):
+    """Removes every sandbox a serve of this state directory made (its
+    server id is their owner), also those a failed test left; paused ones
+    too (docker rm -f). A conversation on the server outlives whatever
+    program made it, so tests clean up by owner, not by id."""
+    path = os.path.join(str(state_dir), "server-id")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        owner = f.read().strip()
+    h = Handbox(state_dir)
+    h.created = [sb["id"] for sb in h.ls() if sb["owner"] == owner]
+    h.rm_all()

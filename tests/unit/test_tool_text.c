@@ -354,10 +354,10 @@ static void test_task_list(void **state)
 
 static void test_specs(void **state)
 {
-	json_t *s = tools_specs(), *f;
+	json_t *s = tools_specs(true), *f;
 	size_t i;
 
-	assert_int_equal(json_array_size(s), 5);
+	assert_int_equal(json_array_size(s), 12);
 	json_array_foreach(s, i, f) {
 		json_t *props = json_object_get(json_object_get(json_object_get(f, "function"),
 								"parameters"), "properties");
@@ -365,6 +365,13 @@ static void test_specs(void **state)
 		assert_non_null(json_object_get(props, "summary"));
 		assert_null(json_object_get(props, "security_risk"));
 	}
+	json_decref(s);
+	/* no browser: no browser_* tool */
+	s = tools_specs(false);
+	assert_int_equal(json_array_size(s), 5);
+	json_array_foreach(s, i, f)
+		assert_null(strstr(json_string_value(json_object_get(json_object_get(f, "function"),
+								    "name")), "browser"));
 	json_decref(s);
 }
 

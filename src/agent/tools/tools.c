@@ -82,6 +82,8 @@ int tools_execute(struct tools *t, const char *name, json_t *action,
 		return file_editor_execute(t, action, out, err, errlen);
 	if (!strcmp(tool, "task_tracker"))
 		return task_tracker_execute(t, action, out, err, errlen);
+	if (!strncmp(tool, "browser_", 8))
+		return browser_execute(t, tool, action, cancel, out, err, errlen);
 	return simple_execute(tool, action, out, err, errlen);
 }
 

@@ -1,6 +1,7 @@
 /* tools.h — the agent's tools (API.md § 3): terminal (a persistent bash
  * session of sandboxd), file_editor (through sandboxd's file routes),
- * task_tracker, think and finish. One struct tools per conversation holds
+ * task_tracker, think, finish, and the browser_* tools (the sandbox's
+ * Chromium, driven by sandboxd). One struct tools per conversation holds
  * their state: the bash session, the editor's undo history, the task list.
  *
  * A call goes in two steps: tools_parse_action() turns the model's
@@ -33,8 +34,12 @@ int tools_open(struct tools **out, const struct tool_env *env, char *err, size_t
 void tools_close(struct tools *t);
 
 /* The function specs for the LLM (a new reference): an array of
- * {"type":"function","function":{"name","description","parameters"}}. */
-json_t *tools_specs(void);
+ * {"type":"function","function":{"name","description","parameters"}};
+ * the browser_* tools only with browser. */
+json_t *tools_specs(bool browser);
+/* Whether the sandbox has a browser (its /server_info lists the
+ * capability): asked once, false while sandboxd does not answer. */
+bool tools_browser(struct tools *t);
 
 /* The tool name a model's name stands for ("execute_bash", "bash" →
  * "terminal"; "str_replace_editor" → "file_editor"), or NULL when none. */

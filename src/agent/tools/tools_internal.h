@@ -25,6 +25,8 @@ struct tools {
 	struct fe_history *history;
 	/* task_tracker: the list of the last plan (an array of task objects) */
 	json_t *tasks;
+	/* the browser tools: whether sandboxd has a browser, once asked */
+	bool browser, browser_known;
 };
 
 /* Each returns 0 with *out filled (is_error for the tool's own failures),
@@ -43,6 +45,11 @@ char *task_tracker_render(json_t *tasks);
  * the tasks without one, notes "" and status "todo" by default); NULL with
  * the reason in msg. */
 json_t *task_tracker_normalize(json_t *list, char *msg, size_t msglen);
+
+/* name is one of the browser_* tools. */
+int browser_execute(struct tools *t, const char *name, json_t *action,
+		    const struct hb_cancel *cancel, struct tool_result *out, char *err,
+		    size_t errlen);
 
 /* Fills out: observation (stolen), the model's text (copied; the error
  * header is put first when is_error), is_error. HB_ENOMEM on failure

@@ -32,11 +32,13 @@ struct param {
 struct tool {
 	const char *name, *kind, *desc;
 	const struct param *params;
+	bool browser;             /* offered only when the sandbox has a browser */
 };
 
 static const char *const EDITOR_COMMANDS[] = { "view", "create", "str_replace", "insert",
 					       "undo_edit", NULL };
 static const char *const TRACKER_COMMANDS[] = { "view", "plan", NULL };
+static const char *const SCROLL_DIRECTIONS[] = { "down", "up", NULL };
 
 static const struct param TERMINAL[] = {
 	{ "command", P_STRING, true, NULL, NULL,
@@ -95,6 +97,49 @@ static const struct param FINISH[] = {
 	{ NULL, 0, false, NULL, NULL, NULL },
 };
 
+/* The browser tools: the reference's parameters (browser_use), our texts. */
+static const struct param BROWSER_NAVIGATE[] = {
+	{ "url", P_STRING, true, NULL, NULL,
+	  "The address to open, e.g. http://localhost:8011/ (an app you started in the "
+	  "sandbox is on localhost)." },
+	{ "new_tab", P_BOOL, false, "false", NULL, "true: open it in a new tab." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param BROWSER_CLICK[] = {
+	{ "index", P_INT, true, NULL, NULL,
+	  "The number of the element, as the last page state lists it." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param BROWSER_TYPE[] = {
+	{ "index", P_INT, true, NULL, NULL,
+	  "The number of the field, as the last page state lists it." },
+	{ "text", P_STRING, true, NULL, NULL, "What to type; it replaces what the field holds." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param BROWSER_GET_STATE[] = {
+	{ "include_screenshot", P_BOOL, false, "false", NULL,
+	  "true: also take a screenshot, which the user sees." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param BROWSER_GET_CONTENT[] = {
+	{ "extract_links", P_BOOL, false, "false", NULL,
+	  "true: list the page's links with their addresses." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param BROWSER_SCROLL[] = {
+	{ "direction", P_ENUM, false, "\"down\"", SCROLL_DIRECTIONS, "down or up." },
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
+static const struct param NONE[] = {
+	{ NULL, 0, false, NULL, NULL, NULL },
+};
+
 static const struct tool TOOLS[] = {
 	{ "terminal", "TerminalAction",
 	  "Run a bash command in a shell that persists between calls: the working "
@@ -104,7 +149,7 @@ static const struct tool TOOLS[] = {
 	  "far: then send an empty command to wait for more, C-c with is_input to stop "
 	  "it, or text with is_input to answer it. Start servers in the background with "
 	  "output to a file (cmd > log 2>&1 &). Long output is cut in the middle.",
-	  TERMINAL },
+	  TERMINAL, false },
 	{ "file_editor", "FileEditorAction",
 	  "View, create and edit plain-text files. view shows a file with line numbers "
 	  "(cat -n) or a directory two levels deep without hidden entries. create makes a "
@@ -112,20 +157,45 @@ static const struct tool TOOLS[] = {
 	  "occur exactly once, with new_str. insert adds new_str after line insert_line. "
 	  "undo_edit takes back the last edit of the file. Paths are absolute. Long "
 	  "answers are cut and marked <response clipped>.",
-	  FILE_EDITOR },
+	  FILE_EDITOR, false },
 	{ "task_tracker", "TaskTrackerAction",
 	  "Keep a task list for work with several steps: plan writes the whole list, "
 	  "view shows it. Mark one task in_progress at a time and done only when it "
 	  "really is.",
-	  TASK_TRACKER },
+	  TASK_TRACKER, false },
 	{ "think", "ThinkAction",
 	  "Write down reasoning (a plan, hypotheses about a bug, options to weigh). It "
 	  "changes nothing and fetches nothing.",
-	  THINK },
+	  THINK, false },
 	{ "finish", "FinishAction",
 	  "End the task: when it is done, or when you cannot go further. The message "
 	  "says what was done, what is left and anything the user must know.",
-	  FINISH },
+	  FINISH, false },
+	{ "browser_navigate", "BrowserNavigateAction",
+	  "Open a URL in the sandbox's web browser (Chromium, shown on the desktop). The "
+	  "answer is the page: its text, then its interactive elements numbered [N] for "
+	  "browser_click and browser_type. Long pages are cut.",
+	  BROWSER_NAVIGATE, true },
+	{ "browser_click", "BrowserClickAction",
+	  "Click element N of the current page (a link, a button…), then get the page as "
+	  "it is after the click.",
+	  BROWSER_CLICK, true },
+	{ "browser_type", "BrowserTypeAction",
+	  "Type text into field N of the current page (its old value is replaced).",
+	  BROWSER_TYPE, true },
+	{ "browser_get_state", "BrowserGetStateAction",
+	  "Read the current page again: URL, title, text and numbered elements; "
+	  "optionally a screenshot.",
+	  BROWSER_GET_STATE, true },
+	{ "browser_get_content", "BrowserGetContentAction",
+	  "Read the current page's text, optionally with its links.",
+	  BROWSER_GET_CONTENT, true },
+	{ "browser_scroll", "BrowserScrollAction",
+	  "Scroll the current page by most of a screen, down or up.",
+	  BROWSER_SCROLL, true },
+	{ "browser_go_back", "BrowserGoBackAction",
+	  "Go back to the previous page of the tab's history.",
+	  NONE, true },
 };
 #define NTOOLS (sizeof(TOOLS) / sizeof(TOOLS[0]))
 
@@ -204,12 +274,14 @@ static json_t *tool_spec(const struct tool *t)
 	return spec;
 }
 
-json_t *tools_specs(void)
+json_t *tools_specs(bool browser)
 {
 	json_t *a = json_array(), *s;
 	size_t i;
 
 	for (i = 0; a && i < NTOOLS; i++) {
+		if (TOOLS[i].browser && !browser)
+			continue;
 		if (!(s = tool_spec(&TOOLS[i])) || json_array_append_new(a, s)) {
 			json_decref(a);
 			return NULL;
@@ -445,7 +517,8 @@ int tools_parse_action(const char *name, const char *arguments, json_t **action,
 		*summary = NULL;
 	if (!t)
 		return hb_fail(err, errlen, HB_EINVAL, "Tool '%.100s' not found. Available: "
-			       "terminal, file_editor, task_tracker, think, finish", name ? name : "");
+			       "terminal, file_editor, task_tracker, think, finish (and browser_* in a "
+			       "sandbox with a browser)", name ? name : "");
 	args = arguments && arguments[strspn(arguments, " \t\r\n")] ?
 		json_loads(arguments, 0, &jerr) : json_object();
 	if (!json_is_object(args)) {
