@@ -54,7 +54,7 @@ SOVER    := 0
 LIBSO    := $(BUILD)/libhandbox.so.$(SOVER)
 VERSION  := $(shell sed -n 's/^\#define HB_VERSION "\(.*\)"/\1/p' include/handbox/handbox.h)
 
-.PHONY: all test unit integration e2e fuzz bench clean layers install example
+.PHONY: all test unit integration e2e e2e-desktop fuzz bench clean layers install example
 all: $(SANDBOXD) $(HANDBOX) $(LIBA) $(LIBSO)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -137,7 +137,7 @@ PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example example-conversation $(PROBES) e2e
+test: all layers unit example example-conversation example-extra-ports $(PROBES) e2e
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
 	$(PROBE_ENV) tests/integration/run
 
@@ -147,6 +147,12 @@ test: all layers unit example example-conversation $(PROBES) e2e
 # node, chromium, nginx or Docker is missing.
 e2e: all
 	HANDBOX=$(HANDBOX) SANDBOXD=$(SANDBOXD) E2E_ARTIFACTS=$(BUILD)/test-artifacts tests/e2e/run
+
+# The VS Code and Desktop tabs with an image that has them (not in `make
+# test`, whose image is the default one; fails when the image is missing).
+e2e-desktop: all
+	HANDBOX=$(HANDBOX) SANDBOXD=$(SANDBOXD) E2E_ARTIFACTS=$(BUILD)/test-artifacts \
+		E2E_IMAGE=$${E2E_IMAGE:-handbox/sandbox:desktop} tests/e2e/run tests/e2e/desktop.e2e.mjs
 
 integration: all $(PROBES)
 	$(PROBE_ENV) tests/integration/run

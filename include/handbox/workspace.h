@@ -43,6 +43,19 @@ const char *hb_workspace_session_key(const struct hb_workspace *ws);
 /* The sandbox's id (what `handbox sandbox` commands take). */
 const char *hb_workspace_id(const struct hb_workspace *ws);
 
+/* Where VS Code in the browser (container port 8001) and the desktop's
+ * noVNC (8002) answer from this machine, as sandboxd's /api/vscode/url and
+ * /api/desktop/url write them for the host port each is published on:
+ * host_port + 1 and + 2 with extra_ports and a host_port, else the
+ * dynamic ones the engine chose. VS Code's carries its token and the
+ * working dir ("http://127.0.0.1:P/?tkn=…&folder=/workspace"); the
+ * desktop's is "http://127.0.0.1:P/vnc.html?autoconnect=1&resize=remote".
+ * *url is free()d by the caller, or NULL with 0 returned when the image
+ * has no VS Code or no desktop (`handbox image build --with vscode,desktop`
+ * makes one that has). */
+int  hb_workspace_vscode_url(struct hb_workspace *ws, char **url, char *err, size_t errlen);
+int  hb_workspace_desktop_url(struct hb_workspace *ws, char **url, char *err, size_t errlen);
+
 /* stdout_text and stderr_text hold the first 64 MiB of each stream (a note
  * at the end of stderr_text says when more was dropped), NUL-terminated. */
 struct hb_exec_result { char *command; int exit_code; char *stdout_text; char *stderr_text; bool timed_out; };

@@ -59,4 +59,13 @@ int sandbox_copy_out(const struct sandbox_conn *c, const char *remote,
 		     const char *local, sandbox_copy_skip_fn on_skip, void *skip_arg,
 		     char *err, size_t errlen);
 
+/* Asks sandboxd's route (SANDBOXD_ROUTE_VSCODE_URL or _DESKTOP_URL) where
+ * the service answers when reached at base_url (NULL or "": sandboxd's
+ * own default, its container port), with folder workspace_dir (NULL: left
+ * out). *out is the URL, to free(), or NULL when the image has no such
+ * service ({"url": null}). HB_EIO with the reason when sandboxd does not
+ * answer or answers something else. */
+int sandbox_service_url(const struct sandbox_conn *c, const char *route, const char *base_url,
+			const char *workspace_dir, char **out, char *err, size_t errlen);
+
 #endif

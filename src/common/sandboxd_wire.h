@@ -30,6 +30,10 @@
 /* after SANDBOXD_ROUTE_SESSIONS "/{id}": the read-only WebSocket that
  * streams a session's terminal (its recent output, then live) */
 #define SANDBOXD_SESSION_WATCH "/watch"
+/* where VS Code (container port 8001) and the desktop's noVNC (8002)
+ * answer, for a base URL given in base_url= (API.md § 8) */
+#define SANDBOXD_ROUTE_VSCODE_URL "/api/vscode/url"
+#define SANDBOXD_ROUTE_DESKTOP_URL "/api/desktop/url"
 /* the agent's browser: POST SANDBOXD_ROUTE_BROWSER "/{action}" with the
  * tool's arguments (docs/browser.md); /server_info lists the capability
  * when the image has a browser */

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/hb_error.h"
 #include "common/parse.h"
+#include "common/sandboxd_wire.h"
 #include "common/strv.h"
 #include "handbox/handbox.h"
 #include "lib/api.h"
@@ -183,6 +184,36 @@ const char *hb_workspace_session_key(const struct hb_workspace *ws)
 const char *hb_workspace_id(const struct hb_workspace *ws)
 {
 	return ws->sb.id;
+}
+
+/* Asks sandboxd where the service on container port answers at the
+ * host port that port is published on. */
+static int service_url(struct hb_workspace *ws, int port, const char *route,
+		       const char *workspace_dir, char **url, char *err, size_t errlen)
+{
+	char base[API_URL_MAX] = "", api_url[API_URL_MAX];
+	struct sandbox_conn conn;
+	int i, rc;
+
+	*url = NULL;
+	if ((rc = api_connect(&ws->sb, &conn, api_url, sizeof(api_url), err, errlen)))
+		return rc;
+	/* not published (a process sandbox): base stays "", sandboxd's own
+	 * default */
+	for (i = 0; i < HB_SANDBOX_PORTS; i++)
+		if (hb_sandbox_ports[i] == port)
+			hb_sandbox_port_url(&ws->sb, i, base, sizeof(base));
+	return sandbox_service_url(&conn, route, base, workspace_dir, url, err, errlen);
+}
+
+int hb_workspace_vscode_url(struct hb_workspace *ws, char **url, char *err, size_t errlen)
+{
+	return service_url(ws, 8001, SANDBOXD_ROUTE_VSCODE_URL, ws->working_dir, url, err, errlen);
+}
+
+int hb_workspace_desktop_url(struct hb_workspace *ws, char **url, char *err, size_t errlen)
+{
+	return service_url(ws, 8002, SANDBOXD_ROUTE_DESKTOP_URL, NULL, url, err, errlen);
 }
 
 struct capture {

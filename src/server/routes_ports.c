@@ -262,11 +262,32 @@ const struct http_stream_ops route_ports_ws_ops = {
 
 /* ------------------------------------------------ a link for the browser */
 
-/* GET /api/sandboxes/{id}/open/{port}: 303 to the port's sub-domain, with
- * the key for its cookie when the server has one. */
+/* Where on the sub-domain ?to= asks for: a path from "/" (not "//", which
+ * would be another host) with its query, already percent-encoded, so it
+ * goes into the Location as it is; only URL characters pass. */
+static int open_target(struct http_conn *c, char *to, size_t tolen)
+{
+	static const char url_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789-._~:/?[]@!$&'()*+,;=%";
+	int n = http_query(c, "to", to, tolen);
+
+	if (n <= 0) {
+		snprintf(to, tolen, "/");
+		return 0;
+	}
+	if (to[0] != '/' || to[1] == '/' || strspn(to, url_chars) != (size_t)n)
+		return http_reply_error(c, 422, "to \"%.200s\": expected a path on the port's "
+					"sub-domain, from \"/\", percent-encoded (e.g. "
+					"/vnc.html?autoconnect=1)", to) ? -1 : 1;
+	return 0;
+}
+
+/* GET /api/sandboxes/{id}/open/{port}[?to=PATH]: 303 to the port's
+ * sub-domain (at PATH, with its query: VS Code's token, noVNC's
+ * arguments), with the key for its cookie when the server has one. */
 int route_ports_open_link(struct http_conn *c, json_t *body)
 {
-	char scheme[8], suffix[256], err[128];
+	char scheme[8], suffix[256], err[128], to[2048];
 	struct buf h;
 	int port, rc;
 
@@ -276,11 +297,13 @@ int route_ports_open_link(struct http_conn *c, json_t *body)
 	if (strlen(c->params[0]) != HB_SANDBOX_ID_LEN ||
 	    strspn(c->params[0], "0123456789abcdef") != HB_SANDBOX_ID_LEN)
 		return http_reply_error(c, 404, "no sandbox \"%.64s\" on this server", c->params[0]);
+	if ((rc = open_target(c, to, sizeof(to))))
+		return rc < 0 ? -1 : 0;
 	srv_sub_base(c, scheme, sizeof(scheme), suffix, sizeof(suffix));
-	buf_init(&h, 4096);
-	rc = buf_printf(&h, "Location: %s://%d-%s.%s/", scheme, port, c->params[0], suffix);
+	buf_init(&h, 8192);
+	rc = buf_printf(&h, "Location: %s://%d-%s.%s%s", scheme, port, c->params[0], suffix, to);
 	if (!rc && srv.api_keys[0])
-		rc = buf_printf(&h, "?%s=", SERVER_KEY_QUERY);
+		rc = buf_printf(&h, "%c%s=", strchr(to, '?') ? '&' : '?', SERVER_KEY_QUERY);
 	if (!rc && srv.api_keys[0])
 		rc = proxy_append_encoded(&h, srv.api_keys[0], 1);
 	if (!rc)

@@ -1,9 +1,10 @@
 /* routes_sandboxd.c — the sandboxd passthrough of `handbox serve`
  * (docs/serve.md): ANY /api/sandboxes/{id}/sandboxd/{path}, HTTP and
  * WebSocket, relayed to sandbox {id}'s sandboxd at /{path} with the
- * sandbox's key (server_sbx_target.c). The web UI's file browser and
- * terminal use it, so a browser never learns a sandbox's key nor its
- * published port, and needs only serve's own key or cookie.
+ * sandbox's key (server_sbx_target.c). The web UI's file browser,
+ * terminal, VS Code and Desktop tabs use it, so a browser never learns a
+ * sandbox's key nor its published port, and needs only serve's own key
+ * or cookie.
  *
  * Only the routes the UI needs pass (PASSED below); the others answer 403.
  * The exec socket already lets a signed-in user run anything in the
@@ -31,6 +32,8 @@ static const struct passed PASSED[] = {
 	{ HTTP_GET, 0, SANDBOXD_ROUTE_FILE_DOWNLOAD },
 	{ HTTP_POST, 0, SANDBOXD_ROUTE_FILE_UPLOAD },
 	{ HTTP_GET, 0, SANDBOXD_ROUTE_SESSIONS },
+	{ HTTP_GET, 0, SANDBOXD_ROUTE_VSCODE_URL },
+	{ HTTP_GET, 0, SANDBOXD_ROUTE_DESKTOP_URL },
 	{ HTTP_GET, 1, SANDBOXD_ROUTE_EXEC },
 	{ HTTP_GET, 1, SANDBOXD_ROUTE_SESSIONS "/{}" SANDBOXD_SESSION_WATCH },
 	{ 0, 0, NULL },
@@ -55,7 +58,8 @@ static int passes(enum http_method method, int ws, const char *path)
 
 #define REFUSED "serve passes to sandboxd only the web UI's routes: GET " \
 	SANDBOXD_ROUTE_FILES_LIST ", " SANDBOXD_ROUTE_FILES_STAT ", " \
-	SANDBOXD_ROUTE_FILE_DOWNLOAD ", " SANDBOXD_ROUTE_SESSIONS ", POST " \
+	SANDBOXD_ROUTE_FILE_DOWNLOAD ", " SANDBOXD_ROUTE_SESSIONS ", " \
+	SANDBOXD_ROUTE_VSCODE_URL ", " SANDBOXD_ROUTE_DESKTOP_URL ", POST " \
 	SANDBOXD_ROUTE_FILE_UPLOAD ", and the WebSockets " SANDBOXD_ROUTE_EXEC " and " \
 	SANDBOXD_ROUTE_SESSIONS "/{id}" SANDBOXD_SESSION_WATCH
 

@@ -2,7 +2,8 @@
 compiled with only include/handbox on its include path and linked with
 libhandbox, opens a workspace on the real Docker engine and reports what it
 saw. The commands' output, exit codes and timeouts; mounts, uploads and
-downloads; fixed host ports; keep-alive; bad options named; a program killed
+downloads; fixed host ports (and VS Code's and the desktop's URLs, null in
+an image without them); keep-alive; bad options named; a program killed
 without closing leaves a sandbox that gc removes."""
 import json
 import os
@@ -138,8 +139,10 @@ def test_upload_and_download_round_trip(hb, tmp_path):
 
 def test_fixed_host_port_extra_ports_and_keep_alive(hb):
     port = free_ports(3)
-    r = probe(hb, "--host-port", port, "--extra-ports", "--keep-alive")
+    r = probe(hb, "--host-port", port, "--extra-ports", "--keep-alive", "--urls")
     assert r["url"] == "http://127.0.0.1:%d" % port
+    # an image without VS Code and a desktop: both URLs are null, not an error
+    assert r["vscode_url"] is None and r["desktop_url"] is None, r
     hb.created.append(r["id"])
     assert r["id"] in ids(hb), "keep_alive: the sandbox outlives the program"
     ports = json.loads(hb.run("sandbox", "ports", r["id"], "--json", check=True).out)

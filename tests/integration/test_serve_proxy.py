@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 
 import pytest
 import websocket
@@ -220,6 +221,28 @@ def test_a_link_with_the_key_sets_a_host_only_cookie(env):
                                  {"X-Session-API-Key": KEY})
     assert status == 303
     assert headers["location"] == "http://%s/?session_api_key=%s" % (sub(env), KEY)
+    # at a path with its query (VS Code's token, noVNC's arguments), as the
+    # VS Code and Desktop tabs open them
+    to = "/vnc.html?autoconnect=1&resize=remote&folder=%2Fwork%20space"
+    status, headers, _ = by_host(env, "localhost:%d" % env["port"],
+                                 "/api/sandboxes/%s/open/8011?to=%s"
+                                 % (env["id"], urllib.parse.quote(to, safe="")),
+                                 {"X-Session-API-Key": KEY})
+    assert status == 303
+    assert headers["location"] == "http://%s%s&session_api_key=%s" % (sub(env), to, KEY)
+    for bad in ("vnc.html", "//evil.example/", "/a b"):
+        status, _, body = by_host(env, "localhost:%d" % env["port"],
+                                  "/api/sandboxes/%s/open/8011?to=%s"
+                                  % (env["id"], urllib.parse.quote(bad, safe="")),
+                                  {"X-Session-API-Key": KEY})
+        assert status == 422 and b"to " in body, (bad, status, body)
+    # a line break never reaches the headers (the HTTP layer drops such an
+    # argument: the link goes to the root)
+    status, headers, _ = by_host(env, "localhost:%d" % env["port"],
+                                 "/api/sandboxes/%s/open/8011?to=%%2Fx%%0D%%0ASet-Cookie%%3A%%20a%%3Db"
+                                 % env["id"], {"X-Session-API-Key": KEY})
+    assert status in (303, 422), status
+    assert "set-cookie" not in headers and "Set-Cookie: a=b" not in headers.get("location", "")
 
 
 def test_websocket_with_a_subprotocol_through_both_forms(env):

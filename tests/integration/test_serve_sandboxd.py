@@ -5,7 +5,8 @@ engine and the default image, and a conversation whose scripted LLM
 (tests/lib/fake_llm.py) runs one command in the agent's terminal. Checked:
 files listed, a binary file uploaded and downloaded back byte for byte,
 the agent's session listed and watched, a user shell over the exec
-WebSocket with a PTY; refusals (401 and 4001 without the key, 404 and
+WebSocket with a PTY; VS Code's and the desktop's URLs (null in this
+image); refusals (401 and 4001 without the key, 404 and
 4004 for an unknown sandbox, 403 for a route that does not pass, 400 for
 a relative path); the sandbox's own key never in an answer."""
 import json
@@ -151,6 +152,19 @@ def test_hostile_and_unknown(env):
                                     % (env["port"], "0" * 12),
                                     header=["X-Session-API-Key: " + KEY], timeout=30)
     assert list(frames(w))[-1] == ("closed", (4004, "no such sandbox on this server"))
+
+
+def test_vscode_and_desktop_urls_pass(env):
+    """The VS Code and Desktop tabs ask sandboxd where those answer on their
+    sub-domains; the default image has neither, so both are null."""
+    for port, route in ((8001, "/api/vscode/url"), (8002, "/api/desktop/url")):
+        base = "http://%d-%s.localhost:%d" % (port, env["id"], env["port"])
+        q = urllib.parse.urlencode({"base_url": base, "workspace_dir": "/workspace"})
+        status, _, body = get(env, route + "?" + q)
+        assert status == 200, (route, body)
+        assert json.loads(body) == {"url": None}, (route, body)
+        status, _, body = env["api"].raw("POST", env["base"] + route, data=b"{}")
+        assert status == 403, (route, status, body)
 
 
 def test_the_key_is_needed(env):

@@ -3,11 +3,12 @@
  * workspace and prints one JSON object of what it saw.
  *
  *   sdk_probe [--image I] [--volume V]... [--host-port N] [--extra-ports]
- *             [--keep-alive] [--platform P] [STEP]...
+ *             [--keep-alive] [--platform P] [--urls] [STEP]...
  *
  * STEP: exec CMD | exec-at CMD CWD TIMEOUT | upload LOCAL REMOTE |
  *       download REMOTE LOCAL; the steps run in order in one workspace,
- *       the last exec's result is reported.
+ *       the last exec's result is reported. --urls reports VS Code's and
+ *       the desktop's URLs (null where the image has none).
  *
  * It exits 0 when every call returned 0, 3 when one failed (the JSON has
  * "error" and "code"), 2 on bad usage. */
@@ -51,6 +52,24 @@ static int exec_step(struct hb_workspace *ws, const char *cmd, const char *cwd,
 	return rc;
 }
 
+/* VS Code's and the desktop's URLs as "vscode_url", "desktop_url". */
+static int urls(struct hb_workspace *ws, json_t *o, char *err, size_t errlen)
+{
+	char *vscode = NULL, *desktop = NULL;
+	int rc;
+
+	if ((rc = hb_workspace_vscode_url(ws, &vscode, err, errlen)) ||
+	    (rc = hb_workspace_desktop_url(ws, &desktop, err, errlen))) {
+		free(vscode);
+		return rc;
+	}
+	json_object_set_new(o, "vscode_url", vscode ? json_string(vscode) : json_null());
+	json_object_set_new(o, "desktop_url", desktop ? json_string(desktop) : json_null());
+	free(vscode);
+	free(desktop);
+	return 0;
+}
+
 /* Runs the steps in argv; the first failure ends them. */
 static int run(struct hb_workspace *ws, int argc, char **argv, json_t *o, char *err,
 	       size_t errlen)
@@ -88,10 +107,13 @@ int main(int argc, char **argv)
 	char err[HB_ERR_MAX] = "";
 	json_t *o = json_object();
 	int i = 1, nvol = 0, rc;
+	bool want_urls = false;
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--extra-ports"))
 			opt.extra_ports = true;
+		else if (!strcmp(argv[i], "--urls"))
+			want_urls = true;
 		else if (!strcmp(argv[i], "--keep-alive"))
 			opt.keep_alive = true;
 		else if (i + 1 < argc && !strcmp(argv[i], "--image"))
@@ -112,7 +134,8 @@ int main(int argc, char **argv)
 	json_object_set_new(o, "url", json_string(hb_workspace_url(ws)));
 	json_object_set_new(o, "key", json_string(hb_workspace_session_key(ws)));
 	json_object_set_new(o, "working_dir", json_string(hb_workspace_working_dir(ws)));
-	rc = run(ws, argc - i, argv + i, o, err, sizeof(err));
+	if (!(rc = want_urls ? urls(ws, o, err, sizeof(err)) : 0))
+		rc = run(ws, argc - i, argv + i, o, err, sizeof(err));
 	hb_workspace_close(ws);
 	return report(o, rc, err);
 }

@@ -93,6 +93,9 @@ export const api = {
   getSandbox: (id, o) => get(`api/sandboxes/${enc(id)}`, o),
   listFiles: (id, path, o) => get(sandboxdPath(id, 'api/handbox/files/list', { path }), o),
   bashSessions: (id, o) => get(sandboxdPath(id, 'api/handbox/sessions'), o),
+  // where VS Code (route api/vscode/url) or the desktop (api/desktop/url)
+  // answers at base_url: {"url": …} or {"url": null} (API.md § 8)
+  serviceUrl: (id, route, baseUrl, o) => get(sandboxdPath(id, route, { base_url: baseUrl }), o),
   resumeSandbox: (id) => post(`api/sandboxes/${enc(id)}/resume`),
   login: (apiKey) => post('api/login', { api_key: apiKey }),
   getSettings: () => get('api/settings'),

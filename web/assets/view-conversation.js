@@ -3,8 +3,10 @@
 // "Starting sandbox", "Disconnected" with reconnection), pause / resume /
 // stop, tokens and cost, and the side panel (the plan, the sandbox, the
 // details). Tabs over the main column: the chat, the sandbox's terminals
-// (terminal-tab.js) and its files (file-browser.js), which need the width
-// a side column does not have and are loaded when first opened.
+// (terminal-tab.js), its files (file-browser.js), VS Code and the desktop
+// (service-tab.js) and the agent's browser steps (browser-tab.js), which
+// need the width a side column does not have and are loaded when first
+// opened.
 import { h, clear, spinner } from './dom.js';
 import { api } from './api.js';
 import { EventStream } from './events.js';
@@ -13,6 +15,10 @@ import { cost, thousands, usage, statusInfo, fullTime, shortId, contentText, par
 import { sandboxPanel, portsPanel } from './sandbox-panel.js';
 
 const SANDBOX_POLL_MS = 2000;
+
+// An observation of the agent's browser tools (browser-tab.js shows them).
+const isBrowserStep = (ev) => ev.kind === 'ObservationEvent' &&
+  (/^browser_/.test(ev.tool_name || '') || /^Browser/.test((ev.observation && ev.observation.kind) || ''));
 
 // A tab whose code (terminal-tab.js and xterm.js, file-browser.js) is
 // loaded the first time it opens, so "/" does not carry it. show() calls
@@ -99,12 +105,16 @@ export function mountConversation(main, id, ctx) {
 
   const terminal = lazyTab(() => import('./terminal-tab.js').then((m) => m.terminalTab));
   const files = lazyTab(() => import('./file-browser.js').then((m) => m.fileBrowser));
+  const vscode = lazyTab(() => import('./service-tab.js').then((m) => () => m.serviceTab('vscode')));
+  const desktop = lazyTab(() => import('./service-tab.js').then((m) => () => m.serviceTab('desktop')));
+  const browser = lazyTab(() => import('./browser-tab.js').then((m) => m.browserTab));
+  const browserSteps = [];
+  const lazy = { terminal, files, vscode, desktop, browser };
   const panels = {
     chat: h('div', { class: 'tab-panel chat-panel' }, scroller, newBtn, sandboxBox, composer),
-    terminal: h('div', { class: 'tab-panel' }, terminal.el),
-    files: h('div', { class: 'tab-panel' }, files.el),
+    ...Object.fromEntries(Object.entries(lazy).map(([k, t]) => [k, h('div', { class: 'tab-panel' }, t.el)])),
   };
-  const tabNames = { chat: 'Chat', terminal: 'Terminal', files: 'Files' };
+  const tabNames = { chat: 'Chat', terminal: 'Terminal', files: 'Files', vscode: 'VS Code', desktop: 'Desktop', browser: 'Browser' };
   const tabs = Object.keys(panels).map((k) => h('button', {
     type: 'button', role: 'tab', id: `tab-${k}`, 'aria-controls': `panel-${k}`, class: 'tab',
     onclick: () => selectTab(k),
@@ -122,8 +132,7 @@ export function mountConversation(main, id, ctx) {
       panels[n].hidden = n !== k;
     });
     if (focus) tabs[Object.keys(panels).indexOf(k)].focus();
-    if (k === 'terminal') terminal.activate();
-    if (k === 'files') files.activate();
+    lazy[k]?.activate();
   }
   // arrows move between tabs (the WAI-ARIA tabs pattern)
   tabList.addEventListener('keydown', (e) => {
@@ -292,8 +301,8 @@ export function mountConversation(main, id, ctx) {
       pausedBy: st.sandbox_paused, onResume: resumeSandbox, resumeError: st.resume_error,
     }));
     ports.show(st.sandbox_status === 'running' ? info.sandbox_id : null);
-    terminal.show(info.sandbox_id, st.sandbox_status);
-    files.show(info.sandbox_id, st.sandbox_status);
+    for (const t of [terminal, files, vscode, desktop]) t.show(info.sandbox_id, st.sandbox_status);
+    browser.show(browserSteps, info.sandbox_id);
     const u = usage(st.stats);
     const llm = (info.agent && info.agent.llm) || {};
     clear(detailsEl);
@@ -405,6 +414,10 @@ export function mountConversation(main, id, ctx) {
     }
     if (ev.kind === 'ConversationErrorEvent') st.lastError = ev;
     if (ev.kind === 'SystemPromptEvent') st.hadAgent = true;
+    if (isBrowserStep(ev)) {
+      browserSteps.push(ev);
+      browser.show(browserSteps, st.info && st.info.sandbox_id);
+    }
     if (ev.kind === 'MessageEvent' && !st.firstUserText && ev.source === 'user') {
       st.firstUserText = contentText(ev.llm_message && ev.llm_message.content);
     }
@@ -481,8 +494,7 @@ export function mountConversation(main, id, ctx) {
   return () => {
     gone = true;
     ports.stop();
-    terminal.stop();
-    files.stop();
+    Object.values(lazy).forEach((t) => t.stop());
     stream.stop();
     clearInterval(workTimer);
     clearInterval(connTimer);
