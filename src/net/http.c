@@ -940,7 +940,9 @@ static int on_ws_established(struct http_conn *c, struct lws *wsi)
 		http_ws_close(c, server_cfg.ws_close_no_route, "no such WebSocket endpoint");
 		return 0;
 	}
-	keystate = auth_required() ? request_key_state(c, 1) : 1;
+	/* an open WebSocket route checks what it needs itself */
+	keystate = auth_required() && !(c->route->flags & ROUTE_OPEN) ?
+		   request_key_state(c, 1) : 1;
 	if (keystate < 0) {
 		http_ws_close(c, server_cfg.ws_close_auth, "Authentication failed");
 		return 0;
@@ -1070,7 +1072,8 @@ static int on_upgrade(struct lws *wsi, const char *what)
 		return 0;
 	c->route = route_find(c, 1, &known);
 	if (c->route && c->route->stream && c->route->stream->on_upgrade &&
-	    (!auth_required() || request_key_state(c, 1) == 1)) {
+	    (!auth_required() || (c->route->flags & ROUTE_OPEN) ||
+	     request_key_state(c, 1) == 1)) {
 		waiting_leave(wsi);
 		rc = c->route->stream->on_upgrade(c);
 	}

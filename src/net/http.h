@@ -34,7 +34,7 @@ enum http_method {
 };
 
 enum route_flags {
-	ROUTE_OPEN = 1 << 0, /* no API key needed */
+	ROUTE_OPEN = 1 << 0, /* no API key needed (WebSockets too: the handler checks) */
 	ROUTE_WS = 1 << 1,   /* a WebSocket endpoint */
 	/* the key may also come as the key_query argument of a plain HTTP
 	 * request (a link that hands a browser its key: the handler is to

@@ -15,12 +15,14 @@
 #include "common/sandboxd_wire.h"
 #include "sandboxd/bash.h"
 #include "sandboxd/browser.h"
+#include "sandboxd/gate.h"
 #include "net/fdwatch.h"
 #include "net/http.h"
 #include "net/proxy.h"
 #include "sandboxd/reaper.h"
 #include "sandboxd/routes.h"
 #include "sandboxd/sandboxd.h"
+#include "sandboxd/services.h"
 
 /* lws keeps a table of every possible descriptor; with the huge soft limits
  * containers get (2^20), that table alone would cost megabytes. */
@@ -104,10 +106,11 @@ static void stop_children(void)
  * an IPv6 network is reachable. A kernel without IPv6 gets IPv4 alone.
  * *dual says which it got. */
 static struct lws_vhost *listen_on(struct lws_context_creation_info *info,
-				   int *dual)
+				   int port, int *dual)
 {
 	struct lws_vhost *vhost;
 
+	info->port = port;
 	*dual = !strcmp(sandboxd_cfg.host, "0.0.0.0");
 	if (*dual) {
 		info->iface = NULL;
@@ -117,14 +120,40 @@ static struct lws_vhost *listen_on(struct lws_context_creation_info *info,
 		if (vhost)
 			return vhost;
 		*dual = 0;
-		fprintf(stderr, "handbox-sandboxd: cannot listen on [::]:%d, IPv4 only\n",
-			sandboxd_cfg.port);
+		fprintf(stderr, "handbox-sandboxd: cannot listen on [::]:%d, IPv4 only\n", port);
 		info->options &= ~(uint64_t)LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY;
 	} else {
 		info->iface = sandboxd_cfg.host;
 	}
 	info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	return lws_create_vhost(sandboxd_lws, info);
+}
+
+/* The listeners in front of VS Code and the desktop (gate.h), for the
+ * groups this image has. One that cannot listen leaves that group
+ * unreachable from outside, not sandboxd down. */
+static void listen_gates(struct lws_context_creation_info *info)
+{
+	static const struct { unsigned group; int port; const char *name; } g[] = {
+		{ SERVICES_VSCODE, GATE_VSCODE_PORT, "gate-vscode" },
+		{ SERVICES_DESKTOP, GATE_DESKTOP_PORT, "gate-desktop" },
+	};
+	struct lws_vhost *vhost;
+	unsigned i;
+	int dual;
+
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		if (!(services_present() & g[i].group))
+			continue;
+		info->vhost_name = g[i].name;
+		vhost = listen_on(info, g[i].port, &dual);
+		if (vhost)
+			gate_attach(g[i].group, vhost);
+		else
+			fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d: %s unreachable\n",
+				sandboxd_cfg.host, g[i].port, g[i].name + 5);
+	}
+	info->vhost_name = NULL;
 }
 
 int main(int argc, char **argv)
@@ -178,7 +207,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handbox-sandboxd: cannot create the event loop\n");
 		return 1;
 	}
-	vhost = listen_on(&info, &dual);
+	vhost = listen_on(&info, sandboxd_cfg.port, &dual);
 	if (!vhost) {
 		fprintf(stderr, "handbox-sandboxd: cannot listen on %s:%d (is the port in use, "
 			"or the address not one of this host's?)\n",
@@ -187,6 +216,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sandboxd_cfg.port = lws_get_vhost_listen_port(vhost);
+	if (services_init() && gate_init() == 0)
+		listen_gates(&info);
 	fdwatch_init(vhost);
 	bash_init();
 	if (reaper_init(on_terminate)) {

@@ -8,11 +8,13 @@
 #include "sandboxd/browser.h"
 #include "sandboxd/exec_ws.h"
 #include "sandboxd/files.h"
+#include "sandboxd/gate.h"
 #include "sandboxd/git.h"
 #include "sandboxd/health.h"
 #include "sandboxd/ports.h"
 #include "sandboxd/proxy.h"
 #include "sandboxd/routes.h"
+#include "sandboxd/services.h"
 #include "sandboxd/bash_session.h"
 
 const struct route sandboxd_routes[] = {
@@ -56,8 +58,14 @@ const struct route sandboxd_routes[] = {
 
 	{ HTTP_POST, SANDBOXD_ROUTE_BROWSER "/{}", 0, browser_route, NULL },
 
-	{ HTTP_GET, "/api/vscode/url", 0, health_null_url, NULL },
-	{ HTTP_GET, "/api/desktop/url", 0, health_null_url, NULL },
+	{ HTTP_GET, "/api/vscode/url", 0, gate_vscode_url_route, NULL },
+	{ HTTP_GET, "/api/desktop/url", 0, gate_desktop_url_route, NULL },
+	{ HTTP_GET, "/api/handbox/services", 0, services_list_route, NULL },
+	{ HTTP_GET, "/api/handbox/services/{}/log", 0, services_log_route, NULL },
+	/* requests on 8001 and 8002 (gate_host_route): the gate checks the
+	 * token itself */
+	{ HTTP_ANY, GATE_ROUTE_PREFIX "/{**}", ROUTE_OPEN, NULL, &gate_http_ops },
+	{ HTTP_GET, GATE_ROUTE_PREFIX "/{**}", ROUTE_OPEN | ROUTE_WS, NULL, &gate_ws_ops },
 	{ 0, NULL, 0, NULL, NULL },
 };
 
@@ -94,6 +102,7 @@ void routes_http_config(struct http_config *c, char **api_keys)
 	c->api_keys = api_keys;
 	c->key_header = SANDBOXD_KEY_HEADER;
 	c->key_query = SANDBOXD_KEY_QUERY;
+	c->host_route = gate_host_route;
 	c->ws_close_auth = SANDBOXD_CLOSE_AUTH;
 	c->ws_close_no_route = SANDBOXD_CLOSE_NO_ROUTE;
 	c->waiting_max = WAITING_MAX;

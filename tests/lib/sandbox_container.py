@@ -17,6 +17,9 @@ IMAGES = {
     "busybox": "handbox/busybox:latest",
     "debian": "handbox/sandbox:latest",
     "musl": "handbox/musl:latest",
+    # `handbox image build --with vscode,desktop`: VS Code and the desktop
+    # (HANDBOX_DESKTOP_IMAGE names another build of it)
+    "desktop": os.environ.get("HANDBOX_DESKTOP_IMAGE", "handbox/sandbox:desktop"),
 }
 
 

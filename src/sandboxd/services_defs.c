@@ -1,0 +1,87 @@
+/* services_defs.c — the command lines of VS Code and the desktop, as
+ * measured in the research for issue 11 (docs/vscode-desktop.md says why
+ * each flag is there). */
+#include <stddef.h>
+#include <unistd.h>
+
+#include "sandboxd/services.h"
+#include "sandboxd/services_defs.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* code-server has no connection token: it runs without auth on loopback
+ * and sandboxd's listener on 8001 checks the token in front of it. */
+static const char *const vscode_argv[] = {
+	"/usr/local/bin/code-server", "--auth", "none",
+	"--bind-addr", "127.0.0.1:" STR(SERVICES_VSCODE_PORT),
+	"--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+	"--disable-getting-started-override", "--disable-proxy",
+	"--ignore-last-opened", NULL,
+};
+
+/* X server and VNC server in one process; -localhost: only websockify
+ * reaches the VNC port; -AcceptSetDesktopSize: noVNC's resize=remote. */
+static const char *const xvnc_argv[] = {
+	"/usr/bin/Xtigervnc", SERVICES_DISPLAY, "-geometry", "1280x800", "-depth", "24",
+	"-rfbport", "5901", "-localhost", "-SecurityTypes", "None",
+	"-AlwaysShared", "-AcceptSetDesktopSize", "-nolisten", "tcp", NULL,
+};
+
+static const char *const wm_argv[] = {
+	"/usr/bin/matchbox-window-manager", "-use_titlebar", "no", NULL,
+};
+
+/* noVNC's pages and its WebSocket-to-VNC bridge on loopback; sandboxd's
+ * listener on 8002 is in front of it */
+static const char *const websockify_argv[] = {
+	"/usr/bin/websockify", "--web", "/usr/share/novnc",
+	"127.0.0.1:" STR(SERVICES_NOVNC_PORT), "127.0.0.1:5901", NULL,
+};
+
+/* --no-sandbox: Chromium's own sandbox cannot start in a container as a
+ * user (no user namespaces under Docker's seccomp profile, no setuid
+ * helper); the container is the sandbox. A profile other than the
+ * default: Chromium refuses remote debugging on the default one. */
+static const char *const chromium_argv[] = {
+	"/usr/bin/chromium", "--no-sandbox", "--test-type", "--disable-dev-shm-usage",
+	"--disable-gpu", "--no-first-run", "--no-default-browser-check",
+	"--user-data-dir=/tmp/handbox-chromium",
+	"--remote-debugging-address=127.0.0.1",
+	"--remote-debugging-port=" STR(SERVICES_CDP_PORT),
+	"--start-maximized", "about:blank", NULL,
+};
+
+enum { VSCODE, XVNC, WM, WEBSOCKIFY, CHROMIUM };
+
+const struct service_def services_defs[] = {
+	[VSCODE] = { "vscode", SERVICES_VSCODE, vscode_argv, 1, 0, -1,
+		     SERVICES_VSCODE_PORT, NULL },
+	[XVNC] = { "xvnc", SERVICES_DESKTOP, xvnc_argv, 0, 0, -1,
+		   0, "/tmp/.X11-unix/X1" },
+	[WM] = { "wm", SERVICES_DESKTOP, wm_argv, 0, 1, XVNC, 0, NULL },
+	[WEBSOCKIFY] = { "websockify", SERVICES_DESKTOP, websockify_argv, 0, 0, XVNC,
+			 SERVICES_NOVNC_PORT, NULL },
+	[CHROMIUM] = { "chromium", SERVICES_DESKTOP, chromium_argv, 0, 1, XVNC,
+		       SERVICES_CDP_PORT, NULL },
+};
+
+const unsigned services_ndefs = sizeof(services_defs) / sizeof(services_defs[0]);
+
+int services_defs_installed(unsigned group, const char **missing)
+{
+	unsigned i;
+
+	if (group == SERVICES_DESKTOP && access("/usr/share/novnc/vnc.html", R_OK)) {
+		*missing = "/usr/share/novnc/vnc.html";
+		return 0;
+	}
+	for (i = 0; i < services_ndefs; i++) {
+		if (services_defs[i].group == group &&
+		    access(services_defs[i].argv[0], X_OK)) {
+			*missing = services_defs[i].argv[0];
+			return 0;
+		}
+	}
+	return 1;
+}
