@@ -5,6 +5,7 @@
  * cookie, stays here. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include <libwebsockets.h>
@@ -235,13 +236,35 @@ const struct http_stream_ops gate_http_ops = {
 	.on_close = proxy_http_close,
 };
 
+/* A WebSocket from a browser page must come from the address the browser
+ * used for this port: the Origin's host is the Host, or the
+ * X-Forwarded-Host a proxy in front set (a browser's WebSocket cannot
+ * set that header). Else a page of another port of the same host (an app
+ * the agent published on 127.0.0.1, same site for the cookie) could ride
+ * the user's cookie. No Origin: not a browser. */
+static int origin_ok(struct http_conn *c)
+{
+	char origin[256], host[256];
+	const char *o;
+
+	if (lws_hdr_copy(c->wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return 1;
+	o = strstr(origin, "://");
+	o = o ? o + 3 : origin;
+	if (lws_hdr_copy(c->wsi, host, sizeof(host), WSI_TOKEN_HOST) > 0 &&
+	    !strcasecmp(o, host))
+		return 1;
+	return http_header(c, "x-forwarded-host:", host, sizeof(host)) > 0 &&
+	       !strcasecmp(o, host);
+}
+
 static int ws_upgrade(struct http_conn *c)
 {
 	struct gate *g = gate_of(c);
 	struct upstream u;
 
 	/* refused or not ready: lws's handshake goes on and ws_open says why */
-	if (!g || token_state(c) == DENIED || !services_ready(g->group))
+	if (!g || token_state(c) == DENIED || !origin_ok(c) || !services_ready(g->group))
 		return 0;
 	upstream(&u, c, g);
 	return proxy_tunnel_start(c, &u.t);
@@ -253,6 +276,10 @@ static int ws_open(struct http_conn *c)
 
 	if (!g || token_state(c) == DENIED) {
 		http_ws_close(c, 1008, "this needs the sandbox's token (?tkn= or its cookie)");
+		return 0;
+	}
+	if (!origin_ok(c)) {
+		http_ws_close(c, 1008, "a page of another address may not open this WebSocket");
 		return 0;
 	}
 	services_want(g->group, 0);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,13 +111,19 @@ log_note(struct service *s, const char *fmt, ...)
 	log_append(s, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 }
 
-/* Whether the service accepts connections now. On loopback a connect()
- * is answered at once: refused, or accepted (EINPROGRESS at worst). */
+/* Whether the service accepts connections now. A unix socket answers
+ * connect() at once; a TCP one on loopback says EINPROGRESS and has its
+ * answer (accepted, or refused) within microseconds: PROBE_WAIT_MS bounds
+ * the wait, should it not. */
+#define PROBE_WAIT_MS 100
+
 static int answers(const struct service_def *d)
 {
 	struct sockaddr_in in;
 	struct sockaddr_un un;
-	int fd, rc;
+	struct pollfd p;
+	socklen_t len = sizeof(int);
+	int fd, rc, soerr = 0;
 
 	if (!d->probe_port && !d->probe_path)
 		return 1;
@@ -136,9 +143,14 @@ static int answers(const struct service_def *d)
 		snprintf(un.sun_path, sizeof(un.sun_path), "%s", d->probe_path);
 		rc = connect(fd, (struct sockaddr *)&un, sizeof(un));
 	}
-	rc = rc == 0 || errno == EINPROGRESS;
+	if (rc < 0 && errno == EINPROGRESS) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		rc = poll(&p, 1, PROBE_WAIT_MS) == 1 &&
+		     !getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) && !soerr ? 0 : -1;
+	}
 	close(fd);
-	return rc;
+	return rc == 0;
 }
 
 /* ------------------------------------------------------------ runs */
@@ -189,6 +201,7 @@ static int spawn(struct service *s)
 	struct proc_spec spec;
 	struct strv argv = { 0 }, env = { 0 };
 	char err[512];
+	int64_t last_exec;
 	unsigned i;
 	int rc;
 
@@ -215,7 +228,10 @@ static int spawn(struct service *s)
 	spec.uid = sandboxd_cfg.user.uid;
 	spec.gid = sandboxd_cfg.user.gid;
 	spec.switch_user = sandboxd_cfg.switch_user;
+	/* a service is no command: /server_info's idle_time stays the agent's */
+	last_exec = sandboxd_last_exec_us;
 	rc = child_start(s->ch, &spec, err, sizeof(err));
+	sandboxd_last_exec_us = last_exec;
 	if (rc) {
 		free(s->ch);
 		s->ch = NULL;

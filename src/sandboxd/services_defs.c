@@ -11,10 +11,14 @@
 #define STR(x) STR_(x)
 
 /* code-server has no connection token: it runs without auth on loopback
- * and sandboxd's listener on 8001 checks the token in front of it. */
+ * and sandboxd's listener on 8001 checks the token in front of it, and
+ * the Origin of WebSockets (gate.c), then presents them with code-server's
+ * own address as Origin: trusted here, since code-server would compare it
+ * with X-Forwarded-Host, the address the browser used. */
 static const char *const vscode_argv[] = {
 	"/usr/local/bin/code-server", "--auth", "none",
 	"--bind-addr", "127.0.0.1:" STR(SERVICES_VSCODE_PORT),
+	"--trusted-origins", "127.0.0.1:" STR(SERVICES_VSCODE_PORT),
 	"--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
 	"--disable-getting-started-override", "--disable-proxy",
 	"--ignore-last-opened", NULL,
