@@ -57,7 +57,7 @@ def served(url):
                 return jar
         except urllib.error.HTTPError as e:
             if e.code != 503 or time.monotonic() > deadline:
-                raise
+                raise RuntimeError("%s: %d %s" % (url, e.code, e.read()[:300])) from None
         time.sleep(0.05)
 
 

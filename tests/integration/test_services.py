@@ -2,12 +2,14 @@
 real containers made by `handbox sandbox create`: the URLs of
 /api/vscode/url and /api/desktop/url open through sandboxd's token gate
 on the published ports 8001 and 8002 (the workbench page and its
-WebSocket; noVNC's page and RFB over websockify), a wrong token is 403,
-killed services come back, and an image without them answers null."""
+WebSocket; noVNC's page and RFB over websockify), also through `handbox
+serve`'s port proxy, a wrong token is 403, killed services come back, and
+an image without them answers null."""
 import http.cookiejar
 import json
 import os
 import struct
+import subprocess
 import sys
 import time
 import urllib.error
@@ -19,8 +21,9 @@ import pytest
 import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from handbox_cli import Handbox, HANDBOX  # noqa: E402
+from handbox_cli import CreatedSandbox, Handbox, HANDBOX  # noqa: E402
 from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
+from serve_client import Serve, ServeClient  # noqa: E402
 
 DEBIAN = IMAGES["debian"]
 DESKTOP = IMAGES["desktop"]
@@ -251,3 +254,51 @@ def test_killed_services_come_back(desk):
     _, status, _, _, jar = open_desktop(desk)
     assert status == 200
     assert rfb_greeting(desk, jar) == b"RFB 003.008\n"
+
+
+def test_both_through_serves_port_proxy(tmp_path):
+    """Two proxies in front (serve's path proxy, then sandboxd's): the
+    redirect, the cookie scoped to the prefix, the WebSockets and noVNC's
+    path all hold."""
+    require_image(DESKTOP)
+    with Serve(tmp_path / "state") as serve:
+        api = ServeClient(serve.url)
+        sbj = api.call("POST", "/api/sandboxes", {"image": DESKTOP}, expect=(201,))
+        # the URLs come from sandboxd itself, with the key the runtime gave it
+        env = subprocess.run(["docker", "inspect", "-f", "{{json .Config.Env}}", sbj["container"]],
+                             check=True, capture_output=True, text=True).stdout
+        key = next(e.split("=", 1)[1] for e in json.loads(env)
+                   if e.startswith("SESSION_API_KEY="))
+        sb = CreatedSandbox({"id": sbj["id"], "container": sbj["container"],
+                             "url": "http://127.0.0.1:%d" % sbj["ports"]["8000"],
+                             "session_api_key": key, "ports": sbj["ports"]})
+        port = int(serve.url.rsplit(":", 1)[1])
+        prefix = "/api/sandboxes/%s/ports" % sb.id
+        status, body = sb.get("/api/vscode/url",
+                              params={"base_url": serve.url + prefix + "/8001/"})
+        assert status == 200, body
+        opener, jar = browser()
+        status, page, final = until_served(opener, body["url"])
+        assert status == 200 and "vscode-workbench-web-configuration" in page, page
+        assert final.startswith(serve.url + prefix + "/8001/?folder=")
+        assert [c.path for c in jar] == [prefix + "/8001"]
+        q = urllib.parse.urlencode({"reconnectionToken": str(uuid.uuid4()),
+                                    "reconnection": "false", "skipWebSocketFrames": "false"})
+        ws = websocket.create_connection("ws://127.0.0.1:%d%s/8001/?%s" % (port, prefix, q),
+                                         cookie=cookie_header(jar), timeout=30)
+        assert ws.getstatus() == 101
+        ws.close()
+
+        status, body = sb.get("/api/desktop/url",
+                              params={"base_url": serve.url + prefix + "/8002"})
+        opener, jar = browser()
+        status, page, final = until_served(opener, body["url"])
+        assert status == 200 and "noVNC" in page
+        path = urllib.parse.parse_qs(urllib.parse.urlsplit(final).query)["path"][0]
+        assert path == prefix[1:] + "/8002/websockify"
+        ws = websocket.create_connection("ws://127.0.0.1:%d/%s" % (port, path),
+                                         cookie=cookie_header(jar), subprotocols=["binary"],
+                                         timeout=30)
+        assert ws.recv() == b"RFB 003.008\n"
+        ws.close()
+        api.call("DELETE", "/api/sandboxes/" + sb.id, expect=(200, 204))
