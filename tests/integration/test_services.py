@@ -256,6 +256,41 @@ def test_killed_services_come_back(desk):
     assert rfb_greeting(desk, jar) == b"RFB 003.008\n"
 
 
+def test_a_service_that_keeps_failing_is_given_up_until_asked_again(hb):
+    """code-server cannot listen while something else holds its port: it
+    ends at once, SERVICES_GIVE_UP (5) times, then is left failed, with
+    the reason, until the URL is asked for again."""
+    require_image(DESKTOP)
+    sb = hb.create("--image", DESKTOP)
+    squat = ("cd /tmp && (python3 -m http.server 18001 --bind 127.0.0.1 >/dev/null 2>&1 &) "
+             "&& sleep 1 && curl -s -o /dev/null -w %{http_code} http://127.0.0.1:18001/")
+    assert sb.run(squat)["stdout"] == "200"
+    status, body = sb.get("/api/vscode/url",
+                          params={"base_url": "http://127.0.0.1:%d" % sb.ports[8001]})
+    assert status == 200, body
+    deadline = time.time() + WAIT
+    while services(sb)["vscode"]["state"] != "failed":
+        assert time.time() < deadline, services(sb)
+        time.sleep(0.2)
+    s = services(sb)["vscode"]
+    assert s["restarts"] == 4 and s["pid"] is None and s["last_exit_code"] != 0
+    assert "ended 5 times in a row within 10 s of its start" in s["detail"], s
+    log = sb.get("/api/handbox/services/vscode/log")[1]
+    assert log.count(b"[handbox] started as pid") == 5
+    assert b"EADDRINUSE" in log and b"[handbox] failed: ended 5 times" in log
+    # the gate says so, and does not start it again by itself
+    opener, _ = browser()
+    status, page, _ = fetch(opener, body["url"])
+    assert status == 503 and "failed to start" in page
+    assert services(sb)["vscode"]["state"] == "failed"
+    # asked again once the port is free: it starts from scratch
+    assert sb.run("pkill -f 'http[.]server 18001'; echo done")["stdout"] == "done\n"
+    _, status, page, _, _ = open_vscode(sb)
+    assert status == 200 and "vscode-workbench-web-configuration" in page
+    s = services(sb)["vscode"]
+    assert s["state"] == "running" and s["detail"] is None
+
+
 def test_both_through_serves_port_proxy(tmp_path):
     """Two proxies in front (serve's path proxy, then sandboxd's): the
     redirect, the cookie scoped to the prefix, the WebSockets and noVNC's
