@@ -103,7 +103,7 @@ int gate_host_route(struct http_conn *c, const char *path, char *out, size_t out
 static int is_token(const char *given)
 {
 	size_t i, n = strlen(token), glen = strlen(given);
-	unsigned diff = (unsigned)(glen ^ n);
+	unsigned diff = (unsigned)(glen ^ n) | !n;
 
 	/* constant time: as long whatever the given one matches */
 	for (i = 0; i < n; i++)
@@ -295,6 +295,19 @@ const struct http_stream_ops gate_ws_ops = {
 
 /* ------------------------------------------------------------ the URLs */
 
+/* Whether a URL can be handed out: the image has the group, and its
+ * listener and token are up (the port may have been taken, or the token
+ * not made). */
+static int gate_listens(unsigned group)
+{
+	unsigned i;
+
+	for (i = 0; i < NGATES; i++)
+		if (gates[i].group == group)
+			return gates[i].vhost && *token && (services_present() & group);
+	return 0;
+}
+
 /* base_url without its final "/", or dflt. */
 static void base_url(struct http_conn *c, const char *dflt, char *out, size_t outlen)
 {
@@ -323,7 +336,7 @@ int gate_vscode_url_route(struct http_conn *c, json_t *body)
 	struct buf url;
 	int rc;
 
-	if (!(services_present() & SERVICES_VSCODE))
+	if (!gate_listens(SERVICES_VSCODE))
 		return http_reply_json(c, 200, json_pack("{s:n}", "url"));
 	services_want(SERVICES_VSCODE, 1);
 	base_url(c, "http://localhost:8001", base, sizeof(base));
@@ -346,7 +359,7 @@ int gate_desktop_url_route(struct http_conn *c, json_t *body)
 	struct buf url;
 	int rc;
 
-	if (!(services_present() & SERVICES_DESKTOP))
+	if (!gate_listens(SERVICES_DESKTOP))
 		return http_reply_json(c, 200, json_pack("{s:n}", "url"));
 	services_want(SERVICES_DESKTOP, 1);
 	base_url(c, "http://localhost:8002", base, sizeof(base));

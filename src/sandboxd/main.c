@@ -216,8 +216,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sandboxd_cfg.port = lws_get_vhost_listen_port(vhost);
-	if (services_init() && gate_init() == 0)
-		listen_gates(&info);
+	if (services_init()) {
+		if (gate_init())
+			fprintf(stderr, "handbox-sandboxd: no randomness for the token: "
+				"VS Code and the desktop stay unreachable\n");
+		else
+			listen_gates(&info);
+	}
 	fdwatch_init(vhost);
 	bash_init();
 	if (reaper_init(on_terminate)) {

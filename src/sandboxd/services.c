@@ -41,7 +41,6 @@
 #define FAST_RUN_US (10 * 1000000LL)
 #define BACKOFF_US (250 * 1000)
 #define STOP_GRACE_MS 2000
-#define MAX_SERVICES 8
 
 enum state { STOPPED, WAITING, STARTING, RUNNING, BACKOFF, FAILED };
 
@@ -65,7 +64,7 @@ struct service {
 	lws_sorted_usec_list_t tick;
 };
 
-static struct service services[MAX_SERVICES];
+static struct service services[SERVICES_COUNT];
 static unsigned present;
 
 static void tick(lws_sorted_usec_list_t *sul);
@@ -117,11 +116,40 @@ log_note(struct service *s, const char *fmt, ...)
  * the wait, should it not. */
 #define PROBE_WAIT_MS 100
 
+static int wait_for(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, PROBE_WAIT_MS) == 1;
+}
+
+/* d->probe_http on a connected socket: a 200 to a GET of it. Listening
+ * is not enough for code-server, which opens its port before its routes
+ * exist (a request then gets 404). Answered in a millisecond once up;
+ * PROBE_WAIT_MS bounds the wait (the loop waits meanwhile, only while a
+ * service starts). */
+static int http_ok(int fd, const char *path)
+{
+	char req[256], status[13];
+	ssize_t n, got = 0;
+	int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+
+	if (write(fd, req, (size_t)len) != len)
+		return 0;
+	while (got < 12 && wait_for(fd, POLLIN)) {
+		n = read(fd, status + got, (size_t)(12 - got));
+		if (n <= 0)
+			return 0;
+		got += n;
+	}
+	status[got] = '\0';
+	return got == 12 && !strncmp(status, "HTTP/1.", 7) && !strcmp(status + 9, "200");
+}
+
 static int answers(const struct service_def *d)
 {
 	struct sockaddr_in in;
 	struct sockaddr_un un;
-	struct pollfd p;
 	socklen_t len = sizeof(int);
 	int fd, rc, soerr = 0;
 
@@ -143,12 +171,11 @@ static int answers(const struct service_def *d)
 		snprintf(un.sun_path, sizeof(un.sun_path), "%s", d->probe_path);
 		rc = connect(fd, (struct sockaddr *)&un, sizeof(un));
 	}
-	if (rc < 0 && errno == EINPROGRESS) {
-		p.fd = fd;
-		p.events = POLLOUT;
-		rc = poll(&p, 1, PROBE_WAIT_MS) == 1 &&
+	if (rc < 0 && errno == EINPROGRESS)
+		rc = wait_for(fd, POLLOUT) &&
 		     !getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) && !soerr ? 0 : -1;
-	}
+	if (rc == 0 && d->probe_http)
+		rc = http_ok(fd, d->probe_http) ? 0 : -1;
 	close(fd);
 	return rc == 0;
 }
@@ -302,7 +329,7 @@ void services_want(unsigned mask, int again_failed)
 	struct service *s;
 	unsigned i;
 
-	for (i = 0; i < services_ndefs; i++) {
+	for (i = 0; i < SERVICES_COUNT; i++) {
 		s = &services[i];
 		if (!(s->def->group & mask & present))
 			continue;
@@ -320,7 +347,7 @@ int services_ready(unsigned mask)
 	unsigned i;
 	int any = 0;
 
-	for (i = 0; i < services_ndefs; i++) {
+	for (i = 0; i < SERVICES_COUNT; i++) {
 		if (!(services[i].def->group & mask & present))
 			continue;
 		if (services[i].state != RUNNING)
@@ -334,7 +361,7 @@ int services_failed(unsigned mask)
 {
 	unsigned i;
 
-	for (i = 0; i < services_ndefs; i++)
+	for (i = 0; i < SERVICES_COUNT; i++)
 		if ((services[i].def->group & mask & present) && services[i].state == FAILED)
 			return 1;
 	return 0;
@@ -384,7 +411,7 @@ unsigned services_init(void)
 				"no %s in this sandbox\n", SERVICES_FEATURES_FILE,
 				groups[i].name, missing, groups[i].name);
 	}
-	for (i = 0; i < services_ndefs && i < MAX_SERVICES; i++) {
+	for (i = 0; i < SERVICES_COUNT; i++) {
 		services[i].def = &services_defs[i];
 		buf_init(&services[i].log, SERVICES_LOG_LIMIT);
 	}
@@ -417,7 +444,7 @@ int services_list_route(struct http_conn *c, json_t *body)
 	json_t *list = json_array();
 	unsigned i;
 
-	for (i = 0; list && i < services_ndefs; i++)
+	for (i = 0; list && i < SERVICES_COUNT; i++)
 		if (services[i].def->group & present)
 			json_array_append_new(list, service_json(&services[i]));
 	return http_reply_json(c, 200, list);
@@ -427,7 +454,7 @@ int services_log_route(struct http_conn *c, json_t *body)
 {
 	unsigned i;
 
-	for (i = 0; i < services_ndefs; i++) {
+	for (i = 0; i < SERVICES_COUNT; i++) {
 		if (strcmp(services[i].def->name, c->params[0]) ||
 		    !(services[i].def->group & present))
 			continue;

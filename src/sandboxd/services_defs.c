@@ -56,21 +56,18 @@ static const char *const chromium_argv[] = {
 	"--start-maximized", "about:blank", NULL,
 };
 
-enum { VSCODE, XVNC, WM, WEBSOCKIFY, CHROMIUM };
-
-const struct service_def services_defs[] = {
-	[VSCODE] = { "vscode", SERVICES_VSCODE, vscode_argv, 1, 0, -1,
-		     SERVICES_VSCODE_PORT, NULL },
-	[XVNC] = { "xvnc", SERVICES_DESKTOP, xvnc_argv, 0, 0, -1,
-		   0, "/tmp/.X11-unix/X1" },
-	[WM] = { "wm", SERVICES_DESKTOP, wm_argv, 0, 1, XVNC, 0, NULL },
-	[WEBSOCKIFY] = { "websockify", SERVICES_DESKTOP, websockify_argv, 0, 0, XVNC,
-			 SERVICES_NOVNC_PORT, NULL },
-	[CHROMIUM] = { "chromium", SERVICES_DESKTOP, chromium_argv, 0, 1, XVNC,
-		       SERVICES_CDP_PORT, NULL },
+const struct service_def services_defs[SERVICES_COUNT] = {
+	/* code-server listens before its routes exist: /healthz says when */
+	[SERVICE_VSCODE] = { "vscode", SERVICES_VSCODE, vscode_argv, 1, 0, -1,
+			     SERVICES_VSCODE_PORT, NULL, "/healthz" },
+	[SERVICE_XVNC] = { "xvnc", SERVICES_DESKTOP, xvnc_argv, 0, 0, -1,
+			   0, "/tmp/.X11-unix/X1" },
+	[SERVICE_WM] = { "wm", SERVICES_DESKTOP, wm_argv, 0, 1, SERVICE_XVNC, 0, NULL },
+	[SERVICE_WEBSOCKIFY] = { "websockify", SERVICES_DESKTOP, websockify_argv, 0, 0,
+				 SERVICE_XVNC, SERVICES_NOVNC_PORT, NULL },
+	[SERVICE_CHROMIUM] = { "chromium", SERVICES_DESKTOP, chromium_argv, 0, 1,
+			       SERVICE_XVNC, SERVICES_CDP_PORT, NULL },
 };
-
-const unsigned services_ndefs = sizeof(services_defs) / sizeof(services_defs[0]);
 
 int services_defs_installed(unsigned group, const char **missing)
 {
@@ -80,7 +77,7 @@ int services_defs_installed(unsigned group, const char **missing)
 		*missing = "/usr/share/novnc/vnc.html";
 		return 0;
 	}
-	for (i = 0; i < services_ndefs; i++) {
+	for (i = 0; i < SERVICES_COUNT; i++) {
 		if (services_defs[i].group == group &&
 		    access(services_defs[i].argv[0], X_OK)) {
 			*missing = services_defs[i].argv[0];

@@ -13,15 +13,19 @@ struct service_def {
 	 * starts, or -1 */
 	int need;
 	/* it answers once 127.0.0.1:probe_port, or the unix socket
-	 * probe_path, accepts a connection; neither: once started */
+	 * probe_path, accepts a connection (and, with probe_http, answers
+	 * 200 to a GET of that path there); neither: once started */
 	int probe_port;
 	const char *probe_path;
+	const char *probe_http;
 };
 
 #define SERVICES_DISPLAY ":1"
 
-extern const struct service_def services_defs[];
-extern const unsigned services_ndefs;
+enum service_id { SERVICE_VSCODE, SERVICE_XVNC, SERVICE_WM, SERVICE_WEBSOCKIFY,
+		  SERVICE_CHROMIUM, SERVICES_COUNT };
+
+extern const struct service_def services_defs[SERVICES_COUNT];
 
 /* 1 when the programs a group needs are in place; else 0 and the first
  * one missing in *missing. */
