@@ -6,6 +6,7 @@
  * watches. Only the loop touches a job's connection; a client that went
  * away meanwhile leaves a job without one, whose answer is dropped. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "net/fdwatch.h"
 #include "net/http.h"
 #include "sandboxd/browser.h"
+#include "sandboxd/services.h"
 
 /* Actions waiting past this answer 503 at once: a model calls one at a
  * time, so a long queue means clients that do not wait for answers. */
@@ -27,6 +29,9 @@
 struct job {
 	struct job *next;
 	struct http_conn *conn;   /* the loop's; NULL once the client is gone */
+	/* not queued yet: the desktop is starting (only the loop sees it) */
+	int starting;
+	struct services_wait desktop;
 	char action[32];
 	json_t *args;
 	int status;
@@ -122,13 +127,19 @@ static int on_done(struct fdwatch *w)
 	return 0;
 }
 
-/* The client went away before the answer: the job runs on, unanswered. */
+/* The client went away before the answer: the job runs on, unanswered;
+ * one still waiting for the desktop is dropped. */
 static void on_gone(struct http_conn *c)
 {
 	struct job *j = http_take(c);
 
-	if (j)
-		j->conn = NULL;
+	if (!j)
+		return;
+	j->conn = NULL;
+	if (j->starting) {
+		services_wait_cancel(&j->desktop);
+		job_free(j);
+	}
 }
 
 static int start(char *err, size_t errlen)
@@ -158,10 +169,47 @@ static int start(char *err, size_t errlen)
 	return 0;
 }
 
+/* Hands j to the worker, or answers 503 when too many wait. */
+static void enqueue(struct job *j)
+{
+	struct job **tail;
+
+	pthread_mutex_lock(&lock);
+	if (queued >= QUEUE_MAX) {
+		pthread_mutex_unlock(&lock);
+		http_take(j->conn);
+		http_reply_error(j->conn, 503, "browser: %d actions are already waiting",
+				 QUEUE_MAX);
+		job_free(j);
+		return;
+	}
+	for (tail = &todo; *tail; tail = &(*tail)->next)
+		;
+	*tail = j;
+	queued++;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_desktop(struct services_wait *w, int ok)
+{
+	struct job *j = (struct job *)((char *)w - offsetof(struct job, desktop));
+
+	j->starting = 0;
+	if (ok) {
+		enqueue(j);
+		return;
+	}
+	http_take(j->conn);
+	http_reply_error(j->conn, 503, "the desktop's browser did not start: "
+			 "GET /api/handbox/services says why");
+	job_free(j);
+}
+
 int browser_route(struct http_conn *c, json_t *body)
 {
 	const char *action = c->params[0];
-	struct job *j, **tail;
+	struct job *j;
 	char err[128];
 
 	if (!browser_action_known(action))
@@ -175,27 +223,21 @@ int browser_route(struct http_conn *c, json_t *body)
 		return http_reply_error(c, 503, "%s", BROWSER_MISSING);
 	if (start(err, sizeof(err)))
 		return http_reply_error(c, 500, "browser: %s", err);
-	pthread_mutex_lock(&lock);
-	if (queued >= QUEUE_MAX) {
-		pthread_mutex_unlock(&lock);
-		return http_reply_error(c, 503, "browser: %d actions are already waiting",
-					QUEUE_MAX);
-	}
-	if (!(j = calloc(1, sizeof(*j)))) {
-		pthread_mutex_unlock(&lock);
+	if (!(j = calloc(1, sizeof(*j))))
 		return http_reply_error(c, 500, "out of memory");
-	}
 	snprintf(j->action, sizeof(j->action), "%s", action);
 	/* a copy of its own: the loop frees body while the worker reads */
 	j->args = body ? json_deep_copy(body) : json_object();
 	j->conn = c;
 	http_defer(c, j, on_gone);
-	for (tail = &todo; *tail; tail = &(*tail)->next)
-		;
-	*tail = j;
-	queued++;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
+	/* the desktop's Chromium starts on demand (services.h): the first
+	 * action waits for it */
+	if ((services_present() & SERVICES_DESKTOP) && !services_ready(SERVICES_DESKTOP)) {
+		j->starting = 1;
+		services_wait(&j->desktop, SERVICES_DESKTOP, on_desktop);
+		return 0;
+	}
+	enqueue(j);
 	return 0;
 }
 

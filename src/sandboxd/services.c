@@ -367,6 +367,35 @@ int services_failed(unsigned mask)
 	return 0;
 }
 
+static void wait_tick(lws_sorted_usec_list_t *sul)
+{
+	struct services_wait *w = (struct services_wait *)
+		((char *)sul - offsetof(struct services_wait, sul));
+
+	if (services_ready(w->mask))
+		w->fn(w, 1);
+	else if (services_failed(w->mask) || clock_mono_us() > w->deadline_us)
+		w->fn(w, 0);
+	else
+		lws_sul_schedule(sandboxd_lws, 0, &w->sul, wait_tick, TICK_US);
+}
+
+void services_wait(struct services_wait *w, unsigned mask,
+		   void (*fn)(struct services_wait *w, int ok))
+{
+	memset(&w->sul, 0, sizeof(w->sul));
+	w->mask = mask;
+	w->fn = fn;
+	w->deadline_us = clock_mono_us() + SERVICES_WAIT_S * 1000000LL;
+	services_want(mask, 0);
+	wait_tick(&w->sul);
+}
+
+void services_wait_cancel(struct services_wait *w)
+{
+	lws_sul_cancel(&w->sul);
+}
+
 /* ------------------------------------------------------------ set-up */
 
 static unsigned read_features(void)

@@ -14,7 +14,10 @@
 #ifndef HB_SANDBOXD_SERVICES_H
 #define HB_SANDBOXD_SERVICES_H
 
+#include <stdint.h>
+
 #include <jansson.h>
+#include <libwebsockets.h>
 
 struct http_conn;
 
@@ -50,6 +53,24 @@ void services_want(unsigned mask, int again_failed);
 int services_ready(unsigned mask);
 /* 1 when a service of the groups in mask has been given up on. */
 int services_failed(unsigned mask);
+
+/* A wait for groups to answer; the caller owns it, and it must stay valid
+ * until fn has run or services_wait_cancel(). */
+#define SERVICES_WAIT_S 60
+struct services_wait {
+	lws_sorted_usec_list_t sul;
+	unsigned mask;
+	int64_t deadline_us;
+	void (*fn)(struct services_wait *w, int ok);
+};
+
+/* Starts the groups in mask as services_want(mask, 0) does, and calls
+ * fn on the loop once every service of them answers (ok 1), or when one
+ * has been given up on or SERVICES_WAIT_S have passed (ok 0); at once,
+ * from this call, when they answer already. */
+void services_wait(struct services_wait *w, unsigned mask,
+		   void (*fn)(struct services_wait *w, int ok));
+void services_wait_cancel(struct services_wait *w);
 
 /* GET /api/handbox/services: [{name, group, state, pid, restarts,
  * last_exit_code, detail}] */

@@ -22,11 +22,11 @@ import websocket
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from handbox_cli import CreatedSandbox, Handbox, HANDBOX  # noqa: E402
-from sandbox_container import IMAGES, require_engine, require_image  # noqa: E402
+from sandbox_container import DESKTOP_IMAGE, IMAGES, require_engine, require_image  # noqa: E402
 from serve_client import Serve, ServeClient  # noqa: E402
 
 DEBIAN = IMAGES["debian"]
-DESKTOP = IMAGES["desktop"]
+DESKTOP = DESKTOP_IMAGE
 # the services answer within seconds; a loaded CI machine gets room
 WAIT = 120
 
@@ -254,6 +254,25 @@ def test_killed_services_come_back(desk):
     _, status, _, _, jar = open_desktop(desk)
     assert status == 200
     assert rfb_greeting(desk, jar) == b"RFB 003.008\n"
+
+
+def test_the_agents_browser_starts_the_desktop(hb):
+    """Nothing runs until asked: the first browser action starts the
+    desktop and waits for Chromium, then drives it."""
+    require_image(DESKTOP)
+    sb = hb.create("--image", DESKTOP)
+    assert {s["state"] for s in services(sb).values()} == {"stopped"}
+    out = sb.run("mkdir -p /tmp/site && echo '<title>T</title><p>served inside</p>' "
+                 ">/tmp/site/index.html && cd /tmp/site && "
+                 "(python3 -m http.server 8011 >/dev/null 2>&1 &) && sleep 1 && echo up")
+    assert out["stdout"] == "up\n", out
+    status, page = sb.post("/api/handbox/browser/navigate",
+                           {"url": "http://localhost:8011/"}, timeout=WAIT)
+    assert status == 200, page
+    assert "served inside" in page["text"]
+    now = services(sb)
+    assert now["chromium"]["state"] == "running" and now["xvnc"]["state"] == "running"
+    assert now["vscode"]["state"] == "stopped"
 
 
 def test_a_service_that_keeps_failing_is_given_up_until_asked_again(hb):
