@@ -137,7 +137,7 @@ PROBE_ENV  = SANDBOXD=$(SANDBOXD) HANDBOX=$(HANDBOX) SDK_PROBE=$(SDK_PROBE) \
 
 # A short run of every fuzz target: a target that no longer starts (a
 # setting of the HTTP layer it does not give) fails here, not months later.
-test: all layers unit example example-conversation example-extra-ports $(PROBES) e2e
+test: all layers unit example example-conversation example-extra-ports $(PROBES) e2e e2e-desktop
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=10
 	$(PROBE_ENV) tests/integration/run
 
