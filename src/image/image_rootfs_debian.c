@@ -40,11 +40,12 @@ int image_debian_argv(const struct strv *sources, unsigned features, const char 
 	static const char *const options[] = {
 		"mmdebstrap",
 		"--variant=apt", "--format=tar",
-		"--include=" BOOKWORM_PACKAGES,
+		/* parentheses: one element made of two literals, on purpose */
+		("--include=" BOOKWORM_PACKAGES),
 	};
 	static const char *const hooks[] = {
-		"--customize-hook=chroot \"$1\" useradd --create-home --uid 1000 "
-		"--user-group --shell /bin/bash user",
+		("--customize-hook=chroot \"$1\" useradd --create-home --uid 1000 "
+		 "--user-group --shell /bin/bash user"),
 		"--customize-hook=install -d -m 0755 -o 1000 -g 1000 \"$1/workspace\"",
 	};
 	size_t i;

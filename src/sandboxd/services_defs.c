@@ -58,15 +58,19 @@ static const char *const chromium_argv[] = {
 
 const struct service_def services_defs[SERVICES_COUNT] = {
 	/* code-server listens before its routes exist: /healthz says when */
-	[SERVICE_VSCODE] = { "vscode", SERVICES_VSCODE, vscode_argv, 1, 0, -1,
-			     SERVICES_VSCODE_PORT, NULL, "/healthz" },
-	[SERVICE_XVNC] = { "xvnc", SERVICES_DESKTOP, xvnc_argv, 0, 0, -1,
-			   0, "/tmp/.X11-unix/X1" },
-	[SERVICE_WM] = { "wm", SERVICES_DESKTOP, wm_argv, 0, 1, SERVICE_XVNC, 0, NULL },
-	[SERVICE_WEBSOCKIFY] = { "websockify", SERVICES_DESKTOP, websockify_argv, 0, 0,
-				 SERVICE_XVNC, SERVICES_NOVNC_PORT, NULL },
-	[SERVICE_CHROMIUM] = { "chromium", SERVICES_DESKTOP, chromium_argv, 0, 1,
-			       SERVICE_XVNC, SERVICES_CDP_PORT, NULL },
+	[SERVICE_VSCODE] = { .name = "vscode", .group = SERVICES_VSCODE, .argv = vscode_argv,
+			     .arg_workdir = 1, .need = -1, .probe_port = SERVICES_VSCODE_PORT,
+			     .probe_http = "/healthz" },
+	[SERVICE_XVNC] = { .name = "xvnc", .group = SERVICES_DESKTOP, .argv = xvnc_argv,
+			   .need = -1, .probe_path = "/tmp/.X11-unix/X1" },
+	[SERVICE_WM] = { .name = "wm", .group = SERVICES_DESKTOP, .argv = wm_argv, .display = 1,
+			 .need = SERVICE_XVNC },
+	[SERVICE_WEBSOCKIFY] = { .name = "websockify", .group = SERVICES_DESKTOP,
+				 .argv = websockify_argv, .need = SERVICE_XVNC,
+				 .probe_port = SERVICES_NOVNC_PORT },
+	[SERVICE_CHROMIUM] = { .name = "chromium", .group = SERVICES_DESKTOP,
+			       .argv = chromium_argv, .display = 1, .need = SERVICE_XVNC,
+			       .probe_port = SERVICES_CDP_PORT },
 };
 
 int services_defs_installed(unsigned group, const char **missing)
