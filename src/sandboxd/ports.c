@@ -18,6 +18,7 @@
 #include "common/hb_error.h"
 #include "net/http.h"
 #include "sandboxd/ports.h"
+#include "sandboxd/services.h"
 
 #define MAX_LISTENING 1024
 #define MAX_PROCS 8192
@@ -236,7 +237,9 @@ int ports_list_route(struct http_conn *c, json_t *body)
 		find_owners(v, n);
 	qsort(v, (size_t)n, sizeof(*v), entry_cmp);
 	for (i = 0; i < n; i++) {
-		if (v[i].pid == self)
+		/* sandboxd's own sockets, and VS Code's and the desktop's behind
+		 * its gate on 8001/8002 (those are published, not listed) */
+		if (v[i].pid == self || (v[i].pid > 0 && services_own(v[i].pid)))
 			continue;
 		/* SO_REUSEPORT servers hold one socket per worker: list the
 		 * address once */

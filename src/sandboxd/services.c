@@ -342,6 +342,17 @@ void services_want(unsigned mask, int again_failed)
 	}
 }
 
+int services_own(pid_t pid)
+{
+	pid_t group = getpgid(pid);
+	unsigned i;
+
+	for (i = 0; group > 0 && i < SERVICES_COUNT; i++)
+		if (services[i].ch && services[i].pid == group)
+			return 1;
+	return 0;
+}
+
 int services_ready(unsigned mask)
 {
 	unsigned i;

@@ -14,6 +14,8 @@
 #ifndef HB_SANDBOXD_SERVICES_H
 #define HB_SANDBOXD_SERVICES_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 
 #include <jansson.h>
@@ -44,6 +46,10 @@ struct http_conn;
 unsigned services_init(void);
 /* The mask services_init() found. */
 unsigned services_present(void);
+/* 1 when pid is one of a running service's processes (its process
+ * group is the service's): their sockets are sandboxd's plumbing, not
+ * the user's apps. */
+int services_own(pid_t pid);
 
 /* Starts every service of the groups in mask that is not running or
  * starting; again_failed: also those given up on (an explicit request,

@@ -233,6 +233,13 @@ def test_services_are_listed_with_their_logs(desk):
     # Chromium's DevTools answer on loopback for the agent's browser
     out = desk.run("curl -s http://127.0.0.1:9222/json/version")
     assert "webSocketDebuggerUrl" in out["stdout"], out
+    # their sockets are plumbing, not the user's apps: the listening
+    # ports (the sandbox panel's list) leave them out, while an app shows
+    desk.run("(setsid nohup python3 -m http.server 8011 >/dev/null 2>&1 &) ; sleep 1")
+    status, body = desk.get("/api/handbox/ports")
+    assert status == 200, body
+    listed = {p["port"] for p in body["ports"]}
+    assert 8011 in listed and not listed & {5901, 9222, 18001, 18002}, body
 
 
 def test_killed_services_come_back(desk):
