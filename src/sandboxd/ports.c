@@ -239,7 +239,8 @@ int ports_list_route(struct http_conn *c, json_t *body)
 	for (i = 0; i < n; i++) {
 		/* sandboxd's own sockets, and VS Code's and the desktop's behind
 		 * its gate on 8001/8002 (those are published, not listed) */
-		if (v[i].pid == self || (v[i].pid > 0 && services_own(v[i].pid)))
+		if (v[i].pid == self ||
+		    (!strcmp(v[i].address, "127.0.0.1") && services_own_port(v[i].port)))
 			continue;
 		/* SO_REUSEPORT servers hold one socket per worker: list the
 		 * address once */

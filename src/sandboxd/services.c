@@ -342,13 +342,12 @@ void services_want(unsigned mask, int again_failed)
 	}
 }
 
-int services_own(pid_t pid)
+int services_own_port(int port)
 {
-	pid_t group = getpgid(pid);
 	unsigned i;
 
-	for (i = 0; group > 0 && i < SERVICES_COUNT; i++)
-		if (services[i].ch && services[i].pid == group)
+	for (i = 0; port > 0 && i < SERVICES_COUNT; i++)
+		if (services[i].ch && services[i].def->port == port)
 			return 1;
 	return 0;
 }

@@ -14,8 +14,6 @@
 #ifndef HB_SANDBOXD_SERVICES_H
 #define HB_SANDBOXD_SERVICES_H
 
-#include <sys/types.h>
-
 #include <stdint.h>
 
 #include <jansson.h>
@@ -38,6 +36,7 @@ struct http_conn;
  * browser's DevTools port (src/sandboxd/browser*.c drives it). */
 #define SERVICES_VSCODE_PORT 18001
 #define SERVICES_NOVNC_PORT 18002
+#define SERVICES_VNC_PORT 5901
 #define SERVICES_CDP_PORT 9222
 
 /* Finds which groups this image has: named in SERVICES_FEATURES_FILE and
@@ -46,10 +45,11 @@ struct http_conn;
 unsigned services_init(void);
 /* The mask services_init() found. */
 unsigned services_present(void);
-/* 1 when pid is one of a running service's processes (its process
- * group is the service's): their sockets are sandboxd's plumbing, not
- * the user's apps. */
-int services_own(pid_t pid);
+/* 1 when a running service listens on loopback port (VS Code's and the
+ * desktop's own ports): sandboxd's plumbing behind its gate, not the
+ * user's apps. By port, since sandboxd cannot always see whose socket it
+ * is (the services run as the sandbox user). */
+int services_own_port(int port);
 
 /* Starts every service of the groups in mask that is not running or
  * starting; again_failed: also those given up on (an explicit request,

@@ -28,7 +28,7 @@ static const char *const vscode_argv[] = {
  * reaches the VNC port; -AcceptSetDesktopSize: noVNC's resize=remote. */
 static const char *const xvnc_argv[] = {
 	"/usr/bin/Xtigervnc", SERVICES_DISPLAY, "-geometry", "1280x800", "-depth", "24",
-	"-rfbport", "5901", "-localhost", "-SecurityTypes", "None",
+	"-rfbport", STR(SERVICES_VNC_PORT), "-localhost", "-SecurityTypes", "None",
 	"-AlwaysShared", "-AcceptSetDesktopSize", "-nolisten", "tcp", NULL,
 };
 
@@ -40,7 +40,7 @@ static const char *const wm_argv[] = {
  * listener on 8002 is in front of it */
 static const char *const websockify_argv[] = {
 	"/usr/bin/websockify", "--web", "/usr/share/novnc",
-	"127.0.0.1:" STR(SERVICES_NOVNC_PORT), "127.0.0.1:5901", NULL,
+	"127.0.0.1:" STR(SERVICES_NOVNC_PORT), "127.0.0.1:" STR(SERVICES_VNC_PORT), NULL,
 };
 
 /* --no-sandbox: Chromium's own sandbox cannot start in a container as a
@@ -60,17 +60,17 @@ const struct service_def services_defs[SERVICES_COUNT] = {
 	/* code-server listens before its routes exist: /healthz says when */
 	[SERVICE_VSCODE] = { .name = "vscode", .group = SERVICES_VSCODE, .argv = vscode_argv,
 			     .arg_workdir = 1, .need = -1, .probe_port = SERVICES_VSCODE_PORT,
-			     .probe_http = "/healthz" },
+			     .probe_http = "/healthz", .port = SERVICES_VSCODE_PORT },
 	[SERVICE_XVNC] = { .name = "xvnc", .group = SERVICES_DESKTOP, .argv = xvnc_argv,
-			   .need = -1, .probe_path = "/tmp/.X11-unix/X1" },
+			   .need = -1, .probe_path = "/tmp/.X11-unix/X1", .port = SERVICES_VNC_PORT },
 	[SERVICE_WM] = { .name = "wm", .group = SERVICES_DESKTOP, .argv = wm_argv, .display = 1,
 			 .need = SERVICE_XVNC },
 	[SERVICE_WEBSOCKIFY] = { .name = "websockify", .group = SERVICES_DESKTOP,
 				 .argv = websockify_argv, .need = SERVICE_XVNC,
-				 .probe_port = SERVICES_NOVNC_PORT },
+				 .probe_port = SERVICES_NOVNC_PORT, .port = SERVICES_NOVNC_PORT },
 	[SERVICE_CHROMIUM] = { .name = "chromium", .group = SERVICES_DESKTOP,
 			       .argv = chromium_argv, .display = 1, .need = SERVICE_XVNC,
-			       .probe_port = SERVICES_CDP_PORT },
+			       .probe_port = SERVICES_CDP_PORT, .port = SERVICES_CDP_PORT },
 };
 
 int services_defs_installed(unsigned group, const char **missing)

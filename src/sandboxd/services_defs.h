@@ -18,6 +18,7 @@ struct service_def {
 	int probe_port;
 	const char *probe_path;
 	const char *probe_http;
+	int port;                   /* the loopback port it listens on, or 0 */
 };
 
 #define SERVICES_DISPLAY ":1"
