@@ -15,7 +15,7 @@
 // build/test-artifacts/desktop-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { call, launchBrowser, removeTempDir, shot, startFakeLLM, startServe, tempDir, WAIT_MS, watch } from './lib.mjs';
+import { call, navigate, shot, startParts, stopParts, WAIT_MS } from './lib.mjs';
 import { APP_PORT, stepper } from './flow.mjs';
 
 const KEY = 'e2e-desktop-key-0123456789';
@@ -25,35 +25,25 @@ const see = (page, selector, hasText, timeout = WAIT_MS) =>
   page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout });
 
 describe('VS Code and the desktop of a sandbox that has them', () => {
-  let dir, llm, serve, browser, context, page, sandbox;
+  let parts, serve, browser, context, page, sandbox;
   const sink = { errors: [], sockets: [] };
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'desktop-FAILED')}`); });
 
   before(async () => {
-    dir = tempDir('desktop');
-    llm = await startFakeLLM(dir, [
+    parts = await startParts('desktop', [
       call('file_editor', { command: 'create', path: `/workspace/${FILE}`, file_text: 'print("hello from the agent")\n' }),
       call('terminal', { command: `(nohup python3 -m http.server ${APP_PORT} --directory /workspace >/tmp/app.log 2>&1 &); until curl -s localhost:${APP_PORT} >/dev/null; do sleep 0.2; done; echo up` }),
       call('browser_navigate', { url: `http://localhost:${APP_PORT}/` }),
       call('browser_get_state', { include_screenshot: true }),
       call('finish', { message: `Wrote ${FILE} and looked at it in the browser.` }),
-    ]);
-    serve = await startServe(dir, { args: ['--api-key', KEY], env: { LLM_BASE_URL: llm.url, LLM_MODEL: llm.model } });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    watch(context, sink);
-    page = await context.newPage();
+    ], sink, { serveArgs: ['--api-key', KEY], llmInEnv: true });
+    ({ serve, browser, context, page } = parts);
   });
 
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-    await llm?.stop();
-    removeTempDir(dir, step.allPassed());
-  });
+  after(() => stopParts(parts, step.allPassed()));
 
   step('1. signed in, a task runs: the agent writes a file', async () => {
-    await page.goto(new URL('login', serve.url).href);
+    await navigate(() => page.goto(new URL('login', serve.url).href));
     await page.locator('#login-key').fill(KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await see(page, '#task');

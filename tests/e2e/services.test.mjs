@@ -10,7 +10,7 @@
 // Screenshots: build/test-artifacts/services-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { call, horizontalOverflow, launchBrowser, removeTempDir, shot, startFakeLLM, startServe, tempDir, WAIT_MS, watch } from './lib.mjs';
+import { call, horizontalOverflow, navigate, shot, startParts, stopParts, WAIT_MS, watch } from './lib.mjs';
 import { stepper } from './flow.mjs';
 
 const TASK = 'Show me the workspace in VS Code';
@@ -19,38 +19,28 @@ const see = (page, selector, hasText, timeout = WAIT_MS) =>
   page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout });
 
 describe('the VS Code, Desktop and Browser tabs', () => {
-  let dir, llm, serve, browser, context, page, id, sandbox;
+  let parts, serve, browser, context, page, id, sandbox;
   const sink = { errors: [], sockets: [] };
   const asked = [];    // the passthrough's URL questions the page made, and their answers
   const step = stepper(async () => { if (page) console.log(`# the page as it was: ${await shot(page, 'services-FAILED')}`); });
 
   before(async () => {
-    dir = tempDir('services');
-    llm = await startFakeLLM(dir, [
+    parts = await startParts('services', [
       call('terminal', { command: 'echo services-$((40+2)) > /workspace/note.txt && cat /workspace/note.txt' }),
       call('finish', { message: 'Wrote note.txt.' }),
-    ]);
-    serve = await startServe(dir, { env: { LLM_BASE_URL: llm.url, LLM_MODEL: llm.model } });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    watch(context, sink);
+    ], sink, { llmInEnv: true });
+    ({ serve, browser, context, page } = parts);
     context.on('response', async (r) => {
       if (/\/sandboxd\/api\/(vscode|desktop)\/url\?/.test(r.url())) {
         asked.push({ url: r.url(), status: r.status(), body: await r.text().catch(() => '') });
       }
     });
-    page = await context.newPage();
   });
 
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-    await llm?.stop();
-    removeTempDir(dir, step.allPassed());
-  });
+  after(() => stopParts(parts, step.allPassed()));
 
   step('1. a task runs: the agent runs its command', async () => {
-    await page.goto(serve.url);
+    await navigate(() => page.goto(serve.url));
     await page.locator('#task').fill(TASK);
     await page.locator('#task').press('Enter');
     await page.waitForURL(/\/conversations\/[^/]+$/, { timeout: WAIT_MS });
